@@ -1,0 +1,751 @@
+"""Typed, immutable shapes of the AWS API responses that ssmreach reads.
+
+Field names follow the AWS API (PascalCase on the wire, snake_case here). Only the
+fields the analysis uses are declared; unknown keys are ignored, as the snapshot
+spec asks. Defaults are the ones AWS applies when a field is absent (for example
+an interface endpoint without `PrivateDnsEnabled` is `False`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from msgspec import field
+
+
+class _Aws(msgspec.Struct, frozen=True, rename="pascal", kw_only=True):
+    """Base of every AWS shape: PascalCase keys, immutable, unknown keys ignored."""
+
+
+class Tag(_Aws, kw_only=True):
+    key: str
+    value: str = ""
+
+
+def tag_name(tags: tuple[Tag, ...]) -> str | None:
+    for tag in tags:
+        if tag.key == "Name":
+            return tag.value
+    return None
+
+
+class ApiError(_Aws, kw_only=True):
+    code: str = "Unknown"
+    message: str = ""
+
+
+# --- EC2: VPCs, subnets, DHCP --------------------------------------------------------
+
+
+class CidrBlockAssociation(_Aws, kw_only=True):
+    cidr_block: str
+    cidr_block_state: dict[str, Any] | None = None
+
+
+class Vpc(_Aws, kw_only=True):
+    vpc_id: str
+    cidr_block: str | None = None
+    cidr_block_association_set: tuple[CidrBlockAssociation, ...] = ()
+    dhcp_options_id: str | None = None
+    owner_id: str | None = None
+    is_default: bool = False
+    tags: tuple[Tag, ...] = ()
+
+    @property
+    def cidrs(self) -> tuple[str, ...]:
+        found = [
+            a.cidr_block
+            for a in self.cidr_block_association_set
+            if (a.cidr_block_state or {}).get("State", "associated") == "associated"
+        ]
+        if self.cidr_block and self.cidr_block not in found:
+            found.insert(0, self.cidr_block)
+        return tuple(found)
+
+
+class DescribeVpcs(_Aws, kw_only=True):
+    vpcs: tuple[Vpc, ...] = ()
+
+
+class AttributeBooleanValue(_Aws, kw_only=True):
+    value: bool | None = None
+
+
+class VpcAttributeRequest(_Aws, kw_only=True):
+    vpc_id: str
+    attribute: str
+
+
+class VpcAttributeResponse(_Aws, kw_only=True):
+    vpc_id: str | None = None
+    enable_dns_support: AttributeBooleanValue | None = None
+    enable_dns_hostnames: AttributeBooleanValue | None = None
+
+
+class VpcAttributeCall(_Aws, kw_only=True):
+    request: VpcAttributeRequest
+    response: VpcAttributeResponse | None = None
+    error: ApiError | None = None
+
+
+class Subnet(_Aws, kw_only=True):
+    subnet_id: str
+    vpc_id: str
+    cidr_block: str | None = None
+    availability_zone: str | None = None
+    availability_zone_id: str | None = None
+    map_public_ip_on_launch: bool = False
+    owner_id: str | None = None
+    tags: tuple[Tag, ...] = ()
+
+
+class DescribeSubnets(_Aws, kw_only=True):
+    subnets: tuple[Subnet, ...] = ()
+
+
+class DhcpValue(_Aws, kw_only=True):
+    value: str
+
+
+class DhcpConfiguration(_Aws, kw_only=True):
+    key: str
+    values: tuple[DhcpValue, ...] = ()
+
+
+class DhcpOptions(_Aws, kw_only=True):
+    dhcp_options_id: str
+    dhcp_configurations: tuple[DhcpConfiguration, ...] = ()
+
+    def values_of(self, key: str) -> tuple[str, ...]:
+        for conf in self.dhcp_configurations:
+            if conf.key == key:
+                return tuple(v.value for v in conf.values)
+        return ()
+
+
+class DescribeDhcpOptions(_Aws, kw_only=True):
+    dhcp_options: tuple[DhcpOptions, ...] = ()
+
+
+# --- EC2: routing ---------------------------------------------------------------------
+
+
+class Route(_Aws, kw_only=True):
+    destination_cidr_block: str | None = None
+    destination_ipv6_cidr_block: str | None = None
+    destination_prefix_list_id: str | None = None
+    gateway_id: str | None = None
+    nat_gateway_id: str | None = None
+    transit_gateway_id: str | None = None
+    vpc_peering_connection_id: str | None = None
+    network_interface_id: str | None = None
+    instance_id: str | None = None
+    local_gateway_id: str | None = None
+    carrier_gateway_id: str | None = None
+    egress_only_internet_gateway_id: str | None = None
+    core_network_arn: str | None = None
+    state: str = "active"
+    origin: str | None = None
+
+    @property
+    def target(self) -> str:
+        """The id the route sends traffic to (`local`, `igw-…`, `nat-…`, `pcx-…`, ...)."""
+        for value in (
+            self.gateway_id,
+            self.nat_gateway_id,
+            self.transit_gateway_id,
+            self.vpc_peering_connection_id,
+            self.network_interface_id,
+            self.instance_id,
+            self.local_gateway_id,
+            self.carrier_gateway_id,
+            self.egress_only_internet_gateway_id,
+            self.core_network_arn,
+        ):
+            if value:
+                return value
+        return "unknown"
+
+    @property
+    def destination(self) -> str:
+        return (
+            self.destination_cidr_block
+            or self.destination_prefix_list_id
+            or self.destination_ipv6_cidr_block
+            or "?"
+        )
+
+
+class RouteTableAssociation(_Aws, kw_only=True):
+    main: bool = False
+    subnet_id: str | None = None
+    gateway_id: str | None = None
+    route_table_id: str | None = None
+    association_state: dict[str, Any] | None = None
+
+    @property
+    def active(self) -> bool:
+        state = (self.association_state or {}).get("State", "associated")
+        return state in ("associated", "associating")
+
+
+class RouteTable(_Aws, kw_only=True):
+    route_table_id: str
+    vpc_id: str
+    associations: tuple[RouteTableAssociation, ...] = ()
+    routes: tuple[Route, ...] = ()
+    owner_id: str | None = None
+    tags: tuple[Tag, ...] = ()
+
+
+class DescribeRouteTables(_Aws, kw_only=True):
+    route_tables: tuple[RouteTable, ...] = ()
+
+
+class NatGatewayAddress(_Aws, kw_only=True):
+    public_ip: str | None = None
+    private_ip: str | None = None
+
+
+class NatGateway(_Aws, kw_only=True):
+    nat_gateway_id: str
+    subnet_id: str | None = None
+    vpc_id: str | None = None
+    state: str = "available"
+    connectivity_type: str = "public"
+    nat_gateway_addresses: tuple[NatGatewayAddress, ...] = ()
+
+
+class DescribeNatGateways(_Aws, kw_only=True):
+    nat_gateways: tuple[NatGateway, ...] = ()
+
+
+class InternetGatewayAttachment(_Aws, kw_only=True):
+    vpc_id: str
+    state: str = "available"
+
+
+class InternetGateway(_Aws, kw_only=True):
+    internet_gateway_id: str
+    attachments: tuple[InternetGatewayAttachment, ...] = ()
+
+
+class DescribeInternetGateways(_Aws, kw_only=True):
+    internet_gateways: tuple[InternetGateway, ...] = ()
+
+
+class PeeringVpcInfo(_Aws, kw_only=True):
+    vpc_id: str | None = None
+    owner_id: str | None = None
+    region: str | None = None
+    cidr_block: str | None = None
+
+
+class PeeringStatus(_Aws, kw_only=True):
+    code: str = "unknown"
+    message: str | None = None
+
+
+class VpcPeeringConnection(_Aws, kw_only=True):
+    vpc_peering_connection_id: str
+    requester_vpc_info: PeeringVpcInfo | None = None
+    accepter_vpc_info: PeeringVpcInfo | None = None
+    status: PeeringStatus | None = None
+
+
+class DescribeVpcPeeringConnections(_Aws, kw_only=True):
+    vpc_peering_connections: tuple[VpcPeeringConnection, ...] = ()
+
+
+class PrefixList(_Aws, kw_only=True):
+    prefix_list_id: str
+    prefix_list_name: str | None = None
+    cidrs: tuple[str, ...] = ()
+
+
+class DescribePrefixLists(_Aws, kw_only=True):
+    prefix_lists: tuple[PrefixList, ...] = ()
+
+
+class ManagedPrefixList(_Aws, kw_only=True):
+    prefix_list_id: str
+    prefix_list_name: str | None = None
+    address_family: str | None = None
+    owner_id: str | None = None
+
+
+class DescribeManagedPrefixLists(_Aws, kw_only=True):
+    prefix_lists: tuple[ManagedPrefixList, ...] = ()
+
+
+class PrefixListEntry(_Aws, kw_only=True):
+    cidr: str
+
+
+class PrefixListEntriesRequest(_Aws, kw_only=True):
+    prefix_list_id: str
+
+
+class PrefixListEntriesResponse(_Aws, kw_only=True):
+    entries: tuple[PrefixListEntry, ...] = ()
+
+
+class PrefixListEntriesCall(_Aws, kw_only=True):
+    request: PrefixListEntriesRequest
+    response: PrefixListEntriesResponse | None = None
+    error: ApiError | None = None
+
+
+# --- EC2: filtering -------------------------------------------------------------------
+
+
+class IpRange(_Aws, kw_only=True):
+    cidr_ip: str
+
+
+class Ipv6Range(_Aws, kw_only=True):
+    cidr_ipv6: str
+
+
+class PrefixListId(_Aws, kw_only=True):
+    prefix_list_id: str
+
+
+class UserIdGroupPair(_Aws, kw_only=True):
+    group_id: str | None = None
+    user_id: str | None = None
+    vpc_id: str | None = None
+    vpc_peering_connection_id: str | None = None
+
+
+class IpPermission(_Aws, kw_only=True):
+    ip_protocol: str = "-1"
+    from_port: int | None = None
+    to_port: int | None = None
+    ip_ranges: tuple[IpRange, ...] = ()
+    ipv6_ranges: tuple[Ipv6Range, ...] = ()
+    prefix_list_ids: tuple[PrefixListId, ...] = ()
+    user_id_group_pairs: tuple[UserIdGroupPair, ...] = ()
+
+
+class SecurityGroup(_Aws, kw_only=True):
+    group_id: str
+    group_name: str | None = None
+    vpc_id: str | None = None
+    owner_id: str | None = None
+    ip_permissions: tuple[IpPermission, ...] = ()
+    ip_permissions_egress: tuple[IpPermission, ...] = ()
+
+
+class DescribeSecurityGroups(_Aws, kw_only=True):
+    security_groups: tuple[SecurityGroup, ...] = ()
+
+
+class PortRange(_Aws, kw_only=True):
+    from_: int | None = field(default=None, name="From")
+    to: int | None = None
+
+
+class NetworkAclEntry(_Aws, kw_only=True):
+    rule_number: int
+    protocol: str = "-1"
+    rule_action: str = "deny"
+    egress: bool = False
+    cidr_block: str | None = None
+    ipv6_cidr_block: str | None = None
+    port_range: PortRange | None = None
+
+
+class NetworkAclAssociation(_Aws, kw_only=True):
+    network_acl_id: str | None = None
+    subnet_id: str | None = None
+
+
+class NetworkAcl(_Aws, kw_only=True):
+    network_acl_id: str
+    vpc_id: str
+    is_default: bool = False
+    associations: tuple[NetworkAclAssociation, ...] = ()
+    entries: tuple[NetworkAclEntry, ...] = ()
+
+
+class DescribeNetworkAcls(_Aws, kw_only=True):
+    network_acls: tuple[NetworkAcl, ...] = ()
+
+
+# --- EC2: interfaces and endpoints -------------------------------------------------------
+
+
+class GroupIdentifier(_Aws, kw_only=True):
+    group_id: str
+    group_name: str | None = None
+
+
+class PrivateIpAddress(_Aws, kw_only=True):
+    private_ip_address: str
+    primary: bool = False
+
+
+class NetworkInterfaceAssociation(_Aws, kw_only=True):
+    public_ip: str | None = None
+
+
+class NetworkInterface(_Aws, kw_only=True):
+    network_interface_id: str
+    subnet_id: str | None = None
+    vpc_id: str | None = None
+    availability_zone: str | None = None
+    private_ip_address: str | None = None
+    private_ip_addresses: tuple[PrivateIpAddress, ...] = ()
+    groups: tuple[GroupIdentifier, ...] = ()
+    interface_type: str | None = None
+    association: NetworkInterfaceAssociation | None = None
+    description: str | None = None
+
+
+class DescribeNetworkInterfaces(_Aws, kw_only=True):
+    network_interfaces: tuple[NetworkInterface, ...] = ()
+
+
+class DnsEntry(_Aws, kw_only=True):
+    dns_name: str | None = None
+    hosted_zone_id: str | None = None
+
+
+class VpcEndpoint(_Aws, kw_only=True):
+    vpc_endpoint_id: str
+    vpc_endpoint_type: str = "Gateway"
+    vpc_id: str
+    service_name: str
+    state: str = "available"
+    policy_document: str | None = None
+    route_table_ids: tuple[str, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
+    groups: tuple[GroupIdentifier, ...] = ()
+    private_dns_enabled: bool = False
+    network_interface_ids: tuple[str, ...] = ()
+    dns_entries: tuple[DnsEntry, ...] = ()
+    owner_id: str | None = None
+    tags: tuple[Tag, ...] = ()
+
+    @property
+    def is_interface(self) -> bool:
+        return self.vpc_endpoint_type.lower() == "interface"
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.vpc_endpoint_type.lower() == "gateway"
+
+
+class DescribeVpcEndpoints(_Aws, kw_only=True):
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+
+
+class ServiceTypeDetail(_Aws, kw_only=True):
+    service_type: str
+
+
+class ServiceDetail(_Aws, kw_only=True):
+    service_name: str
+    service_type: tuple[ServiceTypeDetail, ...] = ()
+    availability_zones: tuple[str, ...] = ()
+    private_dns_name: str | None = None
+    base_endpoint_dns_names: tuple[str, ...] = ()
+    vpc_endpoint_policy_supported: bool = True
+
+
+class DescribeVpcEndpointServices(_Aws, kw_only=True):
+    service_names: tuple[str, ...] = ()
+    service_details: tuple[ServiceDetail, ...] = ()
+
+
+# --- EC2: instances -----------------------------------------------------------------------
+
+
+class InstanceState(_Aws, kw_only=True):
+    name: str = "running"
+
+
+class Placement(_Aws, kw_only=True):
+    availability_zone: str | None = None
+
+
+class InstanceNetworkInterface(_Aws, kw_only=True):
+    network_interface_id: str | None = None
+    subnet_id: str | None = None
+    private_ip_address: str | None = None
+    groups: tuple[GroupIdentifier, ...] = ()
+    association: NetworkInterfaceAssociation | None = None
+
+
+class MetadataOptions(_Aws, kw_only=True):
+    http_endpoint: str = "enabled"
+    http_tokens: str = "optional"
+    http_put_response_hop_limit: int | None = None
+
+
+class IamInstanceProfileRef(_Aws, kw_only=True):
+    arn: str
+    id: str | None = None
+
+
+class Instance(_Aws, kw_only=True):
+    instance_id: str
+    state: InstanceState | None = None
+    subnet_id: str | None = None
+    vpc_id: str | None = None
+    private_ip_address: str | None = None
+    public_ip_address: str | None = None
+    placement: Placement | None = None
+    security_groups: tuple[GroupIdentifier, ...] = ()
+    network_interfaces: tuple[InstanceNetworkInterface, ...] = ()
+    metadata_options: MetadataOptions | None = None
+    iam_instance_profile: IamInstanceProfileRef | None = None
+    platform: str | None = None
+    platform_details: str | None = None
+    tags: tuple[Tag, ...] = ()
+
+    @property
+    def name(self) -> str | None:
+        return tag_name(self.tags)
+
+    @property
+    def state_name(self) -> str:
+        return self.state.name if self.state else "running"
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        ids = [g.group_id for g in self.security_groups]
+        for eni in self.network_interfaces:
+            ids.extend(g.group_id for g in eni.groups if g.group_id not in ids)
+        return tuple(dict.fromkeys(ids))
+
+    @property
+    def public_ip(self) -> str | None:
+        if self.public_ip_address:
+            return self.public_ip_address
+        for eni in self.network_interfaces:
+            if eni.association and eni.association.public_ip:
+                return eni.association.public_ip
+        return None
+
+
+class Reservation(_Aws, kw_only=True):
+    owner_id: str | None = None
+    instances: tuple[Instance, ...] = ()
+
+
+class DescribeInstances(_Aws, kw_only=True):
+    reservations: tuple[Reservation, ...] = ()
+
+
+# --- SSM --------------------------------------------------------------------------------------
+
+
+class InstanceInformation(_Aws, kw_only=True):
+    instance_id: str
+    ping_status: str | None = None
+    agent_version: str | None = None
+    platform_type: str | None = None
+    platform_name: str | None = None
+    platform_version: str | None = None
+    resource_type: str | None = None
+    ip_address: str | None = field(default=None, name="IPAddress")
+
+
+class DescribeInstanceInformation(_Aws, kw_only=True):
+    instance_information_list: tuple[InstanceInformation, ...] = ()
+
+
+class ServiceSetting(_Aws, kw_only=True):
+    setting_id: str
+    setting_value: str | None = None
+    status: str | None = None
+
+
+class ServiceSettingRequest(_Aws, kw_only=True):
+    setting_id: str
+
+
+class ServiceSettingResponse(_Aws, kw_only=True):
+    service_setting: ServiceSetting
+
+
+class ServiceSettingCall(_Aws, kw_only=True):
+    request: ServiceSettingRequest
+    response: ServiceSettingResponse | None = None
+    error: ApiError | None = None
+
+
+class GetDocumentRequest(_Aws, kw_only=True):
+    name: str
+
+
+class GetDocumentResponse(_Aws, kw_only=True):
+    name: str | None = None
+    content: str | None = None
+    document_type: str | None = None
+
+
+class GetDocumentCall(_Aws, kw_only=True):
+    request: GetDocumentRequest
+    response: GetDocumentResponse | None = None
+    error: ApiError | None = None
+
+
+# --- Route 53 and Resolver -------------------------------------------------------------------
+
+
+class HostedZoneConfig(_Aws, kw_only=True):
+    private_zone: bool = False
+
+
+class HostedZone(_Aws, kw_only=True):
+    id: str
+    name: str
+    config: HostedZoneConfig | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return bool(self.config and self.config.private_zone)
+
+    @property
+    def zone_id(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
+
+
+class ListHostedZones(_Aws, kw_only=True):
+    hosted_zones: tuple[HostedZone, ...] = ()
+
+
+class ZoneVpc(_Aws, kw_only=True):
+    vpc_region: str | None = field(default=None, name="VPCRegion")
+    vpc_id: str = field(name="VPCId")
+
+
+class HostedZoneRequest(_Aws, kw_only=True):
+    id: str
+
+
+class GetHostedZoneResponse(_Aws, kw_only=True):
+    hosted_zone: HostedZone
+    vpcs: tuple[ZoneVpc, ...] = field(default=(), name="VPCs")
+
+
+class GetHostedZoneCall(_Aws, kw_only=True):
+    request: HostedZoneRequest
+    response: GetHostedZoneResponse | None = None
+    error: ApiError | None = None
+
+
+class ResourceRecord(_Aws, kw_only=True):
+    value: str
+
+
+class AliasTarget(_Aws, kw_only=True):
+    hosted_zone_id: str | None = None
+    dns_name: str = field(name="DNSName")
+
+
+class ResourceRecordSet(_Aws, kw_only=True):
+    name: str
+    type: str
+    resource_records: tuple[ResourceRecord, ...] = ()
+    alias_target: AliasTarget | None = None
+
+
+class RecordSetsRequest(_Aws, kw_only=True):
+    hosted_zone_id: str
+
+
+class RecordSetsResponse(_Aws, kw_only=True):
+    resource_record_sets: tuple[ResourceRecordSet, ...] = ()
+
+
+class RecordSetsCall(_Aws, kw_only=True):
+    request: RecordSetsRequest
+    response: RecordSetsResponse | None = None
+    error: ApiError | None = None
+
+
+class ResolverRule(_Aws, kw_only=True):
+    id: str
+    domain_name: str | None = None
+    rule_type: str = "SYSTEM"
+    status: str | None = None
+    name: str | None = None
+    owner_id: str | None = None
+
+
+class ListResolverRules(_Aws, kw_only=True):
+    resolver_rules: tuple[ResolverRule, ...] = ()
+
+
+class ResolverRuleAssociation(_Aws, kw_only=True):
+    resolver_rule_id: str
+    vpc_id: str
+    status: str | None = None
+    id: str | None = None
+
+
+class ListResolverRuleAssociations(_Aws, kw_only=True):
+    resolver_rule_associations: tuple[ResolverRuleAssociation, ...] = ()
+
+
+# --- IAM ---------------------------------------------------------------------------------------
+
+
+class InstanceProfileDetail(_Aws, kw_only=True):
+    instance_profile_name: str
+    arn: str
+
+
+class InlinePolicy(_Aws, kw_only=True):
+    policy_name: str
+    policy_document: Any = None
+
+
+class AttachedPolicy(_Aws, kw_only=True):
+    policy_name: str | None = None
+    policy_arn: str
+
+
+class PermissionsBoundary(_Aws, kw_only=True):
+    permissions_boundary_arn: str
+    permissions_boundary_type: str | None = None
+
+
+class RoleDetail(_Aws, kw_only=True):
+    role_name: str
+    arn: str
+    path: str = "/"
+    instance_profile_list: tuple[InstanceProfileDetail, ...] = ()
+    role_policy_list: tuple[InlinePolicy, ...] = ()
+    attached_managed_policies: tuple[AttachedPolicy, ...] = ()
+    permissions_boundary: PermissionsBoundary | None = None
+
+
+class PolicyVersion(_Aws, kw_only=True):
+    document: Any = None
+    version_id: str | None = None
+    is_default_version: bool = False
+
+
+class ManagedPolicyDetail(_Aws, kw_only=True):
+    policy_name: str | None = None
+    arn: str
+    default_version_id: str | None = None
+    policy_version_list: tuple[PolicyVersion, ...] = ()
+
+    @property
+    def default_document(self) -> Any:
+        for version in self.policy_version_list:
+            if version.is_default_version or version.version_id == self.default_version_id:
+                return version.document
+        return None
+
+
+class GetAccountAuthorizationDetails(_Aws, kw_only=True):
+    role_detail_list: tuple[RoleDetail, ...] = ()
+    policies: tuple[ManagedPolicyDetail, ...] = ()

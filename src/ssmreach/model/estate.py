@@ -1,0 +1,182 @@
+"""The whole estate of a snapshot, indexed for analysis: immutable once built.
+
+`Estate` holds one `RegionData` per (account, Region) and one `AccountData` per
+account, plus indexes across them (a peered VPC or a hosted zone may live in
+another account or Region). What could not be read is kept as a `Gap`, so that
+analysis can answer UNKNOWN and name the operation instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ssmreach.model import aws
+
+GapKind = Literal["missing", "denied", "failed"]
+
+_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnauthorizedAccess",
+        "AuthorizationError",
+        "Forbidden",
+        "OptInRequired",
+    }
+)
+
+
+def gap_kind_for(code: str) -> GapKind:
+    return "denied" if code in _DENIED_CODES or "AccessDenied" in code else "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Data an answer needs but the snapshot lacks: not collected, denied, or failed."""
+
+    account: str
+    region: str
+    service: str
+    operation: str
+    kind: GapKind
+    detail: str = ""
+    request: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The reason code this gap gives: `READ_DENIED` or `DATA_MISSING`."""
+        return "READ_DENIED" if self.kind == "denied" else "DATA_MISSING"
+
+    @property
+    def api(self) -> str:
+        return f"{self.service}:{self.operation}"
+
+    def describe(self) -> str:
+        what = self.api + (f" ({self.request})" if self.request else "")
+        where = f"{self.account}/{self.region}"
+        if self.kind == "missing":
+            return f"{what} is not in the snapshot for {where}"
+        if self.kind == "denied":
+            return f"{what} was denied in {where}" + (f": {self.detail}" if self.detail else "")
+        return f"{what} failed in {where}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixListInfo:
+    prefix_list_id: str
+    name: str | None
+    cidrs: tuple[str, ...] | None  # None: the snapshot does not say which CIDRs
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateZone:
+    """A Route 53 private hosted zone, its VPC associations and records."""
+
+    account: str
+    zone: aws.HostedZone
+    vpcs: tuple[aws.ZoneVpc, ...] | Gap
+    records: tuple[aws.ResourceRecordSet, ...] | Gap
+
+    @property
+    def domain(self) -> str:
+        return normalize_name(self.zone.name)
+
+
+def normalize_name(name: str) -> str:
+    """DNS names compare lower-case without the trailing dot; `\\052` is a literal `*`."""
+    return name.replace("\\052", "*").rstrip(".").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionData:
+    """Everything the snapshot holds for one account in one Region."""
+
+    account: str
+    region: str
+    gaps: Mapping[str, Gap] = field(default_factory=dict)
+    vpcs: Mapping[str, aws.Vpc] = field(default_factory=dict)
+    vpc_attributes: Mapping[tuple[str, str], bool | Gap] = field(default_factory=dict)
+    subnets: Mapping[str, aws.Subnet] = field(default_factory=dict)
+    route_tables: Mapping[str, aws.RouteTable] = field(default_factory=dict)
+    subnet_route_table: Mapping[str, str] = field(default_factory=dict)
+    main_route_table: Mapping[str, str] = field(default_factory=dict)
+    security_groups: Mapping[str, aws.SecurityGroup] = field(default_factory=dict)
+    default_security_group: Mapping[str, str] = field(default_factory=dict)
+    network_acls: Mapping[str, aws.NetworkAcl] = field(default_factory=dict)
+    subnet_network_acl: Mapping[str, str] = field(default_factory=dict)
+    network_interfaces: Mapping[str, aws.NetworkInterface] = field(default_factory=dict)
+    endpoints: Mapping[str, aws.VpcEndpoint] = field(default_factory=dict)
+    endpoints_by_vpc: Mapping[str, tuple[aws.VpcEndpoint, ...]] = field(default_factory=dict)
+    endpoint_services: Mapping[str, aws.ServiceDetail] = field(default_factory=dict)
+    endpoint_service_names: frozenset[str] = frozenset()
+    dhcp_options: Mapping[str, aws.DhcpOptions] = field(default_factory=dict)
+    peerings: Mapping[str, aws.VpcPeeringConnection] = field(default_factory=dict)
+    nat_gateways: Mapping[str, aws.NatGateway] = field(default_factory=dict)
+    internet_gateways: Mapping[str, aws.InternetGateway] = field(default_factory=dict)
+    prefix_lists: Mapping[str, PrefixListInfo] = field(default_factory=dict)
+    instances: tuple[aws.Instance, ...] = ()
+    instance_information: Mapping[str, aws.InstanceInformation] = field(default_factory=dict)
+    service_settings: Mapping[str, str | Gap] = field(default_factory=dict)
+    session_preferences: str | Gap | None = None
+    resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
+    resolver_rules_by_vpc: Mapping[str, tuple[aws.ResolverRule, ...]] = field(default_factory=dict)
+
+    def gap(self, operation: str) -> Gap | None:
+        """The gap for a whole operation, or None when its answer is in the snapshot."""
+        return self.gaps.get(operation)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountData:
+    """The account-wide (global) data of one account: IAM and Route 53."""
+
+    account: str
+    gaps: Mapping[str, Gap] = field(default_factory=dict)
+    roles: Mapping[str, aws.RoleDetail] = field(default_factory=dict)  # by role ARN
+    roles_by_name: Mapping[str, aws.RoleDetail] = field(default_factory=dict)
+    profile_roles: Mapping[str, aws.RoleDetail] = field(default_factory=dict)  # by profile ARN
+    managed_policies: Mapping[str, aws.ManagedPolicyDetail] = field(default_factory=dict)
+    private_zones: tuple[PrivateZone, ...] = ()
+
+    def gap(self, operation: str) -> Gap | None:
+        return self.gaps.get(operation)
+
+
+@dataclass(frozen=True, slots=True)
+class Estate:
+    """A whole snapshot: every account and Region, with indexes across them."""
+
+    source: str
+    created: str | None
+    partition: str
+    regions: Mapping[tuple[str, str], RegionData]
+    accounts: Mapping[str, AccountData]
+    vpc_home: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    zones_by_vpc: Mapping[str, tuple[PrivateZone, ...]] = field(default_factory=dict)
+
+    def region_of_vpc(self, vpc_id: str) -> RegionData | None:
+        home = self.vpc_home.get(vpc_id)
+        return self.regions.get(home) if home else None
+
+    def account_data(self, account: str) -> AccountData:
+        return self.accounts.get(account) or AccountData(
+            account=account,
+            gaps={
+                op: Gap(account, "global", service, op, "missing")
+                for service, op in (
+                    ("iam", "GetAccountAuthorizationDetails"),
+                    ("route53", "ListHostedZones"),
+                )
+            },
+        )
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({a for a, _ in self.regions} | set(self.accounts)))
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(sorted({r for _, r in self.regions}))
