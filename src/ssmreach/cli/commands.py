@@ -4,4 +4,8 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from ssmreach.cli.check_cmd import check_command
+from ssmreach.cli.permissions_cmd import permissions_command
+from ssmreach.cli.snapshot_cmd import snapshot_command
+
+ALL: list[click.Command] = [check_command, snapshot_command, permissions_command]

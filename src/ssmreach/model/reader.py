@@ -337,18 +337,15 @@ class _Reader:
                 if not zone.is_private:
                     continue
                 zid = zone.zone_id
-                private_zones.append(
-                    PrivateZone(
-                        account=account,
-                        zone=zone,
-                        vpcs=vpcs_by_zone.get(zid)
-                        or gaps.get("GetHostedZone")
-                        or Gap(account, GLOBAL, "route53", "GetHostedZone", "missing", request=zid),
-                        records=records_by_zone.get(zid)
-                        or gaps.get("ListResourceRecordSets")
-                        or Gap(account, GLOBAL, "route53", "ListResourceRecordSets", "missing", request=zid),
+                vpcs = vpcs_by_zone.get(zid)
+                if vpcs is None:
+                    vpcs = gaps.get("GetHostedZone") or Gap(account, GLOBAL, "route53", "GetHostedZone", "missing", request=zid)
+                zone_records = records_by_zone.get(zid)
+                if zone_records is None:
+                    zone_records = gaps.get("ListResourceRecordSets") or Gap(
+                        account, GLOBAL, "route53", "ListResourceRecordSets", "missing", request=zid
                     )
-                )
+                private_zones.append(PrivateZone(account=account, zone=zone, vpcs=vpcs, records=zone_records))
         return AccountData(
             account=account,
             gaps=gaps,

@@ -1,0 +1,120 @@
+"""Where traffic goes, as far as the snapshot can say: an address, a subnet, a prefix list or "the internet".
+
+Rules (security group, network ACL, route) name CIDRs; a destination may be known
+exactly (an endpoint ENI's IP), only as a network (an ENI whose IP is not in the
+snapshot), as an AWS prefix list (S3 through a gateway endpoint), or as "some public
+AWS address" (a service reached over the internet, whose addresses the snapshot does
+not hold). `relation` says whether a rule's CIDR certainly, possibly or never covers it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Match(Enum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+@lru_cache(maxsize=65536)
+def network(cidr: str) -> Network | None:
+    """Parse a CIDR or a bare address; None when it is not one."""
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+def covers(outer: Network, inner: Network) -> Match:
+    """Does `outer` contain every address of `inner` (YES), some (MAYBE) or none (NO)?"""
+    if outer.version != inner.version:
+        return Match.NO
+    if inner.subnet_of(outer):  # type: ignore[arg-type]
+        return Match.YES
+    if outer.overlaps(inner):  # type: ignore[arg-type]
+        return Match.MAYBE
+    return Match.NO
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One side of a flow: where it is and what it carries.
+
+    Exactly one of `net` (an address or network), `prefix_list_id` (with its CIDRs when
+    known) or `public=True` (some public address of an AWS service) says where it is.
+    `groups` are the security groups of its network interface (for group references).
+    """
+
+    net: Network | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
+    prefix_list_id: str | None = None
+    prefix_list_cidrs: tuple[Network, ...] | None = None
+    public: bool = False
+    aws_service: str | None = None  # the endpoint service name for public AWS addresses
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if self.net is not None:
+            return str(self.net.network_address) if self.net.num_addresses == 1 else str(self.net)
+        if self.prefix_list_id:
+            return self.prefix_list_id
+        return "public AWS addresses"
+
+
+def address(ip: str, groups: frozenset[str] = frozenset(), label: str = "") -> Place:
+    net = network(ip)
+    return Place(net=net, groups=groups, label=label)
+
+
+def public_service(service_name: str, label: str = "") -> Place:
+    """Some public address of an AWS service (e.g. `com.amazonaws.us-east-1.ssm`)."""
+    return Place(public=True, aws_service=service_name, label=label)
+
+
+def aws_prefix_list_matches(prefix_list_name: str | None, place: Place) -> Match | None:
+    """An AWS-managed prefix list holds only its own service's addresses.
+
+    Returns YES/NO when that settles it, None when the list is not an AWS service list
+    or the place is not a public service address.
+    """
+    if not prefix_list_name or not prefix_list_name.startswith("com.amazonaws."):
+        return None
+    if place.aws_service is None:
+        return None
+    return Match.YES if prefix_list_name == place.aws_service else Match.NO
+
+
+def relation(cidr: str, place: Place) -> Match:
+    """Whether a rule's CIDR covers the place: certainly, possibly, or not at all.
+
+    For a public service address only 0.0.0.0/0 (or ::/0) is certain: private ranges
+    never hold it, any other public range may or may not.
+    """
+    net = network(cidr)
+    if net is None:
+        return Match.NO
+    if place.public:
+        if net.prefixlen == 0:
+            return Match.YES
+        return Match.NO if net.is_private else Match.MAYBE
+    if place.net is not None:
+        return covers(net, place.net)
+    if place.prefix_list_cidrs is not None:
+        results = {covers(net, inner) for inner in place.prefix_list_cidrs}
+        if results == {Match.YES}:
+            return Match.YES
+        if results == {Match.NO}:
+            return Match.NO
+        return Match.MAYBE
+    if place.prefix_list_id is not None:
+        return Match.YES if net.prefixlen == 0 else Match.MAYBE
+    return Match.MAYBE

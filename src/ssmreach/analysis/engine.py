@@ -1,0 +1,291 @@
+"""`check`: every instance × every feature → a verdict with reasons and hop traces.
+
+Pure: takes an `Estate`, returns a `CheckResult`. Results that depend only on the
+VPC (DNS answers), on the role (policy evaluations) or on the whole path are
+cached per run, so the cost grows with distinct configurations, not instances.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ssmreach.analysis.buckets import aws_owned_buckets
+from ssmreach.analysis.dns import gap_reason
+from ssmreach.analysis.features import (
+    CLOUDWATCH_STREAMING_MIN,
+    DEFAULT_FEATURES,
+    KMS_ENCRYPTION_MIN,
+    SESSION_MANAGER_MIN,
+    AgentFacts,
+    SessionPreferences,
+    channel_options,
+    format_version,
+    is_legacy_windows,
+    parse_version,
+    session_services,
+)
+from ssmreach.analysis.identity import Identity, resolve_identity
+from ssmreach.analysis.network import Node
+from ssmreach.analysis.path import PathContext, ServiceNeed, reach_service
+from ssmreach.analysis.reasons import reason
+from ssmreach.analysis.services import service_offered
+from ssmreach.analysis.verdict import (
+    CheckResult,
+    FeatureResult,
+    Reason,
+    ServiceResult,
+    Severity,
+    Verdict,
+    worst,
+)
+from ssmreach.model import aws
+from ssmreach.model.estate import Estate, Gap, RegionData
+
+LINUX_EPHEMERAL = (32768, 60999)
+WINDOWS_EPHEMERAL = (49152, 65535)
+ANY_EPHEMERAL = (1024, 65535)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    instances: tuple[str, ...] = ()  # empty: all
+
+
+def agent_facts(region: RegionData, instance: aws.Instance) -> AgentFacts:
+    info = region.instance_information.get(instance.instance_id)
+    if info is None:
+        return AgentFacts(False, None, None, (instance.platform or "").lower() == "windows" and False)
+    return AgentFacts(
+        listed=True,
+        ping_status=info.ping_status,
+        version=parse_version(info.agent_version),
+        legacy_windows=is_legacy_windows(info.platform_type, info.platform_name, info.platform_version),
+    )
+
+
+def ephemeral_ports(region: RegionData, instance: aws.Instance) -> tuple[int, int]:
+    """The client ports return traffic goes to: Linux 32768–60999, Windows 49152–65535.
+
+    Judgement (README): the spec checks 1024–65535; checking the platform's own range
+    avoids flagging NACLs that open only the range the OS really uses. Unknown
+    platform: the whole 1024–65535 range.
+    """
+    info = region.instance_information.get(instance.instance_id)
+    platform = ((info.platform_type if info else None) or instance.platform or instance.platform_details or "").lower()
+    if "windows" in platform:
+        return WINDOWS_EPHEMERAL
+    if "linux" in platform or "unix" in platform:
+        return LINUX_EPHEMERAL
+    return ANY_EPHEMERAL
+
+
+def session_preferences(region: RegionData) -> SessionPreferences:
+    prefs = region.session_preferences
+    if prefs is None:
+        gap = region.gap("GetDocument")
+        if gap is not None:
+            return SessionPreferences(read=False, note=gap.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed")
+        return SessionPreferences()
+    if isinstance(prefs, Gap):
+        return SessionPreferences(read=False, note=prefs.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed")
+    try:
+        inputs = json.loads(prefs).get("inputs", {}) if prefs else {}
+    except (ValueError, AttributeError):
+        return SessionPreferences(read=False, note="the Session Manager preferences document is not valid JSON; the defaults are assumed")
+    if not isinstance(inputs, dict):
+        inputs = {}
+    return SessionPreferences(
+        s3_bucket=str(inputs.get("s3BucketName") or "") or None,
+        log_group=str(inputs.get("cloudWatchLogGroupName") or "") or None,
+        kms_key=str(inputs.get("kmsKeyId") or "") or None,
+        cloudwatch_streaming=bool(inputs.get("cloudWatchStreamingEnabled")),
+    )
+
+
+class _InstanceCheck:
+    def __init__(self, ctx: PathContext, region: RegionData, instance: aws.Instance) -> None:
+        self.ctx = ctx
+        self.region = region
+        self.instance = instance
+        self.agent = agent_facts(region, instance)
+        self.reasons: list[Reason] = []
+        self.verdict = Verdict.PRIVATE
+        self.node: Node | None = None
+        self.identity: Identity | None = None
+        self._services: dict[tuple[str, tuple[str, ...] | None, str], ServiceResult] = {}
+        self._setup()
+
+    def _block(self, verdict: Verdict, *reasons: Reason) -> None:
+        self.verdict = worst([self.verdict, verdict])
+        self.reasons.extend(reasons)
+
+    def _setup(self) -> None:
+        inst, region = self.instance, self.region
+        iid = inst.instance_id
+        options = inst.metadata_options
+        if options is not None and options.http_endpoint.lower() == "disabled":
+            msg = f"{iid} has the instance metadata service turned off (HttpEndpoint disabled): the agent gets no identity or credentials"
+            self._block(Verdict.BLOCKED, reason("IMDS_DISABLED", Severity.ERROR, iid, msg,
+                        f"aws ec2 modify-instance-metadata-options --instance-id {iid} --http-endpoint enabled"))
+        self.identity = resolve_identity(self.ctx.estate, region, inst, self.agent, self.ctx.policies, self.ctx.partition)
+        self._block(self.identity.verdict, *self.identity.reasons)
+        if region.gap("DescribeInstanceInformation") is None:
+            if not self.agent.listed:
+                self.reasons.append(reason("AGENT_OFFLINE", Severity.INFO, iid,
+                                           f"SSM does not list {iid} as a managed node (it never registered, or was deregistered)"))
+            elif (self.agent.ping_status or "").lower() != "online":
+                self.reasons.append(reason("AGENT_OFFLINE", Severity.INFO, iid, f"SSM reports {iid} as {self.agent.ping_status}"))
+        self.node = self._node()
+
+    def _node(self) -> Node | None:
+        inst, region = self.instance, self.region
+        problems: list[Gap] = []
+        vpc = region.vpcs.get(inst.vpc_id or "")
+        if vpc is None:
+            problems.append(region.gap("DescribeVpcs") or Gap(region.account, region.region, "ec2", "DescribeVpcs", "missing", request=inst.vpc_id))
+        subnet = region.subnets.get(inst.subnet_id or "")
+        if subnet is None:
+            problems.append(region.gap("DescribeSubnets") or Gap(region.account, region.region, "ec2", "DescribeSubnets", "missing", request=inst.subnet_id))
+        groups: list[aws.SecurityGroup] = []
+        for gid in inst.group_ids:
+            group = region.security_groups.get(gid)
+            if group is None:
+                problems.append(region.gap("DescribeSecurityGroups") or Gap(region.account, region.region, "ec2", "DescribeSecurityGroups", "missing", request=gid))
+            else:
+                groups.append(group)
+        if problems or vpc is None or subnet is None or not inst.private_ip_address:
+            self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems[:3]))
+            if not problems:
+                self._block(Verdict.UNKNOWN, reason("DATA_MISSING", Severity.WARNING, inst.instance_id,
+                                                    f"{inst.instance_id} has no VPC placement or private address in the snapshot"))
+            return None
+        return Node(inst, region, vpc, subnet, inst.private_ip_address, tuple(groups), ephemeral_ports(region, inst))
+
+    def service(self, need: ServiceNeed) -> ServiceResult:
+        key = (need.service, need.buckets, need.s3_action)
+        result = self._services.get(key)
+        if result is None:
+            assert self.node is not None and self.identity is not None
+            result = self._services[key] = reach_service(self.ctx, self.node, self.identity, need)
+        return result
+
+    def channel(self) -> tuple[ServiceResult, list[Reason]]:
+        """The better of the message channels the agent can use (requirements.md §1)."""
+        offered = service_offered(self.region, "ec2messages")
+        options = channel_options(self.agent, offered)
+        if not options:
+            options = ("ssmmessages",)
+        results = [self.service(ServiceNeed(o)) for o in options]
+        best_result = min(results, key=lambda r: r.verdict.rank)
+        return best_result, []
+
+    def feature(self, feature: str) -> FeatureResult:
+        inst, region = self.instance, self.region
+        extra: list[Reason] = []
+        services: list[ServiceResult] = []
+        if self.node is not None:
+            needs: list[ServiceNeed] = []
+            channel = False
+            if feature == "core":
+                needs = [ServiceNeed("ssm")]
+            elif feature in ("run-command", "patch-manager", "agent-update", "vss-snapshot"):
+                needs = [ServiceNeed("ssm")]
+                channel = True
+                if feature == "patch-manager":
+                    needs.append(ServiceNeed("s3", aws_owned_buckets(region.region, "patch-manager")))
+                elif feature == "agent-update":
+                    needs.append(ServiceNeed("s3", aws_owned_buckets(region.region, "agent-update")))
+                elif feature == "vss-snapshot":
+                    needs.append(ServiceNeed("ec2"))
+            elif feature == "session-manager":
+                prefs = session_preferences(region)
+                if not prefs.read and prefs.note:
+                    code = "READ_DENIED" if "denied" in prefs.note else "DATA_MISSING"
+                    extra.append(reason(code, Severity.INFO, None, prefs.note))
+                for svc in session_services(prefs):
+                    if svc == "s3" and prefs.s3_bucket:
+                        needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
+                    else:
+                        needs.append(ServiceNeed(svc))
+                extra.extend(self._session_gates(prefs))
+            elif feature == "cloudwatch-logs":
+                needs = [ServiceNeed("logs")]
+            services = [self.service(n) for n in needs]
+            if channel:
+                chosen, notes = self.channel()
+                services.insert(1, chosen)
+                extra.extend(notes)
+        verdict = worst([self.verdict] + [s.verdict for s in services])
+        reasons = _unique(list(self.reasons) + extra + [r for s in services for r in s.reasons])
+        return FeatureResult(
+            instance=inst.instance_id,
+            account=region.account,
+            region=region.region,
+            vpc=inst.vpc_id,
+            subnet=inst.subnet_id,
+            name=inst.name,
+            feature=feature,
+            verdict=verdict,
+            reasons=tuple(reasons),
+            services=tuple(services),
+        )
+
+    def _session_gates(self, prefs: SessionPreferences) -> list[Reason]:
+        version = self.agent.version
+        if version is None:
+            return []
+        iid = self.instance.instance_id
+        gates = [(SESSION_MANAGER_MIN, "Session Manager")]
+        if prefs.kms_key:
+            gates.append((KMS_ENCRYPTION_MIN, "KMS session encryption"))
+        if prefs.cloudwatch_streaming:
+            gates.append((CLOUDWATCH_STREAMING_MIN, "CloudWatch log streaming"))
+        out = []
+        for minimum, what in gates:
+            if version < minimum:
+                out.append(reason("AGENT_TOO_OLD", Severity.WARNING, iid,
+                                  f"{what} needs agent {format_version(minimum)} or newer; {iid} runs {format_version(version)}",
+                                  f"Update the SSM agent on {iid} (AWS-UpdateSSMAgent)."))
+        return out
+
+
+def _unique(reasons: Iterable[Reason]) -> list[Reason]:
+    seen: set[Reason] = set()
+    out: list[Reason] = []
+    for r in reasons:
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
+def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckResult:
+    """Verdicts for every instance (or the chosen ones) and every chosen feature."""
+    options = options or CheckOptions()
+    ctx = PathContext(estate)
+    wanted = set(options.instances)
+    results: list[FeatureResult] = []
+    count = 0
+    for (account, region_name), region in sorted(estate.regions.items()):
+        for instance in sorted(region.instances, key=lambda i: i.instance_id):
+            if wanted and instance.instance_id not in wanted:
+                continue
+            count += 1
+            check = _InstanceCheck(ctx, region, instance)
+            for feature in sorted(options.features):
+                results.append(check.feature(feature))
+    return CheckResult(
+        accounts=estate.account_ids,
+        regions=estate.region_names,
+        created=estate.created,
+        source=estate.source,
+        instances=count,
+        results=tuple(results),
+    )
+
+
+def instance_ids(estate: Estate) -> Sequence[str]:
+    return [i.instance_id for r in estate.regions.values() for i in r.instances]

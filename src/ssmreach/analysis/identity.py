@@ -1,0 +1,240 @@
+"""Which credentials the agent uses, and what they allow (requirements.md §1 "Identity").
+
+An instance profile whose role allows `ssm:UpdateInstanceInformation` is used;
+otherwise Default Host Management Configuration (the service setting
+`/ssm/managed-instance/default-ec2-instance-management-role`, IMDSv2, agent
+3.2.582.0 or newer) supplies the role; otherwise `NO_INSTANCE_PROFILE`. A role's
+effective permissions are its inline and attached managed policies (default
+version), minus explicit denies, inside its permissions boundary. Source: SSM user
+guide, "Configure instance permissions" and "Default Host Management Configuration".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ssmreach.analysis.dns import gap_reason
+from ssmreach.analysis.features import DHMC_MIN, AgentFacts, format_version
+from ssmreach.analysis.reasons import reason
+from ssmreach.analysis.verdict import Reason, Severity, Verdict
+from ssmreach.model import aws
+from ssmreach.model.estate import AccountData, Estate, Gap, RegionData
+from ssmreach.model.reader import DHMC_SETTING
+from ssmreach.policy.document import Policy, PolicyParseError, parse_policy
+from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_identity
+from ssmreach.policy.managed import builtin_managed_policy
+
+IdentityKind = Literal["profile", "dhmc", "none", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class RolePolicies:
+    role: aws.RoleDetail
+    policies: tuple[Policy, ...]
+    boundary: Policy | None
+    missing: tuple[str, ...]  # attached policies whose documents the snapshot lacks
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    kind: IdentityKind
+    role: RolePolicies | None
+    verdict: Verdict  # PRIVATE when credentials are fine; BLOCKED / UNKNOWN otherwise
+    reasons: tuple[Reason, ...]
+    detail: str
+
+    @property
+    def role_arn(self) -> str | None:
+        return self.role.role.arn if self.role else None
+
+
+class PolicyCache:
+    """Parses each policy document once per check run."""
+
+    def __init__(self) -> None:
+        self._roles: dict[tuple[str, str], RolePolicies] = {}
+        self._evaluations: dict[tuple[object, ...], Evaluation] = {}
+
+    def role_policies(self, account: AccountData, role: aws.RoleDetail) -> RolePolicies:
+        key = (account.account, role.arn)
+        cached = self._roles.get(key)
+        if cached is not None:
+            return cached
+        policies: list[Policy] = []
+        missing: list[str] = []
+        for inline in role.role_policy_list:
+            try:
+                policies.append(parse_policy(inline.policy_document, f"inline policy {inline.policy_name} of role {role.role_name}"))
+            except PolicyParseError:
+                missing.append(f"inline policy {inline.policy_name} (unreadable)")
+        for attached in role.attached_managed_policies:
+            policy = self._managed(account, attached.policy_arn)
+            if policy is None:
+                missing.append(attached.policy_arn)
+            else:
+                policies.append(policy)
+        boundary = None
+        if role.permissions_boundary is not None:
+            boundary = self._managed(account, role.permissions_boundary.permissions_boundary_arn)
+            if boundary is None:
+                missing.append(role.permissions_boundary.permissions_boundary_arn + " (permissions boundary)")
+        result = RolePolicies(role, tuple(policies), boundary, tuple(missing))
+        self._roles[key] = result
+        return result
+
+    def _managed(self, account: AccountData, arn: str) -> Policy | None:
+        detail = account.managed_policies.get(arn)
+        if detail is not None and detail.default_document is not None:
+            try:
+                return parse_policy(detail.default_document, arn)
+            except PolicyParseError:
+                return None
+        return builtin_managed_policy(arn)
+
+    def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
+        key = (role.role.arn, ctx.action.lower(), ctx.resource, tuple(sorted(ctx.keys.items())), ctx.absent_keys)
+        cached = self._evaluations.get(key)
+        if cached is not None:
+            return cached
+        result = evaluate_identity(role.policies, ctx, boundary=role.boundary)
+        if role.missing and result.decision is not Decision.DENY:
+            result = Evaluation(
+                decision=Decision.UNKNOWN,
+                policy=None,
+                statement=None,
+                unknown_keys=(),
+                explanation=(
+                    f"the documents of {', '.join(role.missing)} are not in the snapshot, "
+                    f"so whether role {role.role.role_name} may call {ctx.action} cannot be decided"
+                ),
+            )
+        self._evaluations[key] = result
+        return result
+
+
+def _role_from_dhmc(
+    estate: Estate, region: RegionData, instance: aws.Instance, agent: AgentFacts, cache: PolicyCache
+) -> Identity:
+    setting = region.service_settings.get(DHMC_SETTING)
+    iid = instance.instance_id
+    if setting is None:
+        gap = region.gap("GetServiceSetting") or Gap(
+            region.account, region.region, "ssm", "GetServiceSetting", "missing", request=DHMC_SETTING
+        )
+        setting = gap
+    if isinstance(setting, Gap):
+        return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(setting, iid),),
+                        f"{iid} has no instance profile and the Default Host Management setting cannot be read")
+    if setting in ("", "$None"):
+        msg = f"{iid} has no instance profile and Default Host Management Configuration is off in {region.region}"
+        return Identity("none", None, Verdict.BLOCKED, (reason(
+            "NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg,
+            f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to {iid}, or turn on Default Host Management Configuration in {region.region}.",
+        ),), msg)
+    account = estate.account_data(region.account)
+    iam_gap = account.gap("GetAccountAuthorizationDetails")
+    if iam_gap is not None:
+        return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(iam_gap, iid),),
+                        f"Default Host Management names role {setting}, but IAM was not read")
+    role = account.roles_by_name.get(setting.rsplit("/", 1)[-1])
+    if role is None:
+        msg = f"{iid} has no instance profile, and the Default Host Management role {setting} does not exist"
+        return Identity("none", None, Verdict.BLOCKED, (reason(
+            "NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg,
+            f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to {iid}.",
+        ),), msg)
+    if agent.version is None:
+        msg = f"{iid} would use the Default Host Management role {role.role_name}, which needs agent {format_version(DHMC_MIN)} or newer; the agent version is unknown"
+        return Identity("unknown", cache.role_policies(account, role), Verdict.UNKNOWN,
+                        (reason("DATA_MISSING", Severity.WARNING, iid, msg + " (the instance is not in DescribeInstanceInformation)"),), msg)
+    if agent.version < DHMC_MIN:
+        msg = (f"{iid} has no instance profile and its agent {format_version(agent.version)} is older than "
+               f"{format_version(DHMC_MIN)}, which Default Host Management needs")
+        return Identity("none", None, Verdict.BLOCKED, (
+            reason("NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg, f"Attach an instance profile to {iid}, or update its agent."),
+            reason("AGENT_TOO_OLD", Severity.WARNING, iid, msg, f"Update the SSM agent on {iid} to {format_version(DHMC_MIN)} or newer."),
+        ), msg)
+    return Identity("dhmc", cache.role_policies(account, role), Verdict.PRIVATE, (),
+                    f"no instance profile; Default Host Management supplies role {role.role_name}")
+
+
+def resolve_identity(
+    estate: Estate, region: RegionData, instance: aws.Instance, agent: AgentFacts, cache: PolicyCache, partition: str
+) -> Identity:
+    """The credentials the agent on `instance` uses."""
+    iid = instance.instance_id
+    profile = instance.iam_instance_profile
+    if profile is None:
+        return _role_from_dhmc(estate, region, instance, agent, cache)
+    account = estate.account_data(region.account)
+    gap = account.gap("GetAccountAuthorizationDetails")
+    if gap is not None:
+        return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(gap, iid),),
+                        f"instance profile {profile.arn} cannot be resolved: IAM was not read")
+    role = account.profile_roles.get(profile.arn)
+    if role is None:
+        fallback = _role_from_dhmc(estate, region, instance, agent, cache)
+        if fallback.kind == "dhmc":
+            return fallback
+        msg = f"instance profile {profile.arn.rsplit('/', 1)[-1]} of {iid} holds no role (or no longer exists), so the agent gets no credentials"
+        return Identity(fallback.kind if fallback.kind == "unknown" else "none", None, fallback.verdict, (reason(
+            "NO_INSTANCE_PROFILE", Severity.ERROR if fallback.verdict is Verdict.BLOCKED else Severity.WARNING, profile.arn, msg,
+            f"Add a role with AmazonSSMManagedInstanceCore to instance profile {profile.arn.rsplit('/', 1)[-1]}.",
+        ),) + tuple(r for r in fallback.reasons if r.code != "NO_INSTANCE_PROFILE"), msg)
+    policies = cache.role_policies(account, role)
+    heartbeat = cache.evaluate(policies, heartbeat_context(instance, region, role.arn, partition, via_endpoint=None))
+    if heartbeat.decision in (Decision.DENY, Decision.NO_ALLOW):
+        fallback = _role_from_dhmc(estate, region, instance, agent, cache)
+        if fallback.kind == "dhmc":
+            return Identity("dhmc", fallback.role, Verdict.PRIVATE, (),
+                            f"role {role.role_name} does not allow ssm:UpdateInstanceInformation; Default Host Management supplies {fallback.role_arn}")
+    return Identity("profile", policies, Verdict.PRIVATE, (), f"instance profile role {role.role_name}")
+
+
+def instance_arn(instance: aws.Instance, region: RegionData, partition: str) -> str:
+    return f"arn:{partition}:ec2:{region.region}:{region.account}:instance/{instance.instance_id}"
+
+
+def request_keys(
+    region: RegionData, role_arn: str | None, *, instance_ip: str | None, via_endpoint: aws.VpcEndpoint | None
+) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Condition keys the snapshot can decide for a call from the node."""
+    keys: dict[str, tuple[str, ...]] = {
+        "aws:principalaccount": (region.account,),
+        "ssm:nodeaccountid": (region.account,),
+        "aws:securetransport": ("true",),
+        "aws:requestedregion": (region.region,),
+        "aws:principaltype": ("AssumedRole",),
+    }
+    if role_arn:
+        keys["aws:principalarn"] = (role_arn,)
+    absent: set[str] = set()
+    if via_endpoint is not None:
+        keys["aws:sourcevpce"] = (via_endpoint.vpc_endpoint_id,)
+        keys["aws:sourcevpc"] = (via_endpoint.vpc_id,)
+        if instance_ip:
+            keys["aws:vpcsourceip"] = (instance_ip,)
+        absent.add("aws:sourceip")
+    else:
+        absent.update({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+    return keys, frozenset(absent)
+
+
+def heartbeat_context(
+    instance: aws.Instance, region: RegionData, role_arn: str, partition: str, via_endpoint: aws.VpcEndpoint | None
+) -> RequestContext:
+    keys, absent = request_keys(region, role_arn, instance_ip=instance.private_ip_address, via_endpoint=via_endpoint)
+    if via_endpoint is None:
+        # The path is not known here: the VPC keys are unknown, not absent.
+        for key in ("aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"):
+            keys.pop(key, None)
+        absent = frozenset()
+    return RequestContext(
+        action="ssm:UpdateInstanceInformation",
+        resource=instance_arn(instance, region, partition),
+        principal_arn=role_arn,
+        principal_account=region.account,
+        keys=keys,
+        absent_keys=absent,
+    )

@@ -1,0 +1,131 @@
+"""The reason codes (stable public API) with their severity, meaning and generic fix.
+
+The table follows `check-output.md`; codes are never renamed. Findings carry a
+specific fix sentence built where the reason is raised; the generic fix here is
+for the reference page (`ssmreach reasons`) and for reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ssmreach.analysis.verdict import Reason, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCode:
+    code: str
+    severity: str  # as in the spec table, e.g. "error / warning"
+    meaning: str
+    fix: str
+
+
+CATALOGUE: tuple[ReasonCode, ...] = (
+    ReasonCode("ENDPOINT_MISSING", "error / warning",
+               "No interface (or gateway, for s3) endpoint for the service serves the instance. Error when there is no internet path either; warning when traffic falls back to the internet.",
+               "Create the interface endpoint for the service in the instance's VPC (private DNS on), or the S3 gateway endpoint on the instance's route table."),
+    ReasonCode("ENDPOINT_NOT_AVAILABLE", "error",
+               "The endpoint exists but its State is not available (pendingAcceptance, failed, deleting ...).",
+               "Find out why the endpoint is not available (its LastError), then fix or recreate it."),
+    ReasonCode("PRIVATE_DNS_DISABLED", "error / warning",
+               "The service's endpoint has PrivateDnsEnabled false and no private hosted zone maps the name to it, so the name resolves to public IPs.",
+               "Turn on private DNS for the endpoint (or map the name to it with a private hosted zone)."),
+    ReasonCode("VPC_DNS_SUPPORT_DISABLED", "error",
+               "The VPC's enableDnsSupport is false: nothing resolves.",
+               "Set enableDnsSupport to true on the VPC."),
+    ReasonCode("VPC_DNS_HOSTNAMES_DISABLED", "error / warning",
+               "enableDnsHostnames is false, so endpoint private DNS does not apply.",
+               "Set enableDnsHostnames to true on the VPC."),
+    ReasonCode("CUSTOM_DNS_UNVERIFIED", "warning (UNKNOWN)",
+               "The VPC's DHCP options use DNS servers other than AmazonProvidedDNS; their answers are not in the snapshot.",
+               "Make the custom DNS servers forward amazonaws.com to the VPC resolver, then confirm with `ssmreach probe` on a node."),
+    ReasonCode("DNS_FORWARDED", "warning (UNKNOWN)",
+               "A Route 53 Resolver FORWARD rule associated with the VPC matches the service name; the answer comes from servers outside the snapshot.",
+               "Add a SYSTEM rule for the service name, or confirm the forwarded answer with `ssmreach probe`."),
+    ReasonCode("PHZ_SHADOWS_SERVICE", "error",
+               "A private hosted zone associated with the VPC covers the service name but has no record for it: NXDOMAIN.",
+               "Add a record for the service name to the zone (alias to the endpoint), or narrow or disassociate the zone."),
+    ReasonCode("NO_ROUTE", "error",
+               "The instance's route table has no route to the destination (an endpoint in another VPC, or the internet).",
+               "Add a route for the destination to the instance's route table."),
+    ReasonCode("ROUTE_BLACKHOLE", "error",
+               "The matching route's state is blackhole (its target is gone).",
+               "Replace the route with one whose target exists."),
+    ReasonCode("PEERING_NOT_ACTIVE", "error",
+               "The route uses a peering connection whose status is not active.",
+               "Accept (or recreate) the peering connection."),
+    ReasonCode("NO_RETURN_ROUTE", "error",
+               "The endpoint's VPC has no route back to the instance.",
+               "Add a route to the instance's subnet in the endpoint subnet's route table."),
+    ReasonCode("SG_EGRESS_DENIED", "error",
+               "None of the instance's security groups allows outbound TCP 443 to the destination.",
+               "Add an outbound rule for TCP 443 to the destination (endpoint security group, CIDR or S3 prefix list)."),
+    ReasonCode("SG_INGRESS_DENIED", "error",
+               "None of the endpoint's security groups allows inbound TCP 443 from the instance (the VPC default group trap included).",
+               "Give the endpoint a security group that allows inbound TCP 443 from the instance subnets."),
+    ReasonCode("NACL_OUTBOUND_DENIED", "error",
+               "A network ACL denies the request on its way out of a subnet.",
+               "Add an outbound allow rule for TCP 443 (or the ephemeral return ports) ahead of the deny."),
+    ReasonCode("NACL_INBOUND_DENIED", "error",
+               "A network ACL denies the request, or its return traffic (ephemeral ports 1024-65535), on the way into a subnet.",
+               "Add an inbound allow rule for the return ports 1024-65535 (or TCP 443 at the endpoint) ahead of the deny."),
+    ReasonCode("NAT_NO_INTERNET", "error",
+               "The route goes to a NAT gateway that is not available, is private, or whose subnet has no route to an internet gateway.",
+               "Use an available public NAT gateway in a subnet that routes 0.0.0.0/0 to an internet gateway, or add endpoints."),
+    ReasonCode("NO_PUBLIC_IP", "error",
+               "The route goes straight to an internet gateway but the instance has no public IPv4 address.",
+               "Add VPC endpoints (recommended), route through a NAT gateway, or give the instance a public IP."),
+    ReasonCode("EGRESS_UNMODELED", "warning (UNKNOWN)",
+               "The route goes to a transit gateway, virtual private gateway, network interface or appliance whose onward path is not in the snapshot.",
+               "Confirm the onward path with `ssmreach probe`, or add VPC endpoints in the instance's VPC."),
+    ReasonCode("INTERNET_PATH", "info",
+               "The service is reached over the internet (explains INTERNET).",
+               "Add the VPC endpoint for the service to keep the traffic private."),
+    ReasonCode("ENDPOINT_POLICY_DENIED", "error",
+               "The endpoint policy does not allow an action the feature needs.",
+               "Allow the action in the endpoint policy for the instance role (or Principal *)."),
+    ReasonCode("S3_BUCKET_NOT_ALLOWED", "error",
+               "The S3 endpoint policy does not allow s3:GetObject on an AWS-owned bucket the feature needs.",
+               "Allow s3:GetObject on arn:aws:s3:::BUCKET/* for the AWS-owned buckets in the S3 endpoint policy."),
+    ReasonCode("S3_BUCKET_OTHER_REGION", "error / warning",
+               "A bucket the feature uses is in another Region: gateway endpoints never reach it, so it needs an internet path.",
+               "Use a bucket in the instance's Region, or keep an internet path for it."),
+    ReasonCode("GATEWAY_ENDPOINT_NOT_ROUTED", "error / warning",
+               "An S3 gateway endpoint exists in the VPC but is not associated with the instance's route table.",
+               "Associate the S3 gateway endpoint with the instance's route table."),
+    ReasonCode("NO_INSTANCE_PROFILE", "error",
+               "No instance profile and no Default Host Management Configuration.",
+               "Attach an instance profile whose role has AmazonSSMManagedInstanceCore, or turn on Default Host Management Configuration."),
+    ReasonCode("IAM_ACTION_DENIED", "error",
+               "The instance role does not allow an action the feature needs.",
+               "Attach AmazonSSMManagedInstanceCore (or a policy allowing the action) to the instance role."),
+    ReasonCode("IAM_S3_GRANT_MISSING", "warning",
+               "The role does not grant s3:GetObject on the AWS-owned buckets, as the SSM docs ask when endpoints are used.",
+               "Grant s3:GetObject on the AWS-owned buckets of the Region to the instance role."),
+    ReasonCode("IMDS_DISABLED", "error",
+               "MetadataOptions.HttpEndpoint is disabled, so the agent gets no identity or credentials.",
+               "Enable the instance metadata service (HttpEndpoint=enabled)."),
+    ReasonCode("AGENT_OFFLINE", "info",
+               "SSM reports the instance ConnectionLost, or does not list it.",
+               "Once the path is fixed, restart the SSM agent (or the instance) and watch it come Online."),
+    ReasonCode("AGENT_TOO_OLD", "warning",
+               "The agent version lacks the feature.",
+               "Update the SSM agent (AWS-UpdateSSMAgent)."),
+    ReasonCode("ENDPOINT_OTHER_AZ", "warning",
+               "The endpoint has no working network interface in the instance's Availability Zone; traffic crosses zones (cross-AZ charges, and the node depends on another zone).",
+               "Add the instance's Availability Zone (one subnet) to the endpoint."),
+    ReasonCode("DATA_MISSING", "warning (UNKNOWN)",
+               "An operation that the check needs is not in the snapshot.",
+               "Collect the snapshot again with the permissions from `ssmreach permissions`."),
+    ReasonCode("READ_DENIED", "warning (UNKNOWN)",
+               "That operation was denied (*.error.json).",
+               "Grant the read permission from `ssmreach permissions` and collect again."),
+)
+
+BY_CODE = {r.code: r for r in CATALOGUE}
+
+
+def reason(code: str, severity: Severity, resource: str | None, message: str, fix: str | None = None) -> Reason:
+    """Build a reason; the code must be in the catalogue (a typo is a bug, caught at once)."""
+    entry = BY_CODE[code]
+    return Reason(code=code, severity=severity, resource=resource, message=message, fix=fix or entry.fix)

@@ -1,0 +1,93 @@
+"""Route selection: the subnet's route table (or the VPC's main table), longest prefix wins.
+
+A prefix-list route (an S3 gateway endpoint adds one) matches the addresses of its
+list and, being narrower than 0.0.0.0/0, beats a default route. Source: VPC user
+guide, "Route priority"; PrivateLink guide, "Gateway endpoints".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ssmreach.analysis.addresses import Match, Place, aws_prefix_list_matches, network, relation
+from ssmreach.model import aws
+from ssmreach.model.estate import RegionData
+
+
+@dataclass(frozen=True, slots=True)
+class RouteChoice:
+    route: aws.Route | None
+    uncertain: bool  # a more specific route may also match (its addresses are not known)
+    detail: str
+
+
+def route_table_for(region: RegionData, subnet_id: str, vpc_id: str) -> str | None:
+    """The subnet's explicitly associated table, else the VPC's main table."""
+    return region.subnet_route_table.get(subnet_id) or region.main_route_table.get(vpc_id)
+
+
+def _prefix_list_name(region: RegionData, route: aws.Route) -> str | None:
+    pl_id = route.destination_prefix_list_id
+    info = region.prefix_lists.get(pl_id) if pl_id else None
+    if info and info.name:
+        return info.name
+    target = route.gateway_id or ""
+    endpoint = region.endpoints.get(target)
+    if endpoint is not None and endpoint.is_gateway:
+        return endpoint.service_name
+    return None
+
+
+def _route_match(region: RegionData, route: aws.Route, place: Place) -> tuple[Match, int]:
+    cidr = route.destination_cidr_block or route.destination_ipv6_cidr_block
+    if cidr:
+        net = network(cidr)
+        return relation(cidr, place), net.prefixlen if net else 0
+    pl_id = route.destination_prefix_list_id
+    if not pl_id:
+        return Match.NO, 0
+    info = region.prefix_lists.get(pl_id)
+    lengths = [n.prefixlen for n in (network(c) for c in (info.cidrs or ())) if n] if info else []
+    length = min(lengths) if lengths else 1
+    if place.prefix_list_id == pl_id:
+        return Match.YES, length
+    settled = aws_prefix_list_matches(_prefix_list_name(region, route), place)
+    if settled is not None:
+        return settled, length
+    if info is None or info.cidrs is None:
+        return Match.MAYBE, length
+    results = [relation(c, place) for c in info.cidrs]
+    if Match.YES in results:
+        return Match.YES, length
+    return (Match.MAYBE if Match.MAYBE in results else Match.NO), length
+
+
+def select_route(region: RegionData, table: aws.RouteTable, place: Place) -> RouteChoice:
+    """Longest-prefix match of `place` in `table`."""
+    best: tuple[int, aws.Route] | None = None
+    maybe: list[tuple[int, aws.Route]] = []
+    for route in table.routes:
+        match, length = _route_match(region, route, place)
+        if match is Match.YES and (best is None or length > best[0]):
+            best = (length, route)
+        elif match is Match.MAYBE:
+            maybe.append((length, route))
+    floor = best[0] if best else -1
+    shadow = [r for length, r in maybe if length > floor]
+    if best is None:
+        if shadow:
+            return RouteChoice(
+                None,
+                True,
+                f"{table.route_table_id}: only {shadow[0].destination} -> {shadow[0].target} may cover {place.describe()}",
+            )
+        return RouteChoice(None, False, f"{table.route_table_id} has no route to {place.describe()}")
+    route = best[1]
+    detail = f"{table.route_table_id}: {route.destination} -> {route.target}"
+    if shadow:
+        return RouteChoice(
+            route,
+            True,
+            detail + f", unless the narrower {shadow[0].destination} -> {shadow[0].target} covers {place.describe()}",
+        )
+    return RouteChoice(route, False, detail)

@@ -1,0 +1,109 @@
+"""The vocabulary of a check result: verdicts, hop outcomes, hops, reasons, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    """Per service hop and per (instance, feature); see the check-output spec."""
+
+    PRIVATE = "PRIVATE"
+    INTERNET = "INTERNET"
+    UNKNOWN = "UNKNOWN"
+    BLOCKED = "BLOCKED"
+
+    @property
+    def rank(self) -> int:
+        """Badness: PRIVATE < INTERNET < UNKNOWN < BLOCKED."""
+        return _RANK[self]
+
+
+_RANK = {Verdict.PRIVATE: 0, Verdict.INTERNET: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}
+
+
+def worst(verdicts: "list[Verdict] | tuple[Verdict, ...]", default: Verdict = Verdict.PRIVATE) -> Verdict:
+    return max(verdicts, key=lambda v: v.rank, default=default)
+
+
+def best(verdicts: "list[Verdict] | tuple[Verdict, ...]", default: Verdict = Verdict.BLOCKED) -> Verdict:
+    return min(verdicts, key=lambda v: v.rank, default=default)
+
+
+class Outcome(StrEnum):
+    """The result of one hop."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of the path, in path order: what was checked, against what, and how it went."""
+
+    step: str
+    resource: str | None
+    result: Outcome
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a verdict is what it is: a stable code, the resource in the way, and the fix."""
+
+    code: str
+    severity: Severity
+    resource: str | None
+    message: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    """How one instance reaches one service (ssm, ssmmessages, s3, ...)."""
+
+    service: str
+    host: str | None
+    verdict: Verdict
+    via: str | None
+    reasons: tuple[Reason, ...]
+    hops: tuple[Hop, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureResult:
+    """The verdict of one (instance, feature) pair."""
+
+    instance: str
+    account: str
+    region: str
+    vpc: str | None
+    subnet: str | None
+    name: str | None
+    feature: str
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    services: tuple[ServiceResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything `ssmreach check` found, in the spec's order."""
+
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+    created: str | None
+    source: str
+    instances: int
+    results: tuple[FeatureResult, ...]
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for r in self.results if r.verdict is verdict)

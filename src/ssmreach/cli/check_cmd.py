@@ -1,0 +1,98 @@
+"""`ssmreach check`: verdicts per instance and feature, from a snapshot or the live account."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ssmreach.analysis.engine import CheckOptions, check_estate
+from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
+from ssmreach.analysis.verdict import CheckResult, Verdict
+from ssmreach.cli.live import collect_live, live_options
+from ssmreach.cli.output import write_output
+from ssmreach.errors import UsageError
+from ssmreach.model.estate import Estate
+from ssmreach.model.reader import load_snapshot, parse_snapshot
+from ssmreach.report.json_report import render_json
+from ssmreach.report.text_report import render_text
+
+
+def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bool) -> int:
+    """Exit codes of check-output.md: 1 on BLOCKED (or INTERNET with --require-private), 3 on UNKNOWN."""
+    if result.count(Verdict.BLOCKED) or (require_private and result.count(Verdict.INTERNET)):
+        return 1
+    if fail_on_unknown and result.count(Verdict.UNKNOWN):
+        return 3
+    return 0
+
+
+def load_estate(snapshot: Path | None, region: tuple[str, ...], profile: str | None, role_arn: tuple[str, ...]) -> Estate:
+    """The estate from a snapshot folder, or read live with the same collector and parser."""
+    if snapshot is not None:
+        if region or profile or role_arn:
+            raise UsageError("--snapshot reads a folder; do not combine it with --region, --profile or --role-arn")
+        return load_snapshot(snapshot)
+    return parse_snapshot(collect_live(region, profile, role_arn))
+
+
+@click.command("check")
+@click.option("--snapshot", "snapshot", type=click.Path(path_type=Path), help="Read this snapshot folder instead of the live account.")
+@live_options
+@click.option("--instance", "instances", multiple=True, metavar="ID", help="Only this instance (repeatable); also prints its full hop trace.")
+@click.option("--feature", "features", multiple=True, type=click.Choice(FEATURES),
+              help=f"Only this feature (repeatable). Default: {', '.join(DEFAULT_FEATURES)}.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option("--require-private", is_flag=True, help="Exit 1 when anything works only over the internet.")
+@click.option("--fail-on-unknown", is_flag=True, help="Exit 3 when nothing failed but something is UNKNOWN.")
+@click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
+def check_command(
+    snapshot: Path | None,
+    region: tuple[str, ...],
+    profile: str | None,
+    role_arn: tuple[str, ...],
+    instances: tuple[str, ...],
+    features: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    require_private: bool,
+    fail_on_unknown: bool,
+    trace: bool,
+) -> None:
+    """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
+
+    PRIVATE: every service the feature needs is reached through VPC endpoints.
+    INTERNET: it works, through a NAT or internet gateway. BLOCKED: something
+    is certainly in the way (the finding names it and the fix). UNKNOWN: the
+    data cannot decide it (custom DNS, denied reads, unevaluable conditions).
+
+    Exit codes: 0 nothing BLOCKED; 1 something BLOCKED (or INTERNET with
+    --require-private); 2 bad input; 3 UNKNOWN with --fail-on-unknown.
+
+    \b
+    Examples:
+      ssmreach check --snapshot snap/
+      ssmreach check --snapshot snap/ --instance i-0abc123 --feature session-manager
+      ssmreach check --region eu-west-1 --format json --output report.json
+      ssmreach check --snapshot snap/ --require-private --fail-on-unknown   # in CI
+    """
+    estate = load_estate(snapshot, region, profile, role_arn)
+    known = {i.instance_id for r in estate.regions.values() for i in r.instances}
+    unknown_ids = [i for i in instances if i not in known]
+    if unknown_ids:
+        raise UsageError(
+            f"instance {unknown_ids[0]} is not in {'the snapshot' if snapshot else 'the account'} "
+            f"({len(known)} instance(s) there); check the id and the Region"
+        )
+    result = check_estate(estate, CheckOptions(features=features or DEFAULT_FEATURES, instances=instances))
+    if fmt == "json":
+        data = render_json(result)
+    else:
+        color = output is None and sys.stdout.isatty()
+        data = render_text(result, trace=trace or bool(instances), color=color).encode()
+    write_output(data, output)
+    code = exit_code(result, require_private=require_private, fail_on_unknown=fail_on_unknown)
+    if code:
+        sys.exit(code)

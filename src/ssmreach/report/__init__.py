@@ -1,0 +1,1 @@
+"""Renderings of a `CheckResult`: JSON (the stable machine interface) and text for people."""

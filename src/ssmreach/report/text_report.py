@@ -1,0 +1,155 @@
+"""`--format text`: a matrix of instances by feature, then the findings grouped by the
+resource in the way, each with its fix and how many instances it affects. With
+`--instance`, the full hop trace of that instance follows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ssmreach.analysis.verdict import CheckResult, FeatureResult, Outcome, Severity, Verdict
+
+MARK = {
+    Verdict.PRIVATE: ("private", "green"),
+    Verdict.INTERNET: ("internet", "yellow"),
+    Verdict.BLOCKED: ("BLOCKED", "bold red"),
+    Verdict.UNKNOWN: ("unknown", "magenta"),
+}
+HOP_MARK = {Outcome.PASS: ("✓", "green"), Outcome.FAIL: ("✗", "bold red"), Outcome.UNKNOWN: ("?", "magenta")}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: Severity
+    resource: str | None
+    message: str
+    fix: str | None
+    instances: set[str] = field(default_factory=set)
+    features: set[str] = field(default_factory=set)
+
+
+def group_findings(result: CheckResult, *, include_info: bool = False) -> list[Finding]:
+    """One finding per (code, resource), with every instance and feature it affects."""
+    groups: dict[tuple[str, str | None, str | None], Finding] = {}
+    for r in result.results:
+        for reason in r.reasons:
+            if reason.severity is Severity.INFO and not include_info:
+                continue
+            key = (reason.code, reason.resource, reason.fix)
+            finding = groups.get(key)
+            if finding is None:
+                finding = groups[key] = Finding(reason.code, reason.severity, reason.resource, reason.message, reason.fix)
+            if reason.severity is Severity.ERROR:
+                finding.severity = Severity.ERROR
+            finding.instances.add(r.instance)
+            finding.features.add(r.feature)
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(groups.values(), key=lambda f: (order[f.severity], -len(f.instances), f.code, f.resource or ""))
+
+
+def _label(r: FeatureResult) -> str:
+    return f"{r.name} ({r.instance})" if r.name else r.instance
+
+
+def render_text(result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
+    features = sorted({r.feature for r in result.results}, key=_feature_order)
+    by_instance: dict[str, dict[str, FeatureResult]] = defaultdict(dict)
+    for r in result.results:
+        by_instance[r.instance][r.feature] = r
+    summary = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
+    console.print(Text(f"ssmreach check: {result.instances} instance(s), {len(result.results)} results ({summary})", style="bold"))
+    if not result.results:
+        console.print("No instances matched. Check --instance, --region, and that the snapshot holds DescribeInstances.")
+        return buffer.getvalue()
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("instance", no_wrap=True)
+    table.add_column("subnet", style="dim", no_wrap=True)
+    for feature in features:
+        table.add_column(feature, no_wrap=True)
+    for instance, row in by_instance.items():
+        first = next(iter(row.values()))
+        cells = []
+        for feature in features:
+            fr = row.get(feature)
+            if fr is None:
+                cells.append(Text("-"))
+            else:
+                word, style = MARK[fr.verdict]
+                cells.append(Text(word, style=style))
+        table.add_row(_label(first), first.subnet or "-", *cells)
+    console.print(table)
+    findings = group_findings(result)
+    console.print()
+    if findings:
+        console.print(Text("Findings (grouped by the resource in the way):", style="bold"))
+        for f in findings:
+            n = len(f.instances)
+            head = Text()
+            head.append(f"{f.severity.value.upper():7} ", style=SEVERITY_STYLE[f.severity])
+            head.append(f"{f.code}", style="bold")
+            head.append(f"  {f.resource or '-'}  ({n} instance{'s' if n != 1 else ''}; {', '.join(sorted(f.features, key=_feature_order))})")
+            console.print(head)
+            console.print(f"        {f.message}", soft_wrap=False)
+            if f.fix:
+                console.print(Text(f"        fix: {f.fix}", style="green"))
+    else:
+        console.print(Text("No findings: every checked path works.", style="green"))
+    internet = [r for r in result.results if r.verdict is Verdict.INTERNET]
+    if internet:
+        console.print(Text(f"\n{len(internet)} result(s) work only over the internet; `--require-private` makes that an exit-1 failure.", style="yellow"))
+    if trace:
+        for instance, row in by_instance.items():
+            _render_trace(console, list(row.values()))
+    return buffer.getvalue()
+
+
+def _render_trace(console: Console, results: list[FeatureResult]) -> None:
+    first = results[0]
+    console.print()
+    console.print(Text(f"Trace of {_label(first)} in {first.account}/{first.region}, {first.vpc} / {first.subnet}", style="bold"))
+    seen: set[tuple[str, str | None]] = set()
+    for r in sorted(results, key=lambda x: _feature_order(x.feature)):
+        word, style = MARK[r.verdict]
+        line = Text(f"  {r.feature}: ")
+        line.append(word, style=style)
+        line.append("  (" + ", ".join(f"{s.service} {s.verdict.value.lower()}" for s in r.services) + ")")
+        console.print(line)
+    console.print()
+    for r in results:
+        for s in r.services:
+            key = (s.service, s.via)
+            if key in seen:
+                continue
+            seen.add(key)
+            word, style = MARK[s.verdict]
+            head = Text(f"  {s.service}", style="bold")
+            head.append(f"  {s.host or '?'}  ")
+            head.append(word, style=style)
+            head.append(f"  via {s.via or '-'}")
+            console.print(head)
+            for hop in s.hops:
+                mark, mstyle = HOP_MARK[hop.result]
+                line = Text("    ")
+                line.append(mark, style=mstyle)
+                line.append(f" {hop.step:16} {hop.detail}")
+                console.print(line)
+    instance_reasons = [x for x in first.reasons if x.code in ("NO_INSTANCE_PROFILE", "IMDS_DISABLED", "AGENT_OFFLINE", "AGENT_TOO_OLD")]
+    for x in instance_reasons:
+        console.print(Text(f"  {x.severity.value}: {x.code} {x.message}", style=SEVERITY_STYLE[x.severity]))
+
+
+_ORDER = ("core", "run-command", "session-manager", "patch-manager", "agent-update", "vss-snapshot", "cloudwatch-logs")
+
+
+def _feature_order(feature: str) -> int:
+    return _ORDER.index(feature) if feature in _ORDER else len(_ORDER)
