@@ -17,18 +17,40 @@ from typing import Any
 import msgspec
 
 from ssmreach.model.estate import Estate
-from ssmreach.model.raw import FORMAT, Manifest, OperationKey, RawError, RawOk, RawSnapshot, write_raw_snapshot
+from ssmreach.model.raw import (
+    FORMAT,
+    Manifest,
+    OperationKey,
+    RawError,
+    RawOk,
+    RawSnapshot,
+    write_raw_snapshot,
+)
 from ssmreach.model.reader import parse_snapshot
 
 CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-ALL_TCP = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}
+ALL_TCP = {
+    "IpProtocol": "-1",
+    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+    "Ipv6Ranges": [],
+    "PrefixListIds": [],
+    "UserIdGroupPairs": [],
+}
 S3_CIDRS = ["52.216.0.0/15", "54.231.0.0/16", "3.5.0.0/19"]
 
 
-def tcp(port: int | tuple[int, int] = 443, *, cidr: str | None = None, group: str | None = None, prefix_list: str | None = None) -> dict[str, Any]:
+def tcp(
+    port: int | tuple[int, int] = 443,
+    *,
+    cidr: str | None = None,
+    group: str | None = None,
+    prefix_list: str | None = None,
+) -> dict[str, Any]:
     lo, hi = (port, port) if isinstance(port, int) else port
     return {
-        "IpProtocol": "tcp", "FromPort": lo, "ToPort": hi,
+        "IpProtocol": "tcp",
+        "FromPort": lo,
+        "ToPort": hi,
         "IpRanges": [{"CidrIp": cidr}] if cidr else [],
         "Ipv6Ranges": [],
         "PrefixListIds": [{"PrefixListId": prefix_list}] if prefix_list else [],
@@ -36,10 +58,22 @@ def tcp(port: int | tuple[int, int] = 443, *, cidr: str | None = None, group: st
     }
 
 
-def nacl_entry(number: int, action: str, *, egress: bool, cidr: str = "0.0.0.0/0",
-               ports: tuple[int, int] | None = None, protocol: str = "6") -> dict[str, Any]:
-    entry: dict[str, Any] = {"RuleNumber": number, "Protocol": protocol if ports else "-1", "RuleAction": action,
-                             "Egress": egress, "CidrBlock": cidr}
+def nacl_entry(
+    number: int,
+    action: str,
+    *,
+    egress: bool,
+    cidr: str = "0.0.0.0/0",
+    ports: tuple[int, int] | None = None,
+    protocol: str = "6",
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "RuleNumber": number,
+        "Protocol": protocol if ports else "-1",
+        "RuleAction": action,
+        "Egress": egress,
+        "CidrBlock": cidr,
+    }
     if ports:
         entry["PortRange"] = {"From": ports[0], "To": ports[1]}
     return entry
@@ -84,50 +118,121 @@ class EstateBuilder:
         return f"{prefix}-{next(self._ids):017x}"
 
     # -- network ----------------------------------------------------------------------------
-    def vpc(self, cidr: str = "10.0.0.0/16", *, dns_support: bool | None = True, dns_hostnames: bool | None = True,
-            dhcp_servers: list[str] | None = None, default_sg_self_rule: bool = True) -> str:
+    def vpc(
+        self,
+        cidr: str = "10.0.0.0/16",
+        *,
+        dns_support: bool | None = True,
+        dns_hostnames: bool | None = True,
+        dhcp_servers: list[str] | None = None,
+        default_sg_self_rule: bool = True,
+    ) -> str:
         vpc_id = self._id("vpc")
         dopt = "dopt-amazon"
         if dhcp_servers is not None:
             dopt = self._id("dopt")
             self.dhcp.append(self._dhcp_set(dopt, dhcp_servers))
-        self.vpcs.append({"VpcId": vpc_id, "CidrBlock": cidr, "State": "available", "DhcpOptionsId": dopt,
-                          "OwnerId": self.account, "IsDefault": False,
-                          "CidrBlockAssociationSet": [{"CidrBlock": cidr, "CidrBlockState": {"State": "associated"}}]})
-        for attr, value in (("enableDnsSupport", dns_support), ("enableDnsHostnames", dns_hostnames)):
+        self.vpcs.append(
+            {
+                "VpcId": vpc_id,
+                "CidrBlock": cidr,
+                "State": "available",
+                "DhcpOptionsId": dopt,
+                "OwnerId": self.account,
+                "IsDefault": False,
+                "CidrBlockAssociationSet": [
+                    {"CidrBlock": cidr, "CidrBlockState": {"State": "associated"}}
+                ],
+            }
+        )
+        for attr, value in (
+            ("enableDnsSupport", dns_support),
+            ("enableDnsHostnames", dns_hostnames),
+        ):
             if value is None:
                 continue
             key = "EnableDnsSupport" if attr == "enableDnsSupport" else "EnableDnsHostnames"
-            self.vpc_attrs.append({"Request": {"VpcId": vpc_id, "Attribute": attr},
-                                   "Response": {"VpcId": vpc_id, key: {"Value": value}}})
-        self.route_tables.append({"RouteTableId": self._id("rtb"), "VpcId": vpc_id,
-                                  "Associations": [{"Main": True, "RouteTableId": "", "AssociationState": {"State": "associated"}}],
-                                  "Routes": [{"DestinationCidrBlock": cidr, "GatewayId": "local", "State": "active"}]})
+            self.vpc_attrs.append(
+                {
+                    "Request": {"VpcId": vpc_id, "Attribute": attr},
+                    "Response": {"VpcId": vpc_id, key: {"Value": value}},
+                }
+            )
+        self.route_tables.append(
+            {
+                "RouteTableId": self._id("rtb"),
+                "VpcId": vpc_id,
+                "Associations": [
+                    {"Main": True, "RouteTableId": "", "AssociationState": {"State": "associated"}}
+                ],
+                "Routes": [{"DestinationCidrBlock": cidr, "GatewayId": "local", "State": "active"}],
+            }
+        )
         sg_id = self._id("sg")
-        self.sgs.append({"GroupId": sg_id, "GroupName": "default", "VpcId": vpc_id, "OwnerId": self.account,
-                         "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
-                                            "UserIdGroupPairs": [{"GroupId": sg_id}]}] if default_sg_self_rule else [],
-                         "IpPermissionsEgress": [ALL_TCP]})
-        self.nacls.append({"NetworkAclId": self._id("acl"), "VpcId": vpc_id, "IsDefault": True, "Associations": [],
-                           "Entries": [nacl_entry(100, "allow", egress=False), nacl_entry(32767, "deny", egress=False),
-                                       nacl_entry(100, "allow", egress=True), nacl_entry(32767, "deny", egress=True)]})
+        self.sgs.append(
+            {
+                "GroupId": sg_id,
+                "GroupName": "default",
+                "VpcId": vpc_id,
+                "OwnerId": self.account,
+                "IpPermissions": [
+                    {
+                        "IpProtocol": "-1",
+                        "IpRanges": [],
+                        "Ipv6Ranges": [],
+                        "PrefixListIds": [],
+                        "UserIdGroupPairs": [{"GroupId": sg_id}],
+                    }
+                ]
+                if default_sg_self_rule
+                else [],
+                "IpPermissionsEgress": [ALL_TCP],
+            }
+        )
+        self.nacls.append(
+            {
+                "NetworkAclId": self._id("acl"),
+                "VpcId": vpc_id,
+                "IsDefault": True,
+                "Associations": [],
+                "Entries": [
+                    nacl_entry(100, "allow", egress=False),
+                    nacl_entry(32767, "deny", egress=False),
+                    nacl_entry(100, "allow", egress=True),
+                    nacl_entry(32767, "deny", egress=True),
+                ],
+            }
+        )
         return vpc_id
 
     @staticmethod
     def _dhcp_set(dopt: str, servers: list[str]) -> dict[str, Any]:
-        return {"DhcpOptionsId": dopt, "DhcpConfigurations": [
-            {"Key": "domain-name-servers", "Values": [{"Value": s} for s in servers]}]}
+        return {
+            "DhcpOptionsId": dopt,
+            "DhcpConfigurations": [
+                {"Key": "domain-name-servers", "Values": [{"Value": s} for s in servers]}
+            ],
+        }
 
     def _cidr_of(self, vpc_id: str) -> str:
         return next(v["CidrBlock"] for v in self.vpcs if v["VpcId"] == vpc_id)
 
     def subnet(self, vpc_id: str, cidr: str, az: str = "a") -> str:
         subnet_id = self._id("subnet")
-        self.subnets.append({"SubnetId": subnet_id, "VpcId": vpc_id, "CidrBlock": cidr,
-                             "AvailabilityZone": f"{self.region}{az}", "MapPublicIpOnLaunch": False})
+        self.subnets.append(
+            {
+                "SubnetId": subnet_id,
+                "VpcId": vpc_id,
+                "CidrBlock": cidr,
+                "AvailabilityZone": f"{self.region}{az}",
+                "MapPublicIpOnLaunch": False,
+            }
+        )
         self._subnet_ips[subnet_id] = itertools.count(10)
         default_acl = next(a for a in self.nacls if a["VpcId"] == vpc_id and a["IsDefault"])
-        default_acl["Associations"].append({"NetworkAclId": default_acl["NetworkAclId"], "SubnetId": subnet_id})
+        default_acl["Associations"].append(
+            {"NetworkAclId": default_acl["NetworkAclId"], "SubnetId": subnet_id}
+        )
         return subnet_id
 
     def next_ip(self, subnet_id: str) -> str:
@@ -136,164 +241,380 @@ class EstateBuilder:
         return f"{base}.{next(self._subnet_ips[subnet_id])}"
 
     def main_table(self, vpc_id: str) -> dict[str, Any]:
-        return next(t for t in self.route_tables if t["VpcId"] == vpc_id and any(a.get("Main") for a in t["Associations"]))
+        return next(
+            t
+            for t in self.route_tables
+            if t["VpcId"] == vpc_id and any(a.get("Main") for a in t["Associations"])
+        )
 
-    def route_table(self, vpc_id: str, subnets: list[str], routes: list[dict[str, Any]] | None = None) -> str:
+    def route_table(
+        self, vpc_id: str, subnets: list[str], routes: list[dict[str, Any]] | None = None
+    ) -> str:
         rtb = self._id("rtb")
-        self.route_tables.append({
-            "RouteTableId": rtb, "VpcId": vpc_id,
-            "Associations": [{"Main": False, "SubnetId": s, "RouteTableId": rtb, "AssociationState": {"State": "associated"}} for s in subnets],
-            "Routes": [{"DestinationCidrBlock": self._cidr_of(vpc_id), "GatewayId": "local", "State": "active"}] + (routes or []),
-        })
+        self.route_tables.append(
+            {
+                "RouteTableId": rtb,
+                "VpcId": vpc_id,
+                "Associations": [
+                    {
+                        "Main": False,
+                        "SubnetId": s,
+                        "RouteTableId": rtb,
+                        "AssociationState": {"State": "associated"},
+                    }
+                    for s in subnets
+                ],
+                "Routes": [
+                    {
+                        "DestinationCidrBlock": self._cidr_of(vpc_id),
+                        "GatewayId": "local",
+                        "State": "active",
+                    }
+                ]
+                + (routes or []),
+            }
+        )
         return rtb
 
     def table(self, rtb: str) -> dict[str, Any]:
         return next(t for t in self.route_tables if t["RouteTableId"] == rtb)
 
     def add_route(self, rtb: str, destination: str, target: str, state: str = "active") -> None:
-        key = {"igw": "GatewayId", "nat": "NatGatewayId", "pcx": "VpcPeeringConnectionId", "tgw": "TransitGatewayId",
-               "eni": "NetworkInterfaceId", "vgw": "GatewayId", "vpce": "GatewayId"}[target.split("-")[0]]
-        dest_key = "DestinationPrefixListId" if destination.startswith("pl-") else "DestinationCidrBlock"
+        key = {
+            "igw": "GatewayId",
+            "nat": "NatGatewayId",
+            "pcx": "VpcPeeringConnectionId",
+            "tgw": "TransitGatewayId",
+            "eni": "NetworkInterfaceId",
+            "vgw": "GatewayId",
+            "vpce": "GatewayId",
+        }[target.split("-")[0]]
+        dest_key = (
+            "DestinationPrefixListId" if destination.startswith("pl-") else "DestinationCidrBlock"
+        )
         self.table(rtb)["Routes"].append({dest_key: destination, key: target, "State": state})
 
-    def sg(self, vpc_id: str, name: str, *, ingress: list[dict[str, Any]] | None = None,
-           egress: list[dict[str, Any]] | None = None) -> str:
+    def sg(
+        self,
+        vpc_id: str,
+        name: str,
+        *,
+        ingress: list[dict[str, Any]] | None = None,
+        egress: list[dict[str, Any]] | None = None,
+    ) -> str:
         sg_id = self._id("sg")
-        self.sgs.append({"GroupId": sg_id, "GroupName": name, "VpcId": vpc_id, "OwnerId": self.account,
-                         "IpPermissions": ingress or [], "IpPermissionsEgress": [ALL_TCP] if egress is None else egress})
+        self.sgs.append(
+            {
+                "GroupId": sg_id,
+                "GroupName": name,
+                "VpcId": vpc_id,
+                "OwnerId": self.account,
+                "IpPermissions": ingress or [],
+                "IpPermissionsEgress": [ALL_TCP] if egress is None else egress,
+            }
+        )
         return sg_id
 
     def default_sg(self, vpc_id: str) -> str:
-        return next(g["GroupId"] for g in self.sgs if g["VpcId"] == vpc_id and g["GroupName"] == "default")
+        return next(
+            g["GroupId"] for g in self.sgs if g["VpcId"] == vpc_id and g["GroupName"] == "default"
+        )
 
     def nacl(self, vpc_id: str, subnets: list[str], entries: list[dict[str, Any]]) -> str:
         acl_id = self._id("acl")
         for acl in self.nacls:
             acl["Associations"] = [a for a in acl["Associations"] if a["SubnetId"] not in subnets]
-        self.nacls.append({"NetworkAclId": acl_id, "VpcId": vpc_id, "IsDefault": False, "Entries": entries,
-                           "Associations": [{"NetworkAclId": acl_id, "SubnetId": s} for s in subnets]})
+        self.nacls.append(
+            {
+                "NetworkAclId": acl_id,
+                "VpcId": vpc_id,
+                "IsDefault": False,
+                "Entries": entries,
+                "Associations": [{"NetworkAclId": acl_id, "SubnetId": s} for s in subnets],
+            }
+        )
         return acl_id
 
     def igw(self, vpc_id: str, *, attached: bool = True) -> str:
         igw_id = self._id("igw")
-        self.igws.append({"InternetGatewayId": igw_id, "Attachments": [{"VpcId": vpc_id, "State": "available"}] if attached else []})
+        self.igws.append(
+            {
+                "InternetGatewayId": igw_id,
+                "Attachments": [{"VpcId": vpc_id, "State": "available"}] if attached else [],
+            }
+        )
         return igw_id
 
     def nat(self, subnet_id: str, *, state: str = "available", connectivity: str = "public") -> str:
         nat_id = self._id("nat")
         vpc_id = next(s["VpcId"] for s in self.subnets if s["SubnetId"] == subnet_id)
-        self.nats.append({"NatGatewayId": nat_id, "SubnetId": subnet_id, "VpcId": vpc_id, "State": state,
-                          "ConnectivityType": connectivity, "NatGatewayAddresses": [{"PublicIp": "203.0.113.10"}]})
+        self.nats.append(
+            {
+                "NatGatewayId": nat_id,
+                "SubnetId": subnet_id,
+                "VpcId": vpc_id,
+                "State": state,
+                "ConnectivityType": connectivity,
+                "NatGatewayAddresses": [{"PublicIp": "203.0.113.10"}],
+            }
+        )
         return nat_id
 
     def internet_via_nat(self, vpc_id: str, private_rtb: str, public_cidr: str) -> tuple[str, str]:
         """A public subnet with a NAT gateway and an IGW; `private_rtb` routes 0.0.0.0/0 to the NAT."""
         public = self.subnet(vpc_id, public_cidr)
         igw = self.igw(vpc_id)
-        self.route_table(vpc_id, [public], [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw, "State": "active"}])
+        self.route_table(
+            vpc_id,
+            [public],
+            [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw, "State": "active"}],
+        )
         nat = self.nat(public)
         self.add_route(private_rtb, "0.0.0.0/0", nat)
         return nat, igw
 
     def peering(self, vpc_a: str, vpc_b: str, status: str = "active") -> str:
         pcx = self._id("pcx")
-        self.peerings.append({"VpcPeeringConnectionId": pcx, "Status": {"Code": status},
-                              "RequesterVpcInfo": {"VpcId": vpc_a, "OwnerId": self.account, "Region": self.region},
-                              "AccepterVpcInfo": {"VpcId": vpc_b, "OwnerId": self.account, "Region": self.region}})
+        self.peerings.append(
+            {
+                "VpcPeeringConnectionId": pcx,
+                "Status": {"Code": status},
+                "RequesterVpcInfo": {
+                    "VpcId": vpc_a,
+                    "OwnerId": self.account,
+                    "Region": self.region,
+                },
+                "AccepterVpcInfo": {"VpcId": vpc_b, "OwnerId": self.account, "Region": self.region},
+            }
+        )
         return pcx
 
     # -- endpoints --------------------------------------------------------------------------
-    def endpoint(self, vpc_id: str, service: str, subnets: list[str], sgs: list[str] | None = None, *,
-                 private_dns: bool = True, policy: dict[str, Any] | None = None, state: str = "available") -> str:
+    def endpoint(
+        self,
+        vpc_id: str,
+        service: str,
+        subnets: list[str],
+        sgs: list[str] | None = None,
+        *,
+        private_dns: bool = True,
+        policy: dict[str, Any] | None = None,
+        state: str = "available",
+    ) -> str:
         ep_id = self._id("vpce")
         enis = []
         groups = [{"GroupId": g} for g in (sgs or [])]
         for subnet_id in subnets:
             eni_id = self._id("eni")
             subnet = next(s for s in self.subnets if s["SubnetId"] == subnet_id)
-            self.enis.append({"NetworkInterfaceId": eni_id, "SubnetId": subnet_id, "VpcId": vpc_id,
-                              "AvailabilityZone": subnet["AvailabilityZone"], "PrivateIpAddress": self.next_ip(subnet_id),
-                              "Groups": groups or [{"GroupId": self.default_sg(vpc_id)}], "InterfaceType": "vpc_endpoint"})
+            self.enis.append(
+                {
+                    "NetworkInterfaceId": eni_id,
+                    "SubnetId": subnet_id,
+                    "VpcId": vpc_id,
+                    "AvailabilityZone": subnet["AvailabilityZone"],
+                    "PrivateIpAddress": self.next_ip(subnet_id),
+                    "Groups": groups or [{"GroupId": self.default_sg(vpc_id)}],
+                    "InterfaceType": "vpc_endpoint",
+                }
+            )
             enis.append(eni_id)
-        self.endpoints.append({
-            "VpcEndpointId": ep_id, "VpcEndpointType": "Interface", "VpcId": vpc_id,
-            "ServiceName": f"com.amazonaws.{self.region}.{service}", "State": state,
-            "PolicyDocument": json.dumps(policy or {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}),
-            "SubnetIds": subnets, "Groups": groups, "PrivateDnsEnabled": private_dns, "NetworkInterfaceIds": enis,
-            "DnsEntries": [{"DnsName": f"{ep_id}-abc.{service}.{self.region}.vpce.amazonaws.com"}],
-        })
+        self.endpoints.append(
+            {
+                "VpcEndpointId": ep_id,
+                "VpcEndpointType": "Interface",
+                "VpcId": vpc_id,
+                "ServiceName": f"com.amazonaws.{self.region}.{service}",
+                "State": state,
+                "PolicyDocument": json.dumps(
+                    policy
+                    or {
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+                        ]
+                    }
+                ),
+                "SubnetIds": subnets,
+                "Groups": groups,
+                "PrivateDnsEnabled": private_dns,
+                "NetworkInterfaceIds": enis,
+                "DnsEntries": [
+                    {"DnsName": f"{ep_id}-abc.{service}.{self.region}.vpce.amazonaws.com"}
+                ],
+            }
+        )
         return ep_id
 
-    def s3_gateway(self, vpc_id: str, route_tables: list[str], *, policy: dict[str, Any] | None = None) -> str:
+    def s3_gateway(
+        self, vpc_id: str, route_tables: list[str], *, policy: dict[str, Any] | None = None
+    ) -> str:
         ep_id = self._id("vpce")
-        self.endpoints.append({
-            "VpcEndpointId": ep_id, "VpcEndpointType": "Gateway", "VpcId": vpc_id,
-            "ServiceName": f"com.amazonaws.{self.region}.s3", "State": "available",
-            "PolicyDocument": json.dumps(policy or {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}),
-            "RouteTableIds": route_tables,
-        })
+        self.endpoints.append(
+            {
+                "VpcEndpointId": ep_id,
+                "VpcEndpointType": "Gateway",
+                "VpcId": vpc_id,
+                "ServiceName": f"com.amazonaws.{self.region}.s3",
+                "State": "available",
+                "PolicyDocument": json.dumps(
+                    policy
+                    or {
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+                        ]
+                    }
+                ),
+                "RouteTableIds": route_tables,
+            }
+        )
         for rtb in route_tables:
             self.add_route(rtb, self.s3_pl, ep_id)
         return ep_id
 
-    def private_endpoints(self, vpc_id: str, subnets: list[str], sgs: list[str], route_tables: list[str]) -> dict[str, str]:
+    def private_endpoints(
+        self, vpc_id: str, subnets: list[str], sgs: list[str], route_tables: list[str]
+    ) -> dict[str, str]:
         """The recommended setup: ssm, ssmmessages, ec2messages interface endpoints and the S3 gateway."""
-        out = {s: self.endpoint(vpc_id, s, subnets, sgs) for s in ("ssm", "ssmmessages", "ec2messages")}
+        out = {
+            s: self.endpoint(vpc_id, s, subnets, sgs) for s in ("ssm", "ssmmessages", "ec2messages")
+        }
         out["s3"] = self.s3_gateway(vpc_id, route_tables)
         return out
 
     # -- DNS ----------------------------------------------------------------------------------
-    def private_zone(self, name: str, vpcs: list[str], records: list[dict[str, Any]] | None = None) -> str:
+    def private_zone(
+        self, name: str, vpcs: list[str], records: list[dict[str, Any]] | None = None
+    ) -> str:
         zone_id = "Z" + self._id("z")[2:].upper()
-        self.zones.append({"Id": f"/hostedzone/{zone_id}", "Name": name.rstrip(".") + ".", "Config": {"PrivateZone": True}})
-        self.zone_details.append({"Request": {"Id": zone_id}, "Response": {
-            "HostedZone": {"Id": f"/hostedzone/{zone_id}", "Name": name + ".", "Config": {"PrivateZone": True}},
-            "VPCs": [{"VPCRegion": self.region, "VPCId": v} for v in vpcs]}})
-        self.zone_records.append({"Request": {"HostedZoneId": zone_id}, "Response": {"ResourceRecordSets": records or []}})
+        self.zones.append(
+            {
+                "Id": f"/hostedzone/{zone_id}",
+                "Name": name.rstrip(".") + ".",
+                "Config": {"PrivateZone": True},
+            }
+        )
+        self.zone_details.append(
+            {
+                "Request": {"Id": zone_id},
+                "Response": {
+                    "HostedZone": {
+                        "Id": f"/hostedzone/{zone_id}",
+                        "Name": name + ".",
+                        "Config": {"PrivateZone": True},
+                    },
+                    "VPCs": [{"VPCRegion": self.region, "VPCId": v} for v in vpcs],
+                },
+            }
+        )
+        self.zone_records.append(
+            {
+                "Request": {"HostedZoneId": zone_id},
+                "Response": {"ResourceRecordSets": records or []},
+            }
+        )
         return zone_id
 
     def resolver_rule(self, domain: str, rule_type: str, vpcs: list[str]) -> str:
         rule_id = self._id("rslvr-rr")
-        self.rules.append({"Id": rule_id, "DomainName": domain.rstrip(".") + ".", "RuleType": rule_type, "Status": "COMPLETE"})
+        self.rules.append(
+            {
+                "Id": rule_id,
+                "DomainName": domain.rstrip(".") + ".",
+                "RuleType": rule_type,
+                "Status": "COMPLETE",
+            }
+        )
         for v in vpcs:
-            self.rule_assocs.append({"ResolverRuleId": rule_id, "VPCId": v, "VpcId": v, "Status": "COMPLETE"})
+            self.rule_assocs.append(
+                {"ResolverRuleId": rule_id, "VPCId": v, "VpcId": v, "Status": "COMPLETE"}
+            )
         return rule_id
 
     # -- IAM ----------------------------------------------------------------------------------
-    def role(self, name: str, *, managed: list[str] | None = None, inline: dict[str, dict[str, Any]] | None = None,
-             boundary: str | None = None, profile: bool = True) -> str:
+    def role(
+        self,
+        name: str,
+        *,
+        managed: list[str] | None = None,
+        inline: dict[str, dict[str, Any]] | None = None,
+        boundary: str | None = None,
+        profile: bool = True,
+    ) -> str:
         arn = f"arn:aws:iam::{self.account}:role/{name}"
         profile_arn = f"arn:aws:iam::{self.account}:instance-profile/{name}"
         role: dict[str, Any] = {
-            "RoleName": name, "Arn": arn, "Path": "/",
-            "InstanceProfileList": [{"InstanceProfileName": name, "Arn": profile_arn}] if profile else [],
-            "RolePolicyList": [{"PolicyName": k, "PolicyDocument": v} for k, v in (inline or {}).items()],
-            "AttachedManagedPolicies": [{"PolicyArn": a, "PolicyName": a.rsplit("/", 1)[-1]} for a in (managed if managed is not None else [CORE])],
+            "RoleName": name,
+            "Arn": arn,
+            "Path": "/",
+            "InstanceProfileList": [{"InstanceProfileName": name, "Arn": profile_arn}]
+            if profile
+            else [],
+            "RolePolicyList": [
+                {"PolicyName": k, "PolicyDocument": v} for k, v in (inline or {}).items()
+            ],
+            "AttachedManagedPolicies": [
+                {"PolicyArn": a, "PolicyName": a.rsplit("/", 1)[-1]}
+                for a in (managed if managed is not None else [CORE])
+            ],
         }
         if boundary:
-            role["PermissionsBoundary"] = {"PermissionsBoundaryArn": boundary, "PermissionsBoundaryType": "Policy"}
+            role["PermissionsBoundary"] = {
+                "PermissionsBoundaryArn": boundary,
+                "PermissionsBoundaryType": "Policy",
+            }
         self.roles.append(role)
         return profile_arn
 
     def managed_policy(self, name: str, document: dict[str, Any]) -> str:
         arn = f"arn:aws:iam::{self.account}:policy/{name}"
-        self.policies.append({"PolicyName": name, "Arn": arn, "DefaultVersionId": "v1",
-                              "PolicyVersionList": [{"Document": document, "VersionId": "v1", "IsDefaultVersion": True}]})
+        self.policies.append(
+            {
+                "PolicyName": name,
+                "Arn": arn,
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [
+                    {"Document": document, "VersionId": "v1", "IsDefaultVersion": True}
+                ],
+            }
+        )
         return arn
 
     # -- instances ----------------------------------------------------------------------------
-    def instance(self, name: str, subnet_id: str, sgs: list[str], profile: str | None, *, agent: str | None = "3.3.1142.0",
-                 platform: str = "Linux", platform_name: str = "Amazon Linux", platform_version: str = "2023",
-                 imds: str = "enabled", public_ip: str | None = None, ping: str = "Online", ip: str | None = None) -> str:
+    def instance(
+        self,
+        name: str,
+        subnet_id: str,
+        sgs: list[str],
+        profile: str | None,
+        *,
+        agent: str | None = "3.3.1142.0",
+        platform: str = "Linux",
+        platform_name: str = "Amazon Linux",
+        platform_version: str = "2023",
+        imds: str = "enabled",
+        public_ip: str | None = None,
+        ping: str = "Online",
+        ip: str | None = None,
+    ) -> str:
         iid = f"i-{next(self._ids):017x}"
         subnet = next(s for s in self.subnets if s["SubnetId"] == subnet_id)
         ip = ip or self.next_ip(subnet_id)
         inst: dict[str, Any] = {
-            "InstanceId": iid, "State": {"Name": "running"}, "SubnetId": subnet_id, "VpcId": subnet["VpcId"],
-            "PrivateIpAddress": ip, "Placement": {"AvailabilityZone": subnet["AvailabilityZone"]},
+            "InstanceId": iid,
+            "State": {"Name": "running"},
+            "SubnetId": subnet_id,
+            "VpcId": subnet["VpcId"],
+            "PrivateIpAddress": ip,
+            "Placement": {"AvailabilityZone": subnet["AvailabilityZone"]},
             "SecurityGroups": [{"GroupId": g} for g in sgs],
-            "NetworkInterfaces": [{"NetworkInterfaceId": self._id("eni"), "SubnetId": subnet_id, "PrivateIpAddress": ip,
-                                   "Groups": [{"GroupId": g} for g in sgs]}],
+            "NetworkInterfaces": [
+                {
+                    "NetworkInterfaceId": self._id("eni"),
+                    "SubnetId": subnet_id,
+                    "PrivateIpAddress": ip,
+                    "Groups": [{"GroupId": g} for g in sgs],
+                }
+            ],
             "MetadataOptions": {"HttpEndpoint": imds, "HttpTokens": "required"},
             "PlatformDetails": "Windows" if platform == "Windows" else "Linux/UNIX",
             "Tags": [{"Key": "Name", "Value": name}],
@@ -304,10 +625,21 @@ class EstateBuilder:
             inst["IamInstanceProfile"] = {"Arn": profile, "Id": "AIPA" + iid[2:]}
         if public_ip:
             inst["PublicIpAddress"] = public_ip
-        self.reservations.append({"ReservationId": self._id("r"), "OwnerId": self.account, "Instances": [inst]})
+        self.reservations.append(
+            {"ReservationId": self._id("r"), "OwnerId": self.account, "Instances": [inst]}
+        )
         if agent is not None:
-            self.info.append({"InstanceId": iid, "PingStatus": ping, "AgentVersion": agent, "PlatformType": platform,
-                              "PlatformName": platform_name, "PlatformVersion": platform_version, "ResourceType": "EC2Instance"})
+            self.info.append(
+                {
+                    "InstanceId": iid,
+                    "PingStatus": ping,
+                    "AgentVersion": agent,
+                    "PlatformType": platform,
+                    "PlatformName": platform_name,
+                    "PlatformVersion": platform_version,
+                    "ResourceType": "EC2Instance",
+                }
+            )
         return iid
 
     # -- output ---------------------------------------------------------------------------------
@@ -315,18 +647,37 @@ class EstateBuilder:
         for t in self.route_tables:
             for a in t["Associations"]:
                 a["RouteTableId"] = t["RouteTableId"]
-        details = [{"ServiceName": f"com.amazonaws.{self.region}.{s}", "ServiceType": [{"ServiceType": "Gateway" if s == "s3" else "Interface"}],
-                    "AvailabilityZones": [f"{self.region}a", f"{self.region}b", f"{self.region}c"],
-                    "PrivateDnsName": None if s == "s3" else f"{s}.{self.region}.amazonaws.com"} for s in self.services]
+        details = [
+            {
+                "ServiceName": f"com.amazonaws.{self.region}.{s}",
+                "ServiceType": [{"ServiceType": "Gateway" if s == "s3" else "Interface"}],
+                "AvailabilityZones": [f"{self.region}a", f"{self.region}b", f"{self.region}c"],
+                "PrivateDnsName": None if s == "s3" else f"{s}.{self.region}.amazonaws.com",
+            }
+            for s in self.services
+        ]
         dhmc_value = self.dhmc_role or "$None"
         prefs_calls: list[dict[str, Any]]
         if self.session_prefs is None:
-            prefs_calls = [{"Request": {"Name": "SSM-SessionManagerRunShell"},
-                            "Error": {"Code": "InvalidDocument", "Message": "document does not exist"}}]
+            prefs_calls = [
+                {
+                    "Request": {"Name": "SSM-SessionManagerRunShell"},
+                    "Error": {"Code": "InvalidDocument", "Message": "document does not exist"},
+                }
+            ]
         else:
-            prefs_calls = [{"Request": {"Name": "SSM-SessionManagerRunShell"},
-                            "Response": {"Name": "SSM-SessionManagerRunShell", "DocumentType": "Session",
-                                         "Content": json.dumps({"schemaVersion": "1.0", "inputs": self.session_prefs})}}]
+            prefs_calls = [
+                {
+                    "Request": {"Name": "SSM-SessionManagerRunShell"},
+                    "Response": {
+                        "Name": "SSM-SessionManagerRunShell",
+                        "DocumentType": "Session",
+                        "Content": json.dumps(
+                            {"schemaVersion": "1.0", "inputs": self.session_prefs}
+                        ),
+                    },
+                }
+            ]
         return {
             ("ec2", "DescribeVpcs"): {"Vpcs": self.vpcs},
             ("ec2", "DescribeVpcAttribute"): self.vpc_attrs,
@@ -336,24 +687,51 @@ class EstateBuilder:
             ("ec2", "DescribeNetworkAcls"): {"NetworkAcls": self.nacls},
             ("ec2", "DescribeNetworkInterfaces"): {"NetworkInterfaces": self.enis},
             ("ec2", "DescribeVpcEndpoints"): {"VpcEndpoints": self.endpoints},
-            ("ec2", "DescribeVpcEndpointServices"): {"ServiceNames": [d["ServiceName"] for d in details], "ServiceDetails": details},
+            ("ec2", "DescribeVpcEndpointServices"): {
+                "ServiceNames": [d["ServiceName"] for d in details],
+                "ServiceDetails": details,
+            },
             ("ec2", "DescribeDhcpOptions"): {"DhcpOptions": self.dhcp},
             ("ec2", "DescribeVpcPeeringConnections"): {"VpcPeeringConnections": self.peerings},
             ("ec2", "DescribeNatGateways"): {"NatGateways": self.nats},
             ("ec2", "DescribeInternetGateways"): {"InternetGateways": self.igws},
-            ("ec2", "DescribePrefixLists"): {"PrefixLists": [{"PrefixListId": self.s3_pl, "PrefixListName": f"com.amazonaws.{self.region}.s3", "Cidrs": S3_CIDRS}]},
+            ("ec2", "DescribePrefixLists"): {
+                "PrefixLists": [
+                    {
+                        "PrefixListId": self.s3_pl,
+                        "PrefixListName": f"com.amazonaws.{self.region}.s3",
+                        "Cidrs": S3_CIDRS,
+                    }
+                ]
+            },
             ("ec2", "DescribeInstances"): {"Reservations": self.reservations},
             ("ssm", "DescribeInstanceInformation"): {"InstanceInformationList": self.info},
-            ("ssm", "GetServiceSetting"): [{"Request": {"SettingId": "/ssm/managed-instance/default-ec2-instance-management-role"},
-                                            "Response": {"ServiceSetting": {"SettingId": "/ssm/managed-instance/default-ec2-instance-management-role", "SettingValue": dhmc_value}}}],
+            ("ssm", "GetServiceSetting"): [
+                {
+                    "Request": {
+                        "SettingId": "/ssm/managed-instance/default-ec2-instance-management-role"
+                    },
+                    "Response": {
+                        "ServiceSetting": {
+                            "SettingId": "/ssm/managed-instance/default-ec2-instance-management-role",
+                            "SettingValue": dhmc_value,
+                        }
+                    },
+                }
+            ],
             ("ssm", "GetDocument"): prefs_calls,
             ("route53resolver", "ListResolverRules"): {"ResolverRules": self.rules},
-            ("route53resolver", "ListResolverRuleAssociations"): {"ResolverRuleAssociations": self.rule_assocs},
+            ("route53resolver", "ListResolverRuleAssociations"): {
+                "ResolverRuleAssociations": self.rule_assocs
+            },
         }
 
     def _global(self) -> dict[tuple[str, str], Any]:
         return {
-            ("iam", "GetAccountAuthorizationDetails"): {"RoleDetailList": self.roles, "Policies": self.policies},
+            ("iam", "GetAccountAuthorizationDetails"): {
+                "RoleDetailList": self.roles,
+                "Policies": self.policies,
+            },
             ("route53", "ListHostedZones"): {"HostedZones": self.zones},
             ("route53", "GetHostedZone"): self.zone_details,
             ("route53", "ListResourceRecordSets"): self.zone_records,
@@ -367,13 +745,20 @@ class EstateBuilder:
                     continue
                 key = OperationKey(self.account, where, service, op)
                 if op in self.denied:
-                    files[key] = RawError("AccessDenied", f"User is not authorized to perform: {service}:{op}")
+                    files[key] = RawError(
+                        "AccessDenied", f"User is not authorized to perform: {service}:{op}"
+                    )
                 else:
                     files[key] = RawOk(msgspec.json.encode(body))
         return files
 
     def raw(self) -> RawSnapshot:
-        manifest = Manifest(format=FORMAT, created="2026-11-28T12:00:00Z", accounts=(self.account,), regions=(self.region,))
+        manifest = Manifest(
+            format=FORMAT,
+            created="2026-11-28T12:00:00Z",
+            accounts=(self.account,),
+            regions=(self.region,),
+        )
         return RawSnapshot(manifest=manifest, files=self.files(), source="builder")
 
     def estate(self) -> Estate:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from builders import EstateBuilder, tcp
-
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import FEATURES
 from ssmreach.analysis.verdict import CheckResult, FeatureResult

@@ -29,13 +29,17 @@ def addresses_of(net: ipaddress.IPv4Network) -> set[int]:
 
 
 @given(small_networks(), small_networks())
-def test_covers_matches_address_sets(outer: ipaddress.IPv4Network, inner: ipaddress.IPv4Network) -> None:
+def test_covers_matches_address_sets(
+    outer: ipaddress.IPv4Network, inner: ipaddress.IPv4Network
+) -> None:
     a, b = addresses_of(outer), addresses_of(inner)
     expected = Match.YES if b <= a else (Match.MAYBE if a & b else Match.NO)
     assert covers(outer, inner) is expected
 
 
-ip_strategy = st.integers(min_value=0, max_value=255).map(lambda o: str(ipaddress.ip_address(BASE + o)))
+ip_strategy = st.integers(min_value=0, max_value=255).map(
+    lambda o: str(ipaddress.ip_address(BASE + o))
+)
 ports = st.tuples(st.integers(0, 40), st.integers(0, 40)).map(lambda t: (min(t), max(t)))
 
 
@@ -46,10 +50,16 @@ def nacl_entries(draw: st.DrawFn) -> list[aws.NetworkAclEntry]:
     for n in numbers:
         net = draw(small_networks())
         lo, hi = draw(ports)
-        entries.append(aws.NetworkAclEntry(
-            rule_number=n, protocol=draw(st.sampled_from(["6", "-1", "17"])), rule_action=draw(st.sampled_from(["allow", "deny"])),
-            egress=False, cidr_block=str(net), port_range=aws.PortRange(from_=lo, to=hi),
-        ))
+        entries.append(
+            aws.NetworkAclEntry(
+                rule_number=n,
+                protocol=draw(st.sampled_from(["6", "-1", "17"])),
+                rule_action=draw(st.sampled_from(["allow", "deny"])),
+                egress=False,
+                cidr_block=str(net),
+                port_range=aws.PortRange(from_=lo, to=hi),
+            )
+        )
     return entries
 
 
@@ -61,7 +71,9 @@ def reference_nacl(entries: list[aws.NetworkAclEntry], ip: str, lo: int, hi: int
         for e in sorted(entries, key=lambda e: e.rule_number):
             if e.protocol not in ("6", "-1"):
                 continue
-            in_ports = e.protocol == "-1" or (e.port_range is not None and e.port_range.from_ <= port <= e.port_range.to)  # type: ignore[operator]
+            in_ports = e.protocol == "-1" or (
+                e.port_range is not None and e.port_range.from_ <= port <= e.port_range.to
+            )  # type: ignore[operator]
             if addr in ipaddress.ip_network(e.cidr_block or "") and in_ports:
                 decision = e.rule_action == "allow"
                 break
@@ -72,10 +84,22 @@ def reference_nacl(entries: list[aws.NetworkAclEntry], ip: str, lo: int, hi: int
 
 @settings(max_examples=300)
 @given(nacl_entries(), ip_strategy, ports)
-def test_nacl_matches_first_match_reference(entries: list[aws.NetworkAclEntry], ip: str, span: tuple[int, int]) -> None:
+def test_nacl_matches_first_match_reference(
+    entries: list[aws.NetworkAclEntry], ip: str, span: tuple[int, int]
+) -> None:
     # "-1" (all protocols) entries cover every port, as in AWS.
-    entries = [e if e.protocol != "-1" else aws.NetworkAclEntry(rule_number=e.rule_number, protocol="-1",
-               rule_action=e.rule_action, egress=False, cidr_block=e.cidr_block) for e in entries]
+    entries = [
+        e
+        if e.protocol != "-1"
+        else aws.NetworkAclEntry(
+            rule_number=e.rule_number,
+            protocol="-1",
+            rule_action=e.rule_action,
+            egress=False,
+            cidr_block=e.cidr_block,
+        )
+        for e in entries
+    ]
     acl = aws.NetworkAcl(network_acl_id="acl-1", vpc_id="vpc-1", entries=tuple(entries))
     got = nacl.evaluate(acl, egress=False, peer=address(ip), ports=span)
     assert got.outcome is (Outcome.PASS if reference_nacl(entries, ip, *span) else Outcome.FAIL)
@@ -83,29 +107,43 @@ def test_nacl_matches_first_match_reference(entries: list[aws.NetworkAclEntry], 
 
 @st.composite
 def permissions(draw: st.DrawFn) -> aws.IpPermission:
-    lo, hi = draw(st.tuples(st.integers(0, 1000), st.integers(0, 1000)).map(lambda t: (min(t), max(t))))
+    lo, hi = draw(
+        st.tuples(st.integers(0, 1000), st.integers(0, 1000)).map(lambda t: (min(t), max(t)))
+    )
     proto = draw(st.sampled_from(["tcp", "udp", "-1", "6"]))
     cidrs = draw(st.lists(small_networks(), max_size=2))
     groups = draw(st.lists(st.sampled_from(["sg-a", "sg-b", "sg-c"]), max_size=2))
     return aws.IpPermission(
-        ip_protocol=proto, from_port=None if proto == "-1" else lo, to_port=None if proto == "-1" else hi,
+        ip_protocol=proto,
+        from_port=None if proto == "-1" else lo,
+        to_port=None if proto == "-1" else hi,
         ip_ranges=tuple(aws.IpRange(cidr_ip=str(c)) for c in cidrs),
         user_id_group_pairs=tuple(aws.UserIdGroupPair(group_id=g) for g in groups),
     )
 
 
 @settings(max_examples=300)
-@given(st.lists(permissions(), max_size=4), ip_strategy, st.frozensets(st.sampled_from(["sg-a", "sg-b", "sg-c"])),
-       st.integers(0, 1000))
-def test_security_group_matches_any_rule_reference(perms: list[aws.IpPermission], ip: str, groups: frozenset[str], port: int) -> None:
+@given(
+    st.lists(permissions(), max_size=4),
+    ip_strategy,
+    st.frozensets(st.sampled_from(["sg-a", "sg-b", "sg-c"])),
+    st.integers(0, 1000),
+)
+def test_security_group_matches_any_rule_reference(
+    perms: list[aws.IpPermission], ip: str, groups: frozenset[str], port: int
+) -> None:
     group = aws.SecurityGroup(group_id="sg-x", ip_permissions=tuple(perms))
-    got = security_groups.evaluate([group], egress=False, peer=address(ip, groups), prefix_lists={}, port=port)
+    got = security_groups.evaluate(
+        [group], egress=False, peer=address(ip, groups), prefix_lists={}, port=port
+    )
     addr = ipaddress.ip_address(ip)
     expected = any(
         p.ip_protocol in ("tcp", "6", "-1")
         and (p.from_port is None or p.from_port <= port <= (p.to_port or 0))
-        and (any(addr in ipaddress.ip_network(r.cidr_ip) for r in p.ip_ranges)
-             or any(g.group_id in groups for g in p.user_id_group_pairs))
+        and (
+            any(addr in ipaddress.ip_network(r.cidr_ip) for r in p.ip_ranges)
+            or any(g.group_id in groups for g in p.user_id_group_pairs)
+        )
         for p in perms
     )
     assert got.outcome is (Outcome.PASS if expected else Outcome.FAIL)
@@ -114,7 +152,9 @@ def test_security_group_matches_any_rule_reference(perms: list[aws.IpPermission]
 @settings(max_examples=300)
 @given(st.lists(small_networks(), max_size=6, unique=True), ip_strategy)
 def test_route_selection_is_longest_prefix(nets: list[ipaddress.IPv4Network], ip: str) -> None:
-    routes = tuple(aws.Route(destination_cidr_block=str(n), gateway_id=f"igw-{i}") for i, n in enumerate(nets))
+    routes = tuple(
+        aws.Route(destination_cidr_block=str(n), gateway_id=f"igw-{i}") for i, n in enumerate(nets)
+    )
     table = aws.RouteTable(route_table_id="rtb-1", vpc_id="vpc-1", routes=routes)
     region = RegionData(account="111122223333", region="us-east-1")
     choice = select_route(region, table, address(ip))

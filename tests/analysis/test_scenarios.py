@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from builders import EstateBuilder, nacl_entry, tcp
 from scenario import codes, one_vpc, result_for, run
-
 from ssmreach.analysis.verdict import Severity, Verdict
 
 DEFAULT = ("core", "run-command", "session-manager", "patch-manager", "agent-update")
@@ -34,7 +34,9 @@ def test_default_security_group_on_endpoints_blocks_other_groups() -> None:
     r = result_for(e.b, web, "core")
     assert r.verdict is Verdict.BLOCKED
     assert "SG_INGRESS_DENIED" in codes(r)
-    assert next(x for x in r.reasons if x.code == "SG_INGRESS_DENIED").resource == e.b.default_sg(e.vpc)
+    assert next(x for x in r.reasons if x.code == "SG_INGRESS_DENIED").resource == e.b.default_sg(
+        e.vpc
+    )
     assert verdicts(e.b, ops)["core"] is Verdict.PRIVATE
 
 
@@ -138,8 +140,13 @@ def test_private_zone_without_record_shadows_the_service() -> None:
     assert next(x for x in r.reasons if x.code == "PHZ_SHADOWS_SERVICE").resource == zone
 
 
-def hub_and_spoke(*, status: str = "active", return_route: bool = True, spoke_route: bool = True,
-                  zone: bool = True) -> tuple[EstateBuilder, str]:
+def hub_and_spoke(
+    *,
+    status: str = "active",
+    return_route: bool = True,
+    spoke_route: bool = True,
+    zone: bool = True,
+) -> tuple[EstateBuilder, str]:
     b = EstateBuilder()
     hub = b.vpc("10.1.0.0/16")
     hub_sn = b.subnet(hub, "10.1.1.0/24", "a")
@@ -157,8 +164,21 @@ def hub_and_spoke(*, status: str = "active", return_route: bool = True, spoke_ro
         ep = b.endpoint(hub, svc, [hub_sn], [hub_sg], private_dns=False)
         if zone:
             name = f"{svc}.us-east-1.amazonaws.com"
-            b.private_zone(name, [spoke], [{"Name": name + ".", "Type": "A", "AliasTarget": {
-                "HostedZoneId": "Z7HUB", "DNSName": f"{ep}-abc.{svc}.us-east-1.vpce.amazonaws.com", "EvaluateTargetHealth": False}}])
+            b.private_zone(
+                name,
+                [spoke],
+                [
+                    {
+                        "Name": name + ".",
+                        "Type": "A",
+                        "AliasTarget": {
+                            "HostedZoneId": "Z7HUB",
+                            "DNSName": f"{ep}-abc.{svc}.us-east-1.vpce.amazonaws.com",
+                            "EvaluateTargetHealth": False,
+                        },
+                    }
+                ],
+            )
     b.s3_gateway(spoke, [spoke_rtb])
     iid = b.instance("spoke-app", app, [b.sg(spoke, "app")], b.role("ssm-core"))
     return b, iid
@@ -172,11 +192,14 @@ def test_hub_and_spoke_is_private() -> None:
     assert "peering" in hops and "return-route" in hops
 
 
-@pytest.mark.parametrize(("kwargs", "code"), [
-    ({"status": "pending-acceptance"}, "PEERING_NOT_ACTIVE"),
-    ({"return_route": False}, "NO_RETURN_ROUTE"),
-    ({"spoke_route": False}, "NO_ROUTE"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"status": "pending-acceptance"}, "PEERING_NOT_ACTIVE"),
+        ({"return_route": False}, "NO_RETURN_ROUTE"),
+        ({"spoke_route": False}, "NO_ROUTE"),
+    ],
+)
 def test_hub_and_spoke_failures(kwargs: dict[str, object], code: str) -> None:
     b, iid = hub_and_spoke(**kwargs)  # type: ignore[arg-type]
     r = result_for(b, iid, "core")
@@ -187,7 +210,9 @@ def test_hub_without_zone_in_spoke_says_endpoint_missing() -> None:
     b, iid = hub_and_spoke(zone=False)
     r = result_for(b, iid, "core")
     assert r.verdict is Verdict.BLOCKED and {"ENDPOINT_MISSING", "NO_ROUTE"} <= codes(r)
-    assert "private hosted zone" in next(x for x in r.reasons if x.code == "ENDPOINT_MISSING").message
+    assert (
+        "private hosted zone" in next(x for x in r.reasons if x.code == "ENDPOINT_MISSING").message
+    )
 
 
 def test_route_blackhole() -> None:
@@ -208,7 +233,9 @@ def test_sg_egress_denied() -> None:
 
 def test_sg_egress_to_endpoint_group_reference_passes() -> None:
     e = one_vpc()
-    scoped = e.b.sg(e.vpc, "scoped", egress=[tcp(443, group=e.ep_sg), tcp(443, prefix_list=e.b.s3_pl)])
+    scoped = e.b.sg(
+        e.vpc, "scoped", egress=[tcp(443, group=e.ep_sg), tcp(443, prefix_list=e.b.s3_pl)]
+    )
     iid = e.b.instance("web", e.app, [scoped], e.profile)
     got = verdicts(e.b, iid)
     assert all(got[f] is Verdict.PRIVATE for f in DEFAULT), got
@@ -216,8 +243,15 @@ def test_sg_egress_to_endpoint_group_reference_passes() -> None:
 
 def test_nacl_outbound_denied() -> None:
     e = one_vpc()
-    e.b.nacl(e.vpc, [e.app], [nacl_entry(50, "deny", egress=True, ports=(443, 443)),
-                              nacl_entry(100, "allow", egress=True), nacl_entry(100, "allow", egress=False)])
+    e.b.nacl(
+        e.vpc,
+        [e.app],
+        [
+            nacl_entry(50, "deny", egress=True, ports=(443, 443)),
+            nacl_entry(100, "allow", egress=True),
+            nacl_entry(100, "allow", egress=False),
+        ],
+    )
     iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
     r = result_for(e.b, iid, "core")
     assert r.verdict is Verdict.BLOCKED and "NACL_OUTBOUND_DENIED" in codes(r)
@@ -225,12 +259,20 @@ def test_nacl_outbound_denied() -> None:
 
 def test_nacl_without_return_ports_is_inbound_denied() -> None:
     e = one_vpc()
-    e.b.nacl(e.vpc, [e.app], [nacl_entry(100, "allow", egress=True),
-                              nacl_entry(100, "allow", egress=False, ports=(443, 443))])
+    e.b.nacl(
+        e.vpc,
+        [e.app],
+        [
+            nacl_entry(100, "allow", egress=True),
+            nacl_entry(100, "allow", egress=False, ports=(443, 443)),
+        ],
+    )
     iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
     r = result_for(e.b, iid, "core")
     assert r.verdict is Verdict.BLOCKED and "NACL_INBOUND_DENIED" in codes(r)
-    assert any(h.result.value == "fail" and "reply entering" in h.detail for h in r.services[0].hops)
+    assert any(
+        h.result.value == "fail" and "reply entering" in h.detail for h in r.services[0].hops
+    )
 
 
 def test_nacl_inside_one_subnet_does_not_filter() -> None:
@@ -273,8 +315,17 @@ def test_transit_gateway_egress_is_unknown() -> None:
 
 def test_endpoint_policy_denied() -> None:
     e = one_vpc(endpoints=False)
-    e.b.endpoint(e.vpc, "ssm", [e.ep_a], [e.ep_sg], policy={"Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "ssm:GetParameter", "Resource": "*"}]})
+    e.b.endpoint(
+        e.vpc,
+        "ssm",
+        [e.ep_a],
+        [e.ep_sg],
+        policy={
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "ssm:GetParameter", "Resource": "*"}
+            ]
+        },
+    )
     iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
     r = result_for(e.b, iid, "core")
     assert r.verdict is Verdict.BLOCKED and "ENDPOINT_POLICY_DENIED" in codes(r)
@@ -282,9 +333,23 @@ def test_endpoint_policy_denied() -> None:
 
 def test_endpoint_policy_with_unknown_condition_is_unknown() -> None:
     e = one_vpc(endpoints=False)
-    e.b.endpoint(e.vpc, "ssm", [e.ep_a], [e.ep_sg], policy={"Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*",
-         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ops"}}}]})
+    e.b.endpoint(
+        e.vpc,
+        "ssm",
+        [e.ep_a],
+        [e.ep_sg],
+        policy={
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+                }
+            ]
+        },
+    )
     iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
     assert result_for(e.b, iid, "core").verdict is Verdict.UNKNOWN
 
@@ -293,8 +358,20 @@ def test_s3_endpoint_policy_shutting_out_aws_buckets() -> None:
     e = one_vpc(endpoints=False)
     for svc in ("ssm", "ssmmessages", "ec2messages"):
         e.b.endpoint(e.vpc, svc, [e.ep_a], [e.ep_sg])
-    e.b.s3_gateway(e.vpc, [e.rtb], policy={"Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"]}]})
+    e.b.s3_gateway(
+        e.vpc,
+        [e.rtb],
+        policy={
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"],
+                }
+            ]
+        },
+    )
     iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
     got = verdicts(e.b, iid)
     assert got["core"] is Verdict.PRIVATE
@@ -319,8 +396,11 @@ def test_no_instance_profile_and_dhmc() -> None:
     iid = e.b.instance("bare", e.app, [e.app_sg], None)
     r = result_for(e.b, iid, "core")
     assert r.verdict is Verdict.BLOCKED and "NO_INSTANCE_PROFILE" in codes(r)
-    e.b.role("AWSSystemsManagerDefaultEC2InstanceManagementRole",
-             managed=["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"], profile=False)
+    e.b.role(
+        "AWSSystemsManagerDefaultEC2InstanceManagementRole",
+        managed=["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"],
+        profile=False,
+    )
     e.b.dhmc_role = "service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole"
     assert result_for(e.b, iid, "core").verdict is Verdict.PRIVATE
 
@@ -335,8 +415,14 @@ def test_role_without_ssm_permissions() -> None:
 
 def test_explicit_deny_beats_managed_allow() -> None:
     e = one_vpc()
-    denied = e.b.role("denied", inline={"no-ssmmessages": {"Statement": [
-        {"Effect": "Deny", "Action": "ssmmessages:*", "Resource": "*"}]}})
+    denied = e.b.role(
+        "denied",
+        inline={
+            "no-ssmmessages": {
+                "Statement": [{"Effect": "Deny", "Action": "ssmmessages:*", "Resource": "*"}]
+            }
+        },
+    )
     iid = e.b.instance("web", e.app, [e.app_sg], denied)
     r = result_for(e.b, iid, "session-manager")
     assert r.verdict is Verdict.BLOCKED and "IAM_ACTION_DENIED" in codes(r)

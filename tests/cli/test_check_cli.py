@@ -9,10 +9,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from builders import EstateBuilder, tcp
 from click.testing import CliRunner
-from conftest import EXAMPLES, SHARED
 
+from builders import EstateBuilder, tcp
+from conftest import EXAMPLES, SHARED
 from ssmreach.cli.app import cli, main  # noqa: F401  (main registers the commands)
 from ssmreach.cli.commands import ALL
 
@@ -28,11 +28,16 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 
 def test_json_output_validates_against_the_schema() -> None:
-    code, out, _ = invoke("check", "--snapshot", str(EXAMPLES / "partly-private"), "--format", "json")
+    code, out, _ = invoke(
+        "check", "--snapshot", str(EXAMPLES / "partly-private"), "--format", "json"
+    )
     assert code == 0
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
-    assert doc["summary"] == {"instances": 1, "verdicts": {"PRIVATE": 1, "INTERNET": 4, "BLOCKED": 0, "UNKNOWN": 0}}
+    assert doc["summary"] == {
+        "instances": 1,
+        "verdicts": {"PRIVATE": 1, "INTERNET": 4, "BLOCKED": 0, "UNKNOWN": 0},
+    }
     keys = [(r["account"], r["region"], r["instance"], r["feature"]) for r in doc["results"]]
     assert keys == sorted(keys)
 
@@ -60,8 +65,17 @@ def test_fail_on_unknown_exits_3(tmp_path: Path) -> None:
 
 
 def test_instance_and_feature_filters_and_trace() -> None:
-    code, out, _ = invoke("check", "--snapshot", str(EXAMPLES / "default-sg-trap"), "--instance", "i-035ef5207c488e022",
-                          "--feature", "core", "--format", "text")
+    code, out, _ = invoke(
+        "check",
+        "--snapshot",
+        str(EXAMPLES / "default-sg-trap"),
+        "--instance",
+        "i-035ef5207c488e022",
+        "--feature",
+        "core",
+        "--format",
+        "text",
+    )
     assert code == 1
     assert "Trace of web" in out and "sg-ingress" in out and "✗" in out
     assert "ops" not in out
@@ -69,19 +83,39 @@ def test_instance_and_feature_filters_and_trace() -> None:
 
 def test_output_file(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    code, out, _ = invoke("check", "--snapshot", str(EXAMPLES / "partly-private"), "--format", "json", "--output", str(target))
+    code, out, _ = invoke(
+        "check",
+        "--snapshot",
+        str(EXAMPLES / "partly-private"),
+        "--format",
+        "json",
+        "--output",
+        str(target),
+    )
     assert code == 0 and out == ""
     assert json.loads(target.read_text())["format"] == "ssmreach.check/1"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--snapshot", "/nonexistent/snap"], "no such folder"),
-    (["--snapshot", str(EXAMPLES / "partly-private"), "--instance", "i-0000"], "instance i-0000 is not in the snapshot"),
-    (["--snapshot", str(EXAMPLES / "partly-private"), "--region", "us-east-1"], "do not combine"),
-    (["--snapshot", str(EXAMPLES / "partly-private"), "--output", "/nonexistent/dir/r.json"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--snapshot", "/nonexistent/snap"], "no such folder"),
+        (
+            ["--snapshot", str(EXAMPLES / "partly-private"), "--instance", "i-0000"],
+            "instance i-0000 is not in the snapshot",
+        ),
+        (
+            ["--snapshot", str(EXAMPLES / "partly-private"), "--region", "us-east-1"],
+            "do not combine",
+        ),
+        (
+            ["--snapshot", str(EXAMPLES / "partly-private"), "--output", "/nonexistent/dir/r.json"],
+            "does not exist",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
-    code, out, err = invoke("check", *args)
+    code, _out, err = invoke("check", *args)
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -91,16 +125,32 @@ def test_broken_snapshot_file_is_one_line_exit_2(tmp_path: Path) -> None:
     b = EstateBuilder()
     b.vpc()
     snap = b.write(tmp_path / "snap")
-    (snap / "111122223333" / "us-east-1" / "ec2" / "DescribeSubnets.json").write_text("{\"Subnets\": [")
+    (snap / "111122223333" / "us-east-1" / "ec2" / "DescribeSubnets.json").write_text(
+        '{"Subnets": ['
+    )
     code, _, err = invoke("check", "--snapshot", str(snap))
     assert code == 2 and "DescribeSubnets.json" in err and len(err.strip().splitlines()) == 1
 
 
 def test_console_script_and_module_entry_points() -> None:
-    out = subprocess.run([sys.executable, "-m", "ssmreach", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "ssmreach", "--version"], capture_output=True, text=True, check=True
+    )
     assert "ssmreach" in out.stdout
-    proc = subprocess.run([sys.executable, "-m", "ssmreach", "check", "--snapshot", str(EXAMPLES / "default-sg-trap"),
-                           "--format", "json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ssmreach",
+            "check",
+            "--snapshot",
+            str(EXAMPLES / "default-sg-trap"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and json.loads(proc.stdout)["summary"]["verdicts"]["BLOCKED"] == 5
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from builders import EstateBuilder
 from conftest import EXAMPLES
-
 from ssmreach.errors import SnapshotError
 from ssmreach.model.reader import load_snapshot
 
@@ -88,6 +88,8 @@ def test_wrong_shape_names_the_file_and_field(tmp_path: Path) -> None:
 def test_broken_error_file(tmp_path: Path) -> None:
     snap = _snap(tmp_path)
     (snap / "111122223333" / "us-east-1" / "ec2" / "DescribeNatGateways.json").unlink()
-    (snap / "111122223333" / "us-east-1" / "ec2" / "DescribeNatGateways.error.json").write_text("{}")
-    with pytest.raises(SnapshotError, match="DescribeNatGateways.error.json"):
+    (snap / "111122223333" / "us-east-1" / "ec2" / "DescribeNatGateways.error.json").write_text(
+        "{}"
+    )
+    with pytest.raises(SnapshotError, match=r"DescribeNatGateways\.error\.json"):
         load_snapshot(snap)

@@ -44,7 +44,12 @@ class DnsAnswer:
 
 
 def gap_reason(gap: Gap, resource: str | None = None) -> Reason:
-    return reason(gap.code, Severity.WARNING, resource, gap.describe() + "; the answer cannot be decided without it")
+    return reason(
+        gap.code,
+        Severity.WARNING,
+        resource,
+        gap.describe() + "; the answer cannot be decided without it",
+    )
 
 
 def matches_domain(host: str, domain: str) -> bool:
@@ -69,7 +74,14 @@ def _attribute(region: RegionData, vpc_id: str, name: str) -> bool | Gap:
     if value is not None:
         return value
     gap = region.gap("DescribeVpcAttribute")
-    return gap or Gap(region.account, region.region, "ec2", "DescribeVpcAttribute", "missing", request=f"{vpc_id} {name}")
+    return gap or Gap(
+        region.account,
+        region.region,
+        "ec2",
+        "DescribeVpcAttribute",
+        "missing",
+        request=f"{vpc_id} {name}",
+    )
 
 
 def _dhcp_servers(region: RegionData, vpc: aws.Vpc) -> tuple[str, ...] | Gap:
@@ -79,7 +91,9 @@ def _dhcp_servers(region: RegionData, vpc: aws.Vpc) -> tuple[str, ...] | Gap:
     options = region.dhcp_options.get(dopt)
     if options is None:
         gap = region.gap("DescribeDhcpOptions")
-        return gap or Gap(region.account, region.region, "ec2", "DescribeDhcpOptions", "missing", request=dopt)
+        return gap or Gap(
+            region.account, region.region, "ec2", "DescribeDhcpOptions", "missing", request=dopt
+        )
     servers = options.values_of("domain-name-servers")
     return servers or ("AmazonProvidedDNS",)
 
@@ -97,22 +111,40 @@ def find_endpoint_by_name(estate: Estate, name: str) -> tuple[aws.VpcEndpoint, R
     return None
 
 
-def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service_name: str, depth: int = 0) -> DnsAnswer:
+def resolve(
+    estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service_name: str, depth: int = 0
+) -> DnsAnswer:
     """Resolve `host` as the VPC's Resolver would."""
     vpc_id = vpc.vpc_id
     support = _attribute(region, vpc_id, "enableDnsSupport")
     if isinstance(support, Gap):
-        return DnsAnswer("unknown", Hop("dns", vpc_id, Outcome.UNKNOWN, support.describe()), (gap_reason(support, vpc_id),))
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", vpc_id, Outcome.UNKNOWN, support.describe()),
+            (gap_reason(support, vpc_id),),
+        )
     if not support:
         msg = f"{vpc_id} has enableDnsSupport false: the VPC resolver answers nothing, so {host} does not resolve"
         return DnsAnswer(
             "fail",
             Hop("dns", vpc_id, Outcome.FAIL, msg),
-            (reason("VPC_DNS_SUPPORT_DISABLED", Severity.ERROR, vpc_id, msg, f"Set enableDnsSupport to true on {vpc_id}."),),
+            (
+                reason(
+                    "VPC_DNS_SUPPORT_DISABLED",
+                    Severity.ERROR,
+                    vpc_id,
+                    msg,
+                    f"Set enableDnsSupport to true on {vpc_id}.",
+                ),
+            ),
         )
     servers = _dhcp_servers(region, vpc)
     if isinstance(servers, Gap):
-        return DnsAnswer("unknown", Hop("dns", vpc_id, Outcome.UNKNOWN, servers.describe()), (gap_reason(servers, vpc_id),))
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", vpc_id, Outcome.UNKNOWN, servers.describe()),
+            (gap_reason(servers, vpc_id),),
+        )
     custom = [s for s in servers if s != "AmazonProvidedDNS"]
     if custom:
         msg = (
@@ -124,7 +156,10 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
             Hop("dns", vpc.dhcp_options_id, Outcome.UNKNOWN, msg),
             (
                 reason(
-                    "CUSTOM_DNS_UNVERIFIED", Severity.WARNING, vpc.dhcp_options_id, msg,
+                    "CUSTOM_DNS_UNVERIFIED",
+                    Severity.WARNING,
+                    vpc.dhcp_options_id,
+                    msg,
                     f"Make {', '.join(custom)} forward amazonaws.com to the VPC resolver ({vpc_id} base +2), then confirm with `ssmreach probe`.",
                 ),
             ),
@@ -134,12 +169,17 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
     # Resolver rules associated with the VPC.
     assoc_gap = region.gap("ListResolverRuleAssociations") or region.gap("ListResolverRules")
     if assoc_gap is not None:
-        return DnsAnswer("unknown", Hop("dns", vpc_id, Outcome.UNKNOWN, assoc_gap.describe()), (gap_reason(assoc_gap, vpc_id),))
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", vpc_id, Outcome.UNKNOWN, assoc_gap.describe()),
+            (gap_reason(assoc_gap, vpc_id),),
+        )
     for rule in region.resolver_rules_by_vpc.get(vpc_id, ()):
         if rule.domain_name is None:
             msg = f"Resolver rule {rule.id} is associated with {vpc_id} but its domain is not in the snapshot"
             return DnsAnswer(
-                "unknown", Hop("dns", rule.id, Outcome.UNKNOWN, msg),
+                "unknown",
+                Hop("dns", rule.id, Outcome.UNKNOWN, msg),
                 (reason("DATA_MISSING", Severity.WARNING, rule.id, msg),),
             )
         domain = normalize_name(rule.domain_name)
@@ -149,12 +189,17 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
     account = estate.account_data(region.account)
     zones_gap = account.gap("ListHostedZones")
     if zones_gap is not None:
-        return DnsAnswer("unknown", Hop("dns", vpc_id, Outcome.UNKNOWN, zones_gap.describe()), (gap_reason(zones_gap, vpc_id),))
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", vpc_id, Outcome.UNKNOWN, zones_gap.describe()),
+            (gap_reason(zones_gap, vpc_id),),
+        )
     for data in estate.accounts.values():
         for zone in data.private_zones:
             if isinstance(zone.vpcs, Gap) and matches_domain(host, zone.domain):
                 return DnsAnswer(
-                    "unknown", Hop("dns", zone.zone.zone_id, Outcome.UNKNOWN, zone.vpcs.describe()),
+                    "unknown",
+                    Hop("dns", zone.zone.zone_id, Outcome.UNKNOWN, zone.vpcs.describe()),
                     (gap_reason(zone.vpcs, zone.zone.zone_id),),
                 )
     for zone in estate.zones_by_vpc.get(vpc_id, ()):
@@ -165,14 +210,17 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
     for ep in region.endpoints_by_vpc.get(vpc_id, ()):
         if not (ep.is_interface and ep.private_dns_enabled and ep.state.lower() == "available"):
             continue
-        names = endpoint_private_names(region, ep.service_name, tuple(e.dns_name or "" for e in ep.dns_entries))
+        names = endpoint_private_names(
+            region, ep.service_name, tuple(e.dns_name or "" for e in ep.dns_entries)
+        )
         for name in names:
             wildcard = name.startswith("*.")
             domain = name[2:] if wildcard else name
             if host == domain or (wildcard and host.endswith("." + domain)):
                 if isinstance(hostnames, Gap):
                     return DnsAnswer(
-                        "unknown", Hop("dns", vpc_id, Outcome.UNKNOWN, hostnames.describe()),
+                        "unknown",
+                        Hop("dns", vpc_id, Outcome.UNKNOWN, hostnames.describe()),
                         (gap_reason(hostnames, vpc_id),),
                     )
                 if hostnames:
@@ -188,9 +236,17 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
             if rtype == "FORWARD" or rtype not in ("SYSTEM", "RECURSIVE"):
                 msg = f"Resolver rule {rule.id} ({rtype} {rule.domain_name}) associated with {vpc_id} sends {host} to servers outside the snapshot"
                 return DnsAnswer(
-                    "unknown", Hop("dns", rule.id, Outcome.UNKNOWN, msg),
-                    (reason("DNS_FORWARDED", Severity.WARNING, rule.id, msg,
-                            f"Add a SYSTEM Resolver rule for {host} (so the VPC resolver answers it), or confirm the forwarded answer with `ssmreach probe`."),),
+                    "unknown",
+                    Hop("dns", rule.id, Outcome.UNKNOWN, msg),
+                    (
+                        reason(
+                            "DNS_FORWARDED",
+                            Severity.WARNING,
+                            rule.id,
+                            msg,
+                            f"Add a SYSTEM Resolver rule for {host} (so the VPC resolver answers it), or confirm the forwarded answer with `ssmreach probe`.",
+                        ),
+                    ),
                 )
             # SYSTEM: the Resolver answers itself, from the VPC's zones or publicly.
             rest = [c for c in candidates if c.kind != "rule" and _labels(c.domain) >= 0]
@@ -200,12 +256,19 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
             tied = [c for c in candidates if _labels(c.domain) == top]
             winner = next((c for c in tied if c.kind == "zone"), tied[0])
             if winner.kind == "zone" and winner.zone is not None:
-                return _answer_from_zone(estate, region, vpc, host, service_name, winner.zone, depth)
+                return _answer_from_zone(
+                    estate, region, vpc, host, service_name, winner.zone, depth
+                )
             if winner.endpoint is not None:
                 ep = winner.endpoint
                 return DnsAnswer(
                     "endpoint",
-                    Hop("dns", ep.vpc_endpoint_id, Outcome.PASS, f"{host} resolves to the network interfaces of {ep.vpc_endpoint_id} (private DNS)"),
+                    Hop(
+                        "dns",
+                        ep.vpc_endpoint_id,
+                        Outcome.PASS,
+                        f"{host} resolves to the network interfaces of {ep.vpc_endpoint_id} (private DNS)",
+                    ),
                     endpoint=ep,
                     endpoint_region=region,
                 )
@@ -213,15 +276,26 @@ def resolve(estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service
 
 
 def _answer_from_zone(
-    estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service_name: str, zone: PrivateZone, depth: int
+    estate: Estate,
+    region: RegionData,
+    vpc: aws.Vpc,
+    host: str,
+    service_name: str,
+    zone: PrivateZone,
+    depth: int,
 ) -> DnsAnswer:
     zid = zone.zone.zone_id
     if isinstance(zone.records, Gap):
-        return DnsAnswer("unknown", Hop("dns", zid, Outcome.UNKNOWN, zone.records.describe()), (gap_reason(zone.records, zid),))
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", zid, Outcome.UNKNOWN, zone.records.describe()),
+            (gap_reason(zone.records, zid),),
+        )
     exact = [r for r in zone.records if normalize_name(r.name) == host]
     if not exact:
         exact = [
-            r for r in zone.records
+            r
+            for r in zone.records
             if normalize_name(r.name).startswith("*.") and host.endswith(normalize_name(r.name)[1:])
         ]
     usable = [r for r in exact if r.type.upper() in ("A", "CNAME")]
@@ -231,9 +305,17 @@ def _answer_from_zone(
             f"but has no A or CNAME record for it: the resolver answers NXDOMAIN"
         )
         return DnsAnswer(
-            "nxdomain", Hop("dns", zid, Outcome.FAIL, msg),
-            (reason("PHZ_SHADOWS_SERVICE", Severity.ERROR, zid, msg,
-                    f"Add an alias record for {host} in {zid} pointing at the service's endpoint, or disassociate the zone from {vpc.vpc_id}."),),
+            "nxdomain",
+            Hop("dns", zid, Outcome.FAIL, msg),
+            (
+                reason(
+                    "PHZ_SHADOWS_SERVICE",
+                    Severity.ERROR,
+                    zid,
+                    msg,
+                    f"Add an alias record for {host} in {zid} pointing at the service's endpoint, or disassociate the zone from {vpc.vpc_id}.",
+                ),
+            ),
             zone=zid,
         )
     record = usable[0]
@@ -246,52 +328,90 @@ def _answer_from_zone(
             ep, ep_region = found
             return DnsAnswer(
                 "endpoint",
-                Hop("dns", zid, Outcome.PASS, f"{host} resolves through private hosted zone {zid} to {ep.vpc_endpoint_id} in {ep.vpc_id}"),
-                endpoint=ep, endpoint_region=ep_region, zone=zid,
+                Hop(
+                    "dns",
+                    zid,
+                    Outcome.PASS,
+                    f"{host} resolves through private hosted zone {zid} to {ep.vpc_endpoint_id} in {ep.vpc_id}",
+                ),
+                endpoint=ep,
+                endpoint_region=ep_region,
+                zone=zid,
             )
         target_name = normalize_name(target)
         if depth < 4 and target_name != host:
             inner = resolve(estate, region, vpc, target_name, service_name, depth + 1)
             return inner
         msg = f"{host} is an alias or CNAME in {zid} to {target_name}, which is not an endpoint in the snapshot"
-        return DnsAnswer("unknown", Hop("dns", zid, Outcome.UNKNOWN, msg), (reason("DATA_MISSING", Severity.WARNING, zid, msg),))
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", zid, Outcome.UNKNOWN, msg),
+            (reason("DATA_MISSING", Severity.WARNING, zid, msg),),
+        )
     ips = tuple(r.value for r in record.resource_records)
     return DnsAnswer(
         "addresses",
-        Hop("dns", zid, Outcome.PASS, f"{host} resolves through private hosted zone {zid} to {', '.join(ips)}"),
-        addresses=ips, zone=zid,
+        Hop(
+            "dns",
+            zid,
+            Outcome.PASS,
+            f"{host} resolves through private hosted zone {zid} to {', '.join(ips)}",
+        ),
+        addresses=ips,
+        zone=zid,
     )
 
 
 def _public_answer(
-    estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service_name: str, hostnames: bool | Gap
+    estate: Estate,
+    region: RegionData,
+    vpc: aws.Vpc,
+    host: str,
+    service_name: str,
+    hostnames: bool | Gap,
 ) -> DnsAnswer:
     """Nothing private answers: the public AWS addresses, and why it is not private."""
-    own = [ep for ep in region.endpoints_by_vpc.get(vpc.vpc_id, ()) if ep.service_name == service_name and ep.is_interface]
+    own = [
+        ep
+        for ep in region.endpoints_by_vpc.get(vpc.vpc_id, ())
+        if ep.service_name == service_name and ep.is_interface
+    ]
     reasons: list[Reason] = []
     notes: list[str] = []
     if own:
         ep = own[0]
         if ep.state.lower() != "available":
-            reasons.append(reason(
-                "ENDPOINT_NOT_AVAILABLE", Severity.WARNING, ep.vpc_endpoint_id,
-                f"{ep.vpc_endpoint_id} ({service_name}) is {ep.state}, not available",
-                f"Find out why {ep.vpc_endpoint_id} is {ep.state} (accept it, or fix and recreate it).",
-            ))
+            reasons.append(
+                reason(
+                    "ENDPOINT_NOT_AVAILABLE",
+                    Severity.WARNING,
+                    ep.vpc_endpoint_id,
+                    f"{ep.vpc_endpoint_id} ({service_name}) is {ep.state}, not available",
+                    f"Find out why {ep.vpc_endpoint_id} is {ep.state} (accept it, or fix and recreate it).",
+                )
+            )
         elif not ep.private_dns_enabled:
-            reasons.append(reason(
-                "PRIVATE_DNS_DISABLED", Severity.WARNING, ep.vpc_endpoint_id,
-                f"{ep.vpc_endpoint_id} ({service_name}) has private DNS off, so {host} resolves to public addresses",
-                f"Turn on private DNS for {ep.vpc_endpoint_id} (modify-vpc-endpoint --private-dns-enabled).",
-            ))
+            reasons.append(
+                reason(
+                    "PRIVATE_DNS_DISABLED",
+                    Severity.WARNING,
+                    ep.vpc_endpoint_id,
+                    f"{ep.vpc_endpoint_id} ({service_name}) has private DNS off, so {host} resolves to public addresses",
+                    f"Turn on private DNS for {ep.vpc_endpoint_id} (modify-vpc-endpoint --private-dns-enabled).",
+                )
+            )
         elif isinstance(hostnames, Gap):
             reasons.append(gap_reason(hostnames, vpc.vpc_id))
         elif not hostnames:
-            reasons.append(reason(
-                "VPC_DNS_HOSTNAMES_DISABLED", Severity.WARNING, vpc.vpc_id,
-                f"{vpc.vpc_id} has enableDnsHostnames false, so the private DNS of {ep.vpc_endpoint_id} does not apply and {host} resolves publicly",
-                f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
-            ))
+            reasons.append(
+                reason(
+                    "VPC_DNS_HOSTNAMES_DISABLED",
+                    Severity.WARNING,
+                    vpc.vpc_id,
+                    f"{vpc.vpc_id} has enableDnsHostnames false, so the private DNS of {ep.vpc_endpoint_id} does not apply and {host} resolves publicly",
+                    f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
+                )
+            )
     elif not service_name.endswith(".s3"):
         elsewhere = [
             ep.vpc_endpoint_id + " in " + ep.vpc_id
@@ -299,13 +419,27 @@ def _public_answer(
             for ep in data.endpoints.values()
             if ep.service_name == service_name and ep.vpc_id != vpc.vpc_id and ep.is_interface
         ]
-        hint = f" ({elsewhere[0]} exists, but no private hosted zone associated with {vpc.vpc_id} maps {host} to it)" if elsewhere else ""
-        reasons.append(reason(
-            "ENDPOINT_MISSING", Severity.WARNING, vpc.vpc_id,
-            f"no {service_name} interface endpoint serves {vpc.vpc_id}{hint}",
-            f"Create an interface endpoint for {service_name} in {vpc.vpc_id} with private DNS on"
-            + (f", or associate a private hosted zone for {host} aliased to the hub endpoint." if elsewhere else "."),
-        ))
+        hint = (
+            f" ({elsewhere[0]} exists, but no private hosted zone associated with {vpc.vpc_id} maps {host} to it)"
+            if elsewhere
+            else ""
+        )
+        reasons.append(
+            reason(
+                "ENDPOINT_MISSING",
+                Severity.WARNING,
+                vpc.vpc_id,
+                f"no {service_name} interface endpoint serves {vpc.vpc_id}{hint}",
+                f"Create an interface endpoint for {service_name} in {vpc.vpc_id} with private DNS on"
+                + (
+                    f", or associate a private hosted zone for {host} aliased to the hub endpoint."
+                    if elsewhere
+                    else "."
+                ),
+            )
+        )
     detail = f"{host} resolves to public AWS addresses (no private answer in {vpc.vpc_id})"
     outcome = Outcome.PASS
-    return DnsAnswer("public", Hop("dns", vpc.vpc_id, outcome, detail), tuple(reasons), notes=tuple(notes))
+    return DnsAnswer(
+        "public", Hop("dns", vpc.vpc_id, outcome, detail), tuple(reasons), notes=tuple(notes)
+    )

@@ -1,4 +1,4 @@
-"""`check`: every instance × every feature → a verdict with reasons and hop traces.
+"""`check`: every instance x every feature → a verdict with reasons and hop traces.
 
 Pure: takes an `Estate`, returns a `CheckResult`. Results that depend only on the
 VPC (DNS answers), on the role (policy evaluations) or on the whole path are
@@ -57,24 +57,33 @@ class CheckOptions:
 def agent_facts(region: RegionData, instance: aws.Instance) -> AgentFacts:
     info = region.instance_information.get(instance.instance_id)
     if info is None:
-        return AgentFacts(False, None, None, (instance.platform or "").lower() == "windows" and False)
+        return AgentFacts(
+            False, None, None, (instance.platform or "").lower() == "windows" and False
+        )
     return AgentFacts(
         listed=True,
         ping_status=info.ping_status,
         version=parse_version(info.agent_version),
-        legacy_windows=is_legacy_windows(info.platform_type, info.platform_name, info.platform_version),
+        legacy_windows=is_legacy_windows(
+            info.platform_type, info.platform_name, info.platform_version
+        ),
     )
 
 
 def ephemeral_ports(region: RegionData, instance: aws.Instance) -> tuple[int, int]:
-    """The client ports return traffic goes to: Linux 32768–60999, Windows 49152–65535.
+    """The client ports return traffic goes to: Linux 32768-60999, Windows 49152-65535.
 
-    Judgement (README): the spec checks 1024–65535; checking the platform's own range
+    Judgement (README): the spec checks 1024-65535; checking the platform's own range
     avoids flagging NACLs that open only the range the OS really uses. Unknown
-    platform: the whole 1024–65535 range.
+    platform: the whole 1024-65535 range.
     """
     info = region.instance_information.get(instance.instance_id)
-    platform = ((info.platform_type if info else None) or instance.platform or instance.platform_details or "").lower()
+    platform = (
+        (info.platform_type if info else None)
+        or instance.platform
+        or instance.platform_details
+        or ""
+    ).lower()
     if "windows" in platform:
         return WINDOWS_EPHEMERAL
     if "linux" in platform or "unix" in platform:
@@ -87,14 +96,23 @@ def session_preferences(region: RegionData) -> SessionPreferences:
     if prefs is None:
         gap = region.gap("GetDocument")
         if gap is not None:
-            return SessionPreferences(read=False, note=gap.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed")
+            return SessionPreferences(
+                read=False,
+                note=gap.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
+            )
         return SessionPreferences()
     if isinstance(prefs, Gap):
-        return SessionPreferences(read=False, note=prefs.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed")
+        return SessionPreferences(
+            read=False,
+            note=prefs.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
+        )
     try:
         inputs = json.loads(prefs).get("inputs", {}) if prefs else {}
     except (ValueError, AttributeError):
-        return SessionPreferences(read=False, note="the Session Manager preferences document is not valid JSON; the defaults are assumed")
+        return SessionPreferences(
+            read=False,
+            note="the Session Manager preferences document is not valid JSON; the defaults are assumed",
+        )
     if not isinstance(inputs, dict):
         inputs = {}
     return SessionPreferences(
@@ -128,16 +146,39 @@ class _InstanceCheck:
         options = inst.metadata_options
         if options is not None and options.http_endpoint.lower() == "disabled":
             msg = f"{iid} has the instance metadata service turned off (HttpEndpoint disabled): the agent gets no identity or credentials"
-            self._block(Verdict.BLOCKED, reason("IMDS_DISABLED", Severity.ERROR, iid, msg,
-                        f"aws ec2 modify-instance-metadata-options --instance-id {iid} --http-endpoint enabled"))
-        self.identity = resolve_identity(self.ctx.estate, region, inst, self.agent, self.ctx.policies, self.ctx.partition)
+            self._block(
+                Verdict.BLOCKED,
+                reason(
+                    "IMDS_DISABLED",
+                    Severity.ERROR,
+                    iid,
+                    msg,
+                    f"aws ec2 modify-instance-metadata-options --instance-id {iid} --http-endpoint enabled",
+                ),
+            )
+        self.identity = resolve_identity(
+            self.ctx.estate, region, inst, self.agent, self.ctx.policies, self.ctx.partition
+        )
         self._block(self.identity.verdict, *self.identity.reasons)
         if region.gap("DescribeInstanceInformation") is None:
             if not self.agent.listed:
-                self.reasons.append(reason("AGENT_OFFLINE", Severity.INFO, iid,
-                                           f"SSM does not list {iid} as a managed node (it never registered, or was deregistered)"))
+                self.reasons.append(
+                    reason(
+                        "AGENT_OFFLINE",
+                        Severity.INFO,
+                        iid,
+                        f"SSM does not list {iid} as a managed node (it never registered, or was deregistered)",
+                    )
+                )
             elif (self.agent.ping_status or "").lower() != "online":
-                self.reasons.append(reason("AGENT_OFFLINE", Severity.INFO, iid, f"SSM reports {iid} as {self.agent.ping_status}"))
+                self.reasons.append(
+                    reason(
+                        "AGENT_OFFLINE",
+                        Severity.INFO,
+                        iid,
+                        f"SSM reports {iid} as {self.agent.ping_status}",
+                    )
+                )
         self.node = self._node()
 
     def _node(self) -> Node | None:
@@ -145,24 +186,69 @@ class _InstanceCheck:
         problems: list[Gap] = []
         vpc = region.vpcs.get(inst.vpc_id or "")
         if vpc is None:
-            problems.append(region.gap("DescribeVpcs") or Gap(region.account, region.region, "ec2", "DescribeVpcs", "missing", request=inst.vpc_id))
+            problems.append(
+                region.gap("DescribeVpcs")
+                or Gap(
+                    region.account,
+                    region.region,
+                    "ec2",
+                    "DescribeVpcs",
+                    "missing",
+                    request=inst.vpc_id,
+                )
+            )
         subnet = region.subnets.get(inst.subnet_id or "")
         if subnet is None:
-            problems.append(region.gap("DescribeSubnets") or Gap(region.account, region.region, "ec2", "DescribeSubnets", "missing", request=inst.subnet_id))
+            problems.append(
+                region.gap("DescribeSubnets")
+                or Gap(
+                    region.account,
+                    region.region,
+                    "ec2",
+                    "DescribeSubnets",
+                    "missing",
+                    request=inst.subnet_id,
+                )
+            )
         groups: list[aws.SecurityGroup] = []
         for gid in inst.group_ids:
             group = region.security_groups.get(gid)
             if group is None:
-                problems.append(region.gap("DescribeSecurityGroups") or Gap(region.account, region.region, "ec2", "DescribeSecurityGroups", "missing", request=gid))
+                problems.append(
+                    region.gap("DescribeSecurityGroups")
+                    or Gap(
+                        region.account,
+                        region.region,
+                        "ec2",
+                        "DescribeSecurityGroups",
+                        "missing",
+                        request=gid,
+                    )
+                )
             else:
                 groups.append(group)
         if problems or vpc is None or subnet is None or not inst.private_ip_address:
             self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems[:3]))
             if not problems:
-                self._block(Verdict.UNKNOWN, reason("DATA_MISSING", Severity.WARNING, inst.instance_id,
-                                                    f"{inst.instance_id} has no VPC placement or private address in the snapshot"))
+                self._block(
+                    Verdict.UNKNOWN,
+                    reason(
+                        "DATA_MISSING",
+                        Severity.WARNING,
+                        inst.instance_id,
+                        f"{inst.instance_id} has no VPC placement or private address in the snapshot",
+                    ),
+                )
             return None
-        return Node(inst, region, vpc, subnet, inst.private_ip_address, tuple(groups), ephemeral_ports(region, inst))
+        return Node(
+            inst,
+            region,
+            vpc,
+            subnet,
+            inst.private_ip_address,
+            tuple(groups),
+            ephemeral_ports(region, inst),
+        )
 
     def service(self, need: ServiceNeed) -> ServiceResult:
         key = (need.service, need.buckets, need.s3_action)
@@ -195,9 +281,13 @@ class _InstanceCheck:
                 needs = [ServiceNeed("ssm")]
                 channel = True
                 if feature == "patch-manager":
-                    needs.append(ServiceNeed("s3", aws_owned_buckets(region.region, "patch-manager")))
+                    needs.append(
+                        ServiceNeed("s3", aws_owned_buckets(region.region, "patch-manager"))
+                    )
                 elif feature == "agent-update":
-                    needs.append(ServiceNeed("s3", aws_owned_buckets(region.region, "agent-update")))
+                    needs.append(
+                        ServiceNeed("s3", aws_owned_buckets(region.region, "agent-update"))
+                    )
                 elif feature == "vss-snapshot":
                     needs.append(ServiceNeed("ec2"))
             elif feature == "session-manager":
@@ -246,9 +336,15 @@ class _InstanceCheck:
         out = []
         for minimum, what in gates:
             if version < minimum:
-                out.append(reason("AGENT_TOO_OLD", Severity.WARNING, iid,
-                                  f"{what} needs agent {format_version(minimum)} or newer; {iid} runs {format_version(version)}",
-                                  f"Update the SSM agent on {iid} (AWS-UpdateSSMAgent)."))
+                out.append(
+                    reason(
+                        "AGENT_TOO_OLD",
+                        Severity.WARNING,
+                        iid,
+                        f"{what} needs agent {format_version(minimum)} or newer; {iid} runs {format_version(version)}",
+                        f"Update the SSM agent on {iid} (AWS-UpdateSSMAgent).",
+                    )
+                )
         return out
 
 
@@ -269,7 +365,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
     wanted = set(options.instances)
     results: list[FeatureResult] = []
     count = 0
-    for (account, region_name), region in sorted(estate.regions.items()):
+    for _key, region in sorted(estate.regions.items()):
         for instance in sorted(region.instances, key=lambda i: i.instance_id):
             if wanted and instance.instance_id not in wanted:
                 continue

@@ -75,7 +75,9 @@ class AgentFacts:
     legacy_windows: bool  # Windows Server 2012 or older, or Nano Server: ec2messages only
 
 
-def is_legacy_windows(platform_type: str | None, platform_name: str | None, platform_version: str | None) -> bool:
+def is_legacy_windows(
+    platform_type: str | None, platform_name: str | None, platform_version: str | None
+) -> bool:
     """Windows Server 2012 and older never switch off ec2messages; Nano Server has no ssmmessages channel."""
     if (platform_type or "").lower() != "windows":
         return False

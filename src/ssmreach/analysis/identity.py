@@ -65,7 +65,12 @@ class PolicyCache:
         missing: list[str] = []
         for inline in role.role_policy_list:
             try:
-                policies.append(parse_policy(inline.policy_document, f"inline policy {inline.policy_name} of role {role.role_name}"))
+                policies.append(
+                    parse_policy(
+                        inline.policy_document,
+                        f"inline policy {inline.policy_name} of role {role.role_name}",
+                    )
+                )
             except PolicyParseError:
                 missing.append(f"inline policy {inline.policy_name} (unreadable)")
         for attached in role.attached_managed_policies:
@@ -78,7 +83,9 @@ class PolicyCache:
         if role.permissions_boundary is not None:
             boundary = self._managed(account, role.permissions_boundary.permissions_boundary_arn)
             if boundary is None:
-                missing.append(role.permissions_boundary.permissions_boundary_arn + " (permissions boundary)")
+                missing.append(
+                    role.permissions_boundary.permissions_boundary_arn + " (permissions boundary)"
+                )
         result = RolePolicies(role, tuple(policies), boundary, tuple(missing))
         self._roles[key] = result
         return result
@@ -93,7 +100,13 @@ class PolicyCache:
         return builtin_managed_policy(arn)
 
     def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
-        key = (role.role.arn, ctx.action.lower(), ctx.resource, tuple(sorted(ctx.keys.items())), ctx.absent_keys)
+        key = (
+            role.role.arn,
+            ctx.action.lower(),
+            ctx.resource,
+            tuple(sorted(ctx.keys.items())),
+            ctx.absent_keys,
+        )
         cached = self._evaluations.get(key)
         if cached is not None:
             return cached
@@ -114,53 +127,136 @@ class PolicyCache:
 
 
 def _role_from_dhmc(
-    estate: Estate, region: RegionData, instance: aws.Instance, agent: AgentFacts, cache: PolicyCache
+    estate: Estate,
+    region: RegionData,
+    instance: aws.Instance,
+    agent: AgentFacts,
+    cache: PolicyCache,
 ) -> Identity:
     setting = region.service_settings.get(DHMC_SETTING)
     iid = instance.instance_id
     if setting is None:
         gap = region.gap("GetServiceSetting") or Gap(
-            region.account, region.region, "ssm", "GetServiceSetting", "missing", request=DHMC_SETTING
+            region.account,
+            region.region,
+            "ssm",
+            "GetServiceSetting",
+            "missing",
+            request=DHMC_SETTING,
         )
         setting = gap
     if isinstance(setting, Gap):
-        return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(setting, iid),),
-                        f"{iid} has no instance profile and the Default Host Management setting cannot be read")
+        return Identity(
+            "unknown",
+            None,
+            Verdict.UNKNOWN,
+            (gap_reason(setting, iid),),
+            f"{iid} has no instance profile and the Default Host Management setting cannot be read",
+        )
     if setting in ("", "$None"):
         msg = f"{iid} has no instance profile and Default Host Management Configuration is off in {region.region}"
-        return Identity("none", None, Verdict.BLOCKED, (reason(
-            "NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg,
-            f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to {iid}, or turn on Default Host Management Configuration in {region.region}.",
-        ),), msg)
+        return Identity(
+            "none",
+            None,
+            Verdict.BLOCKED,
+            (
+                reason(
+                    "NO_INSTANCE_PROFILE",
+                    Severity.ERROR,
+                    iid,
+                    msg,
+                    f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to {iid}, or turn on Default Host Management Configuration in {region.region}.",
+                ),
+            ),
+            msg,
+        )
     account = estate.account_data(region.account)
     iam_gap = account.gap("GetAccountAuthorizationDetails")
     if iam_gap is not None:
-        return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(iam_gap, iid),),
-                        f"Default Host Management names role {setting}, but IAM was not read")
+        return Identity(
+            "unknown",
+            None,
+            Verdict.UNKNOWN,
+            (gap_reason(iam_gap, iid),),
+            f"Default Host Management names role {setting}, but IAM was not read",
+        )
     role = account.roles_by_name.get(setting.rsplit("/", 1)[-1])
     if role is None:
         msg = f"{iid} has no instance profile, and the Default Host Management role {setting} does not exist"
-        return Identity("none", None, Verdict.BLOCKED, (reason(
-            "NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg,
-            f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to {iid}.",
-        ),), msg)
+        return Identity(
+            "none",
+            None,
+            Verdict.BLOCKED,
+            (
+                reason(
+                    "NO_INSTANCE_PROFILE",
+                    Severity.ERROR,
+                    iid,
+                    msg,
+                    f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to {iid}.",
+                ),
+            ),
+            msg,
+        )
     if agent.version is None:
         msg = f"{iid} would use the Default Host Management role {role.role_name}, which needs agent {format_version(DHMC_MIN)} or newer; the agent version is unknown"
-        return Identity("unknown", cache.role_policies(account, role), Verdict.UNKNOWN,
-                        (reason("DATA_MISSING", Severity.WARNING, iid, msg + " (the instance is not in DescribeInstanceInformation)"),), msg)
+        return Identity(
+            "unknown",
+            cache.role_policies(account, role),
+            Verdict.UNKNOWN,
+            (
+                reason(
+                    "DATA_MISSING",
+                    Severity.WARNING,
+                    iid,
+                    msg + " (the instance is not in DescribeInstanceInformation)",
+                ),
+            ),
+            msg,
+        )
     if agent.version < DHMC_MIN:
-        msg = (f"{iid} has no instance profile and its agent {format_version(agent.version)} is older than "
-               f"{format_version(DHMC_MIN)}, which Default Host Management needs")
-        return Identity("none", None, Verdict.BLOCKED, (
-            reason("NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg, f"Attach an instance profile to {iid}, or update its agent."),
-            reason("AGENT_TOO_OLD", Severity.WARNING, iid, msg, f"Update the SSM agent on {iid} to {format_version(DHMC_MIN)} or newer."),
-        ), msg)
-    return Identity("dhmc", cache.role_policies(account, role), Verdict.PRIVATE, (),
-                    f"no instance profile; Default Host Management supplies role {role.role_name}")
+        msg = (
+            f"{iid} has no instance profile and its agent {format_version(agent.version)} is older than "
+            f"{format_version(DHMC_MIN)}, which Default Host Management needs"
+        )
+        return Identity(
+            "none",
+            None,
+            Verdict.BLOCKED,
+            (
+                reason(
+                    "NO_INSTANCE_PROFILE",
+                    Severity.ERROR,
+                    iid,
+                    msg,
+                    f"Attach an instance profile to {iid}, or update its agent.",
+                ),
+                reason(
+                    "AGENT_TOO_OLD",
+                    Severity.WARNING,
+                    iid,
+                    msg,
+                    f"Update the SSM agent on {iid} to {format_version(DHMC_MIN)} or newer.",
+                ),
+            ),
+            msg,
+        )
+    return Identity(
+        "dhmc",
+        cache.role_policies(account, role),
+        Verdict.PRIVATE,
+        (),
+        f"no instance profile; Default Host Management supplies role {role.role_name}",
+    )
 
 
 def resolve_identity(
-    estate: Estate, region: RegionData, instance: aws.Instance, agent: AgentFacts, cache: PolicyCache, partition: str
+    estate: Estate,
+    region: RegionData,
+    instance: aws.Instance,
+    agent: AgentFacts,
+    cache: PolicyCache,
+    partition: str,
 ) -> Identity:
     """The credentials the agent on `instance` uses."""
     iid = instance.instance_id
@@ -170,26 +266,52 @@ def resolve_identity(
     account = estate.account_data(region.account)
     gap = account.gap("GetAccountAuthorizationDetails")
     if gap is not None:
-        return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(gap, iid),),
-                        f"instance profile {profile.arn} cannot be resolved: IAM was not read")
+        return Identity(
+            "unknown",
+            None,
+            Verdict.UNKNOWN,
+            (gap_reason(gap, iid),),
+            f"instance profile {profile.arn} cannot be resolved: IAM was not read",
+        )
     role = account.profile_roles.get(profile.arn)
     if role is None:
         fallback = _role_from_dhmc(estate, region, instance, agent, cache)
         if fallback.kind == "dhmc":
             return fallback
         msg = f"instance profile {profile.arn.rsplit('/', 1)[-1]} of {iid} holds no role (or no longer exists), so the agent gets no credentials"
-        return Identity(fallback.kind if fallback.kind == "unknown" else "none", None, fallback.verdict, (reason(
-            "NO_INSTANCE_PROFILE", Severity.ERROR if fallback.verdict is Verdict.BLOCKED else Severity.WARNING, profile.arn, msg,
-            f"Add a role with AmazonSSMManagedInstanceCore to instance profile {profile.arn.rsplit('/', 1)[-1]}.",
-        ),) + tuple(r for r in fallback.reasons if r.code != "NO_INSTANCE_PROFILE"), msg)
+        return Identity(
+            fallback.kind if fallback.kind == "unknown" else "none",
+            None,
+            fallback.verdict,
+            (
+                reason(
+                    "NO_INSTANCE_PROFILE",
+                    Severity.ERROR if fallback.verdict is Verdict.BLOCKED else Severity.WARNING,
+                    profile.arn,
+                    msg,
+                    f"Add a role with AmazonSSMManagedInstanceCore to instance profile {profile.arn.rsplit('/', 1)[-1]}.",
+                ),
+                *tuple(r for r in fallback.reasons if r.code != "NO_INSTANCE_PROFILE"),
+            ),
+            msg,
+        )
     policies = cache.role_policies(account, role)
-    heartbeat = cache.evaluate(policies, heartbeat_context(instance, region, role.arn, partition, via_endpoint=None))
+    heartbeat = cache.evaluate(
+        policies, heartbeat_context(instance, region, role.arn, partition, via_endpoint=None)
+    )
     if heartbeat.decision in (Decision.DENY, Decision.NO_ALLOW):
         fallback = _role_from_dhmc(estate, region, instance, agent, cache)
         if fallback.kind == "dhmc":
-            return Identity("dhmc", fallback.role, Verdict.PRIVATE, (),
-                            f"role {role.role_name} does not allow ssm:UpdateInstanceInformation; Default Host Management supplies {fallback.role_arn}")
-    return Identity("profile", policies, Verdict.PRIVATE, (), f"instance profile role {role.role_name}")
+            return Identity(
+                "dhmc",
+                fallback.role,
+                Verdict.PRIVATE,
+                (),
+                f"role {role.role_name} does not allow ssm:UpdateInstanceInformation; Default Host Management supplies {fallback.role_arn}",
+            )
+    return Identity(
+        "profile", policies, Verdict.PRIVATE, (), f"instance profile role {role.role_name}"
+    )
 
 
 def instance_arn(instance: aws.Instance, region: RegionData, partition: str) -> str:
@@ -197,7 +319,11 @@ def instance_arn(instance: aws.Instance, region: RegionData, partition: str) -> 
 
 
 def request_keys(
-    region: RegionData, role_arn: str | None, *, instance_ip: str | None, via_endpoint: aws.VpcEndpoint | None
+    region: RegionData,
+    role_arn: str | None,
+    *,
+    instance_ip: str | None,
+    via_endpoint: aws.VpcEndpoint | None,
 ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Condition keys the snapshot can decide for a call from the node."""
     keys: dict[str, tuple[str, ...]] = {
@@ -222,9 +348,15 @@ def request_keys(
 
 
 def heartbeat_context(
-    instance: aws.Instance, region: RegionData, role_arn: str, partition: str, via_endpoint: aws.VpcEndpoint | None
+    instance: aws.Instance,
+    region: RegionData,
+    role_arn: str,
+    partition: str,
+    via_endpoint: aws.VpcEndpoint | None,
 ) -> RequestContext:
-    keys, absent = request_keys(region, role_arn, instance_ip=instance.private_ip_address, via_endpoint=via_endpoint)
+    keys, absent = request_keys(
+        region, role_arn, instance_ip=instance.private_ip_address, via_endpoint=via_endpoint
+    )
     if via_endpoint is None:
         # The path is not known here: the VPC keys are unknown, not absent.
         for key in ("aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"):

@@ -50,7 +50,9 @@ def evaluate(
     first_allow: int | None = None
     direction = "outbound" if egress else "inbound"
     span = f"TCP {lo}" if lo == hi else f"TCP {lo}-{hi}"
-    for entry in sorted((e for e in acl.entries if e.egress == egress), key=lambda e: e.rule_number):
+    for entry in sorted(
+        (e for e in acl.entries if e.egress == egress), key=lambda e: e.rule_number
+    ):
         if not undecided:
             break
         if not protocol_matches(entry.protocol):
@@ -70,7 +72,8 @@ def evaluate(
         if not allow:
             if uncertain:
                 return NaclDecision(
-                    Outcome.UNKNOWN, entry.rule_number,
+                    Outcome.UNKNOWN,
+                    entry.rule_number,
                     f"{acl.network_acl_id}: rule {entry.rule_number} denies {direction} {span} unless an earlier rule, which may or may not cover {peer.describe()}, allows it",
                 )
             label = "the * rule" if entry.rule_number >= 32767 else f"rule {entry.rule_number}"
@@ -93,20 +96,24 @@ def evaluate(
     if undecided:
         if uncertain:
             return NaclDecision(
-                Outcome.UNKNOWN, None,
+                Outcome.UNKNOWN,
+                None,
                 f"{acl.network_acl_id}: whether {direction} {span} {'to' if egress else 'from'} {peer.describe()} is allowed depends on addresses the snapshot does not hold",
             )
         a, b = undecided[0]
         return NaclDecision(
-            Outcome.FAIL, None,
+            Outcome.FAIL,
+            None,
             f"{acl.network_acl_id}: no rule allows {direction} TCP {a}{'' if a == b else f'-{b}'} {'to' if egress else 'from'} {peer.describe()} (implicit deny)",
         )
     if uncertain:
         return NaclDecision(
-            Outcome.UNKNOWN, None,
+            Outcome.UNKNOWN,
+            None,
             f"{acl.network_acl_id}: a deny rule may cover {peer.describe()} ({direction} {span})",
         )
     return NaclDecision(
-        Outcome.PASS, first_allow,
+        Outcome.PASS,
+        first_allow,
         f"{acl.network_acl_id} rule {first_allow} allows {direction} {span} {'to' if egress else 'from'} {peer.describe()}",
     )

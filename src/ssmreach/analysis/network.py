@@ -1,7 +1,7 @@
 """The network leg of a path: route, security groups and network ACLs, as hops.
 
 Each function returns a `Leg`: the hops in path order, the reasons for any hop
-that did not pass, and the outcome. Order follows requirements.md §3 steps 2–4.
+that did not pass, and the outcome. Order follows requirements.md §3 steps 2-4.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ class Node:
 
     @property
     def place(self) -> Place:
-        return Place(net=network(self.ip), groups=frozenset(g.group_id for g in self.groups), label=self.ip)
+        return Place(
+            net=network(self.ip), groups=frozenset(g.group_id for g in self.groups), label=self.ip
+        )
 
     @property
     def az(self) -> str | None:
@@ -83,7 +85,9 @@ def _gap_hop(leg: Leg, step: str, gap: Gap, resource: str | None) -> None:
 
 
 def _missing(region: RegionData, operation: str, request: str) -> Gap:
-    return region.gap(operation) or Gap(region.account, region.region, "ec2", operation, "missing", request=request)
+    return region.gap(operation) or Gap(
+        region.account, region.region, "ec2", operation, "missing", request=request
+    )
 
 
 def _route_table(region: RegionData, subnet_id: str, vpc_id: str) -> aws.RouteTable | Gap:
@@ -103,7 +107,14 @@ def _acl(region: RegionData, subnet_id: str) -> aws.NetworkAcl | Gap:
 
 
 def check_nacl(
-    leg: Leg, region: RegionData, subnet_id: str, *, egress: bool, peer: Place, ports: tuple[int, int], what: str
+    leg: Leg,
+    region: RegionData,
+    subnet_id: str,
+    *,
+    egress: bool,
+    peer: Place,
+    ports: tuple[int, int],
+    what: str,
 ) -> None:
     """One NACL crossing, as a hop."""
     step = "nacl-outbound" if egress else "nacl-inbound"
@@ -117,8 +128,10 @@ def check_nacl(
         leg.add(Hop(step, acl.network_acl_id, Outcome.PASS, detail))
         return
     if decision.outcome is Outcome.UNKNOWN:
-        leg.add(Hop(step, acl.network_acl_id, Outcome.UNKNOWN, detail),
-                reason("DATA_MISSING", Severity.WARNING, acl.network_acl_id, detail))
+        leg.add(
+            Hop(step, acl.network_acl_id, Outcome.UNKNOWN, detail),
+            reason("DATA_MISSING", Severity.WARNING, acl.network_acl_id, detail),
+        )
         return
     code = "NACL_OUTBOUND_DENIED" if egress else "NACL_INBOUND_DENIED"
     lo, hi = ports
@@ -129,8 +142,10 @@ def check_nacl(
         + (f", numbered below {decision.rule}" if decision.rule and decision.rule < 32767 else "")
         + "."
     )
-    leg.add(Hop(step, acl.network_acl_id, Outcome.FAIL, detail),
-            reason(code, Severity.ERROR, acl.network_acl_id, detail, fix))
+    leg.add(
+        Hop(step, acl.network_acl_id, Outcome.FAIL, detail),
+        reason(code, Severity.ERROR, acl.network_acl_id, detail, fix),
+    )
 
 
 def _groups(region: RegionData, ids: Sequence[str]) -> tuple[aws.SecurityGroup, ...] | Gap:
@@ -143,7 +158,9 @@ def _groups(region: RegionData, ids: Sequence[str]) -> tuple[aws.SecurityGroup, 
     return tuple(found)
 
 
-def endpoint_groups(region: RegionData, endpoint: aws.VpcEndpoint) -> tuple[aws.SecurityGroup, ...] | Gap:
+def endpoint_groups(
+    region: RegionData, endpoint: aws.VpcEndpoint
+) -> tuple[aws.SecurityGroup, ...] | Gap:
     """The endpoint's security groups; an endpoint created without any has the VPC default group."""
     ids = [g.group_id for g in endpoint.groups]
     if not ids:
@@ -155,42 +172,63 @@ def endpoint_groups(region: RegionData, endpoint: aws.VpcEndpoint) -> tuple[aws.
 
 
 def check_sg_egress(leg: Leg, node: Node, peer: Place, what: str) -> None:
-    decision = security_groups.evaluate(node.groups, egress=True, peer=peer, prefix_lists=node.region.prefix_lists)
+    decision = security_groups.evaluate(
+        node.groups, egress=True, peer=peer, prefix_lists=node.region.prefix_lists
+    )
     resource = decision.group
     if decision.outcome is Outcome.PASS:
         leg.add(Hop("sg-egress", resource, Outcome.PASS, decision.detail))
     elif decision.outcome is Outcome.UNKNOWN:
-        leg.add(Hop("sg-egress", resource, Outcome.UNKNOWN, decision.detail),
-                reason("DATA_MISSING", Severity.WARNING, resource, decision.detail))
+        leg.add(
+            Hop("sg-egress", resource, Outcome.UNKNOWN, decision.detail),
+            reason("DATA_MISSING", Severity.WARNING, resource, decision.detail),
+        )
     else:
         first = node.groups[0].group_id if node.groups else node.instance.instance_id
-        leg.add(Hop("sg-egress", first, Outcome.FAIL, decision.detail), reason(
-            "SG_EGRESS_DENIED", Severity.ERROR, first, f"{node.instance.instance_id}: {decision.detail} ({what})",
-            f"Add an outbound rule to {first} allowing TCP 443 to {peer.describe()}.",
-        ))
+        leg.add(
+            Hop("sg-egress", first, Outcome.FAIL, decision.detail),
+            reason(
+                "SG_EGRESS_DENIED",
+                Severity.ERROR,
+                first,
+                f"{node.instance.instance_id}: {decision.detail} ({what})",
+                f"Add an outbound rule to {first} allowing TCP 443 to {peer.describe()}.",
+            ),
+        )
 
 
 def check_sg_ingress(leg: Leg, target: Target, source: Place, node: Node) -> None:
-    decision = security_groups.evaluate(target.groups, egress=False, peer=source, prefix_lists=target.region.prefix_lists)
+    decision = security_groups.evaluate(
+        target.groups, egress=False, peer=source, prefix_lists=target.region.prefix_lists
+    )
     resource = decision.group
     if decision.outcome is Outcome.PASS:
         leg.add(Hop("sg-ingress", resource, Outcome.PASS, decision.detail))
         return
     if decision.outcome is Outcome.UNKNOWN:
-        leg.add(Hop("sg-ingress", resource, Outcome.UNKNOWN, decision.detail),
-                reason("DATA_MISSING", Severity.WARNING, resource, decision.detail))
+        leg.add(
+            Hop("sg-ingress", resource, Outcome.UNKNOWN, decision.detail),
+            reason("DATA_MISSING", Severity.WARNING, resource, decision.detail),
+        )
         return
     group = target.groups[0] if target.groups else None
     gid = group.group_id if group else target.label
     is_default = group is not None and group.group_name == "default"
-    detail = decision.detail + (f" ({gid} is the VPC default group, which admits only its own members)" if is_default else "")
+    detail = decision.detail + (
+        f" ({gid} is the VPC default group, which admits only its own members)"
+        if is_default
+        else ""
+    )
     subnet = node.subnet.cidr_block or node.ip
     fix = (
         f"Give {target.owner or target.label} a dedicated security group allowing inbound TCP 443 from {subnet} (the instance subnet)"
         if is_default
         else f"Add an inbound rule to {gid} allowing TCP 443 from {subnet} (the instance subnet)"
     ) + "."
-    leg.add(Hop("sg-ingress", gid, Outcome.FAIL, detail), reason("SG_INGRESS_DENIED", Severity.ERROR, gid, detail, fix))
+    leg.add(
+        Hop("sg-ingress", gid, Outcome.FAIL, detail),
+        reason("SG_INGRESS_DENIED", Severity.ERROR, gid, detail, fix),
+    )
 
 
 def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) -> None:
@@ -202,30 +240,46 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
     choice = select_route(node.region, table, target.place)
     if choice.route is None:
         if choice.uncertain:
-            leg.add(Hop("route", table.route_table_id, Outcome.UNKNOWN, choice.detail),
-                    reason("DATA_MISSING", Severity.WARNING, table.route_table_id, choice.detail))
+            leg.add(
+                Hop("route", table.route_table_id, Outcome.UNKNOWN, choice.detail),
+                reason("DATA_MISSING", Severity.WARNING, table.route_table_id, choice.detail),
+            )
             return
         msg = f"{choice.detail}, where {target.label} lives"
-        leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg), reason(
-            "NO_ROUTE", Severity.ERROR, table.route_table_id, msg,
-            f"Add a route to {target.place.describe()} in {table.route_table_id} (via the peering connection or transit gateway to {target.vpc_id}).",
-        ))
+        leg.add(
+            Hop("route", table.route_table_id, Outcome.FAIL, msg),
+            reason(
+                "NO_ROUTE",
+                Severity.ERROR,
+                table.route_table_id,
+                msg,
+                f"Add a route to {target.place.describe()} in {table.route_table_id} (via the peering connection or transit gateway to {target.vpc_id}).",
+            ),
+        )
         return
     route = choice.route
     if route.state.lower() == "blackhole":
         msg = f"{choice.detail} is a blackhole"
-        leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg), reason(
-            "ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg,
-            f"Replace the blackhole route {route.destination} in {table.route_table_id} with one whose target exists.",
-        ))
+        leg.add(
+            Hop("route", table.route_table_id, Outcome.FAIL, msg),
+            reason(
+                "ROUTE_BLACKHOLE",
+                Severity.ERROR,
+                table.route_table_id,
+                msg,
+                f"Replace the blackhole route {route.destination} in {table.route_table_id} with one whose target exists.",
+            ),
+        )
         return
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
     target_id = route.target
     if target_id == "local":
         if target.vpc_id != node.vpc.vpc_id:
             msg = f"{choice.detail}: {target.label} is in {target.vpc_id}, not in {node.vpc.vpc_id}"
-            leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg),
-                    reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg))
+            leg.add(
+                Hop("route", table.route_table_id, Outcome.FAIL, msg),
+                reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg),
+            )
             return
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail + " (inside the VPC)"))
         return
@@ -233,15 +287,26 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
         _check_peering(leg, estate, node, target, target_id)
         return
-    if target_id.startswith(("tgw-", "vgw-", "eni-", "i-", "lgw-", "cagw-")) or target_id.startswith("arn:"):
+    if target_id.startswith(
+        ("tgw-", "vgw-", "eni-", "i-", "lgw-", "cagw-")
+    ) or target_id.startswith("arn:"):
         msg = f"{choice.detail}: where {target_id} takes the traffic is not in the snapshot"
-        leg.add(Hop("route", table.route_table_id, Outcome.UNKNOWN, msg), reason(
-            "EGRESS_UNMODELED", Severity.WARNING, target_id, msg,
-            f"Confirm the path with `ssmreach probe`, or add the endpoint in {node.vpc.vpc_id}.",
-        ))
+        leg.add(
+            Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
+            reason(
+                "EGRESS_UNMODELED",
+                Severity.WARNING,
+                target_id,
+                msg,
+                f"Confirm the path with `ssmreach probe`, or add the endpoint in {node.vpc.vpc_id}.",
+            ),
+        )
         return
     msg = f"{choice.detail}: {target.label} is a private address that {target_id} does not reach"
-    leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg), reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg))
+    leg.add(
+        Hop("route", table.route_table_id, Outcome.FAIL, msg),
+        reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg),
+    )
 
 
 def _check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id: str) -> None:
@@ -251,51 +316,123 @@ def _check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id:
         _gap_hop(leg, "peering", gap, pcx_id)
         return
     status = pcx.status.code if pcx.status else "unknown"
-    sides = {pcx.requester_vpc_info.vpc_id if pcx.requester_vpc_info else None,
-             pcx.accepter_vpc_info.vpc_id if pcx.accepter_vpc_info else None}
+    sides = {
+        pcx.requester_vpc_info.vpc_id if pcx.requester_vpc_info else None,
+        pcx.accepter_vpc_info.vpc_id if pcx.accepter_vpc_info else None,
+    }
     if status != "active":
         msg = f"{pcx_id} is {status}, not active"
-        leg.add(Hop("peering", pcx_id, Outcome.FAIL, msg), reason(
-            "PEERING_NOT_ACTIVE", Severity.ERROR, pcx_id, msg, f"Accept {pcx_id} (or recreate it) so that it is active."))
+        leg.add(
+            Hop("peering", pcx_id, Outcome.FAIL, msg),
+            reason(
+                "PEERING_NOT_ACTIVE",
+                Severity.ERROR,
+                pcx_id,
+                msg,
+                f"Accept {pcx_id} (or recreate it) so that it is active.",
+            ),
+        )
         return
     if target.vpc_id not in sides or node.vpc.vpc_id not in sides:
         msg = f"{pcx_id} connects {' and '.join(sorted(s for s in sides if s))}, not {node.vpc.vpc_id} and {target.vpc_id}"
-        leg.add(Hop("peering", pcx_id, Outcome.FAIL, msg), reason("NO_ROUTE", Severity.ERROR, pcx_id, msg))
+        leg.add(
+            Hop("peering", pcx_id, Outcome.FAIL, msg),
+            reason("NO_ROUTE", Severity.ERROR, pcx_id, msg),
+        )
         return
-    leg.add(Hop("peering", pcx_id, Outcome.PASS, f"{pcx_id} is active between {node.vpc.vpc_id} and {target.vpc_id}"))
+    leg.add(
+        Hop(
+            "peering",
+            pcx_id,
+            Outcome.PASS,
+            f"{pcx_id} is active between {node.vpc.vpc_id} and {target.vpc_id}",
+        )
+    )
     back = _route_table(target.region, target.subnet_id, target.vpc_id)
     if isinstance(back, Gap):
         _gap_hop(leg, "return-route", back, target.subnet_id)
         return
     choice = select_route(target.region, back, node.place)
-    if choice.route is not None and choice.route.target == pcx_id and choice.route.state.lower() != "blackhole":
-        leg.add(Hop("return-route", back.route_table_id, Outcome.UNKNOWN if choice.uncertain else Outcome.PASS, choice.detail))
+    if (
+        choice.route is not None
+        and choice.route.target == pcx_id
+        and choice.route.state.lower() != "blackhole"
+    ):
+        leg.add(
+            Hop(
+                "return-route",
+                back.route_table_id,
+                Outcome.UNKNOWN if choice.uncertain else Outcome.PASS,
+                choice.detail,
+            )
+        )
         return
-    msg = (f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no route back to "
-           f"{node.ip} through {pcx_id}" + (f"; it sends it to {choice.route.target}" if choice.route else ""))
-    leg.add(Hop("return-route", back.route_table_id, Outcome.FAIL, msg), reason(
-        "NO_RETURN_ROUTE", Severity.ERROR, back.route_table_id, msg,
-        f"Add a route to {node.subnet.cidr_block or node.ip} via {pcx_id} in {back.route_table_id}.",
-    ))
+    msg = (
+        f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no route back to "
+        f"{node.ip} through {pcx_id}"
+        + (f"; it sends it to {choice.route.target}" if choice.route else "")
+    )
+    leg.add(
+        Hop("return-route", back.route_table_id, Outcome.FAIL, msg),
+        reason(
+            "NO_RETURN_ROUTE",
+            Severity.ERROR,
+            back.route_table_id,
+            msg,
+            f"Add a route to {node.subnet.cidr_block or node.ip} via {pcx_id} in {back.route_table_id}.",
+        ),
+    )
 
 
 def check_nacls_to_target(leg: Leg, node: Node, target: Target) -> None:
     """The four NACL crossings between the instance subnet and the target subnet."""
     if target.subnet_id == node.subnet.subnet_id:
-        leg.add(Hop("nacl", target.subnet_id, Outcome.PASS, "same subnet: network ACLs do not filter it"))
+        leg.add(
+            Hop(
+                "nacl", target.subnet_id, Outcome.PASS, "same subnet: network ACLs do not filter it"
+            )
+        )
         return
-    check_nacl(leg, node.region, node.subnet.subnet_id, egress=True, peer=target.place, ports=HTTPS,
-               what=f"request leaving {node.subnet.subnet_id}")
-    check_nacl(leg, target.region, target.subnet_id, egress=False, peer=node.place, ports=HTTPS,
-               what=f"request entering {target.subnet_id}")
-    check_nacl(leg, target.region, target.subnet_id, egress=True, peer=node.place, ports=node.ephemeral,
-               what=f"reply leaving {target.subnet_id}")
-    check_nacl(leg, node.region, node.subnet.subnet_id, egress=False, peer=target.place, ports=node.ephemeral,
-               what=f"reply entering {node.subnet.subnet_id}")
+    check_nacl(
+        leg,
+        node.region,
+        node.subnet.subnet_id,
+        egress=True,
+        peer=target.place,
+        ports=HTTPS,
+        what=f"request leaving {node.subnet.subnet_id}",
+    )
+    check_nacl(
+        leg,
+        target.region,
+        target.subnet_id,
+        egress=False,
+        peer=node.place,
+        ports=HTTPS,
+        what=f"request entering {target.subnet_id}",
+    )
+    check_nacl(
+        leg,
+        target.region,
+        target.subnet_id,
+        egress=True,
+        peer=node.place,
+        ports=node.ephemeral,
+        what=f"reply leaving {target.subnet_id}",
+    )
+    check_nacl(
+        leg,
+        node.region,
+        node.subnet.subnet_id,
+        egress=False,
+        peer=target.place,
+        ports=node.ephemeral,
+        what=f"reply entering {node.subnet.subnet_id}",
+    )
 
 
 def path_to_target(estate: Estate, node: Node, target: Target) -> Leg:
-    """Steps 2–4 from the instance to one endpoint network interface."""
+    """Steps 2-4 from the instance to one endpoint network interface."""
     leg = Leg()
     check_route_to_target(leg, estate, node, target)
     if leg.failed:
@@ -310,11 +447,13 @@ def _igw_attached(region: RegionData, igw_id: str, vpc_id: str) -> bool | Gap:
     igw = region.internet_gateways.get(igw_id)
     if igw is None:
         return _missing(region, "DescribeInternetGateways", igw_id)
-    return any(a.vpc_id == vpc_id and a.state.lower() in ("available", "attached") for a in igw.attachments)
+    return any(
+        a.vpc_id == vpc_id and a.state.lower() in ("available", "attached") for a in igw.attachments
+    )
 
 
 def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
-    """Steps 2–4 from the instance to a public AWS address (or a gateway endpoint's prefix list)."""
+    """Steps 2-4 from the instance to a public AWS address (or a gateway endpoint's prefix list)."""
     leg = Leg()
     region = node.region
     table = _route_table(region, node.subnet.subnet_id, node.vpc.vpc_id)
@@ -325,26 +464,42 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
     route = choice.route
     if route is None:
         if choice.uncertain:
-            leg.add(Hop("route", table.route_table_id, Outcome.UNKNOWN, choice.detail),
-                    reason("DATA_MISSING", Severity.WARNING, table.route_table_id, choice.detail))
+            leg.add(
+                Hop("route", table.route_table_id, Outcome.UNKNOWN, choice.detail),
+                reason("DATA_MISSING", Severity.WARNING, table.route_table_id, choice.detail),
+            )
         else:
             msg = f"{table.route_table_id} has no route to the internet (no 0.0.0.0/0 route) and no endpoint answers"
-            leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg), reason(
-                "NO_ROUTE", Severity.ERROR, table.route_table_id, msg,
-                f"Create the VPC endpoint in {node.vpc.vpc_id} (recommended), or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
-            ))
+            leg.add(
+                Hop("route", table.route_table_id, Outcome.FAIL, msg),
+                reason(
+                    "NO_ROUTE",
+                    Severity.ERROR,
+                    table.route_table_id,
+                    msg,
+                    f"Create the VPC endpoint in {node.vpc.vpc_id} (recommended), or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
+                ),
+            )
         return leg
     if route.state.lower() == "blackhole":
         msg = f"{choice.detail} is a blackhole"
-        leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg), reason(
-            "ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg,
-            f"Replace the blackhole route {route.destination} in {table.route_table_id}, or create the VPC endpoint.",
-        ))
+        leg.add(
+            Hop("route", table.route_table_id, Outcome.FAIL, msg),
+            reason(
+                "ROUTE_BLACKHOLE",
+                Severity.ERROR,
+                table.route_table_id,
+                msg,
+                f"Replace the blackhole route {route.destination} in {table.route_table_id}, or create the VPC endpoint.",
+            ),
+        )
         return leg
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
     target_id = route.target
     if target_id.startswith("vpce-"):
-        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail + " (gateway endpoint)"))
+        leg.add(
+            Hop("route", table.route_table_id, hop_result, choice.detail + " (gateway endpoint)")
+        )
         leg.via = target_id
         return leg
     if target_id.startswith("igw-"):
@@ -354,24 +509,53 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
             return leg
         if not attached:
             msg = f"{choice.detail}, but {target_id} is not attached to {node.vpc.vpc_id} (a blackhole)"
-            leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg),
-                    reason("ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg))
+            leg.add(
+                Hop("route", table.route_table_id, Outcome.FAIL, msg),
+                reason("ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg),
+            )
             return leg
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
         if not node.instance.public_ip:
             msg = f"{node.instance.instance_id} has no public IPv4 address, so {target_id} cannot carry its traffic"
-            leg.add(Hop("igw", target_id, Outcome.FAIL, msg), reason(
-                "NO_PUBLIC_IP", Severity.ERROR, node.instance.instance_id, msg,
-                f"Create the VPC endpoints in {node.vpc.vpc_id} (recommended), or route through a NAT gateway.",
-            ))
+            leg.add(
+                Hop("igw", target_id, Outcome.FAIL, msg),
+                reason(
+                    "NO_PUBLIC_IP",
+                    Severity.ERROR,
+                    node.instance.instance_id,
+                    msg,
+                    f"Create the VPC endpoints in {node.vpc.vpc_id} (recommended), or route through a NAT gateway.",
+                ),
+            )
             return leg
-        leg.add(Hop("igw", target_id, Outcome.PASS, f"{node.instance.instance_id} has public IP {node.instance.public_ip}"))
+        leg.add(
+            Hop(
+                "igw",
+                target_id,
+                Outcome.PASS,
+                f"{node.instance.instance_id} has public IP {node.instance.public_ip}",
+            )
+        )
         leg.via = target_id
         check_sg_egress(leg, node, place, "to the internet")
-        check_nacl(leg, region, node.subnet.subnet_id, egress=True, peer=place, ports=HTTPS,
-                   what=f"request leaving {node.subnet.subnet_id}")
-        check_nacl(leg, region, node.subnet.subnet_id, egress=False, peer=place, ports=node.ephemeral,
-                   what=f"reply entering {node.subnet.subnet_id}")
+        check_nacl(
+            leg,
+            region,
+            node.subnet.subnet_id,
+            egress=True,
+            peer=place,
+            ports=HTTPS,
+            what=f"request leaving {node.subnet.subnet_id}",
+        )
+        check_nacl(
+            leg,
+            region,
+            node.subnet.subnet_id,
+            egress=False,
+            peer=place,
+            ports=node.ephemeral,
+            what=f"reply entering {node.subnet.subnet_id}",
+        )
         return leg
     if target_id.startswith("nat-"):
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
@@ -379,16 +563,28 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
         return leg
     if target_id.startswith("pcx-") or target_id == "local":
         msg = f"{choice.detail}: {target_id} does not carry traffic to the internet"
-        leg.add(Hop("route", table.route_table_id, Outcome.FAIL, msg), reason(
-            "NO_ROUTE", Severity.ERROR, table.route_table_id, msg,
-            f"Create the VPC endpoint in {node.vpc.vpc_id}, or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
-        ))
+        leg.add(
+            Hop("route", table.route_table_id, Outcome.FAIL, msg),
+            reason(
+                "NO_ROUTE",
+                Severity.ERROR,
+                table.route_table_id,
+                msg,
+                f"Create the VPC endpoint in {node.vpc.vpc_id}, or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
+            ),
+        )
         return leg
     msg = f"{choice.detail}: where {target_id} takes the traffic is not in the snapshot"
-    leg.add(Hop("route", table.route_table_id, Outcome.UNKNOWN, msg), reason(
-        "EGRESS_UNMODELED", Severity.WARNING, target_id, msg,
-        f"Confirm the path with `ssmreach probe`, or create the VPC endpoint in {node.vpc.vpc_id}.",
-    ))
+    leg.add(
+        Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
+        reason(
+            "EGRESS_UNMODELED",
+            Severity.WARNING,
+            target_id,
+            msg,
+            f"Confirm the path with `ssmreach probe`, or create the VPC endpoint in {node.vpc.vpc_id}.",
+        ),
+    )
     return leg
 
 
@@ -401,11 +597,17 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
     fix = f"Use an available public NAT gateway whose subnet routes 0.0.0.0/0 to an internet gateway, or create the VPC endpoints in {node.vpc.vpc_id}."
     if nat.state.lower() != "available":
         msg = f"{nat_id} is {nat.state}, not available"
-        leg.add(Hop("nat", nat_id, Outcome.FAIL, msg), reason("NAT_NO_INTERNET", Severity.ERROR, nat_id, msg, fix))
+        leg.add(
+            Hop("nat", nat_id, Outcome.FAIL, msg),
+            reason("NAT_NO_INTERNET", Severity.ERROR, nat_id, msg, fix),
+        )
         return
     if nat.connectivity_type.lower() != "public":
         msg = f"{nat_id} is a private NAT gateway: it does not reach the internet"
-        leg.add(Hop("nat", nat_id, Outcome.FAIL, msg), reason("NAT_NO_INTERNET", Severity.ERROR, nat_id, msg, fix))
+        leg.add(
+            Hop("nat", nat_id, Outcome.FAIL, msg),
+            reason("NAT_NO_INTERNET", Severity.ERROR, nat_id, msg, fix),
+        )
         return
     nat_subnet = nat.subnet_id or ""
     table = _route_table(region, nat_subnet, nat.vpc_id or node.vpc.vpc_id)
@@ -422,25 +624,80 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
         return
     if not attached:
         msg = f"{nat_id} is in {nat_subnet}, whose route table {table.route_table_id} has no working route to an internet gateway"
-        leg.add(Hop("nat", nat_id, Outcome.FAIL, msg), reason(
-            "NAT_NO_INTERNET", Severity.ERROR, nat_id, msg,
-            f"Route 0.0.0.0/0 in {table.route_table_id} to an attached internet gateway, or create the VPC endpoints in {node.vpc.vpc_id}.",
-        ))
+        leg.add(
+            Hop("nat", nat_id, Outcome.FAIL, msg),
+            reason(
+                "NAT_NO_INTERNET",
+                Severity.ERROR,
+                nat_id,
+                msg,
+                f"Route 0.0.0.0/0 in {table.route_table_id} to an attached internet gateway, or create the VPC endpoints in {node.vpc.vpc_id}.",
+            ),
+        )
         return
     assert route is not None
-    leg.add(Hop("nat", nat_id, Outcome.PASS, f"{nat_id} is an available public NAT gateway; {onward.detail}"))
+    leg.add(
+        Hop(
+            "nat",
+            nat_id,
+            Outcome.PASS,
+            f"{nat_id} is an available public NAT gateway; {onward.detail}",
+        )
+    )
     leg.via = nat_id
     check_sg_egress(leg, node, place, "to the internet")
-    check_nacl(leg, region, node.subnet.subnet_id, egress=True, peer=place, ports=HTTPS,
-               what=f"request leaving {node.subnet.subnet_id}")
+    check_nacl(
+        leg,
+        region,
+        node.subnet.subnet_id,
+        egress=True,
+        peer=place,
+        ports=HTTPS,
+        what=f"request leaving {node.subnet.subnet_id}",
+    )
     if nat_subnet and nat_subnet != node.subnet.subnet_id:
-        check_nacl(leg, region, nat_subnet, egress=False, peer=node.place, ports=HTTPS,
-                   what=f"request entering the NAT subnet {nat_subnet}")
-        check_nacl(leg, region, nat_subnet, egress=True, peer=place, ports=HTTPS,
-                   what=f"request leaving the NAT subnet {nat_subnet}")
-        check_nacl(leg, region, nat_subnet, egress=False, peer=place, ports=(1024, 65535),
-                   what=f"reply entering the NAT subnet {nat_subnet}")
-        check_nacl(leg, region, nat_subnet, egress=True, peer=node.place, ports=node.ephemeral,
-                   what=f"reply leaving the NAT subnet {nat_subnet}")
-    check_nacl(leg, region, node.subnet.subnet_id, egress=False, peer=place, ports=node.ephemeral,
-               what=f"reply entering {node.subnet.subnet_id}")
+        check_nacl(
+            leg,
+            region,
+            nat_subnet,
+            egress=False,
+            peer=node.place,
+            ports=HTTPS,
+            what=f"request entering the NAT subnet {nat_subnet}",
+        )
+        check_nacl(
+            leg,
+            region,
+            nat_subnet,
+            egress=True,
+            peer=place,
+            ports=HTTPS,
+            what=f"request leaving the NAT subnet {nat_subnet}",
+        )
+        check_nacl(
+            leg,
+            region,
+            nat_subnet,
+            egress=False,
+            peer=place,
+            ports=(1024, 65535),
+            what=f"reply entering the NAT subnet {nat_subnet}",
+        )
+        check_nacl(
+            leg,
+            region,
+            nat_subnet,
+            egress=True,
+            peer=node.place,
+            ports=node.ephemeral,
+            what=f"reply leaving the NAT subnet {nat_subnet}",
+        )
+    check_nacl(
+        leg,
+        region,
+        node.subnet.subnet_id,
+        egress=False,
+        peer=place,
+        ports=node.ephemeral,
+        what=f"reply entering {node.subnet.subnet_id}",
+    )

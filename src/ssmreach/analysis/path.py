@@ -70,7 +70,9 @@ class PathContext:
                 self._endpoint_policies[key] = None
             else:
                 try:
-                    self._endpoint_policies[key] = parse_policy(endpoint.policy_document, f"endpoint policy of {key}")
+                    self._endpoint_policies[key] = parse_policy(
+                        endpoint.policy_document, f"endpoint policy of {key}"
+                    )
                 except PolicyParseError as exc:
                     self._endpoint_policies[key] = str(exc)
         return self._endpoint_policies[key]
@@ -94,10 +96,16 @@ def _requests(
     out: list[RequestContext] = []
     if need.service == "s3":
         for bucket in need.buckets or ():
-            out.append(RequestContext(
-                action=need.s3_action, resource=f"arn:{ctx.partition}:s3:::{bucket}/*", principal_arn=role_arn,
-                principal_account=node.region.account, keys=keys, absent_keys=absent,
-            ))
+            out.append(
+                RequestContext(
+                    action=need.s3_action,
+                    resource=f"arn:{ctx.partition}:s3:::{bucket}/*",
+                    principal_arn=role_arn,
+                    principal_account=node.region.account,
+                    keys=keys,
+                    absent_keys=absent,
+                )
+            )
         return out
     for action in SERVICE_ACTIONS.get(need.service, ()):
         resource = (
@@ -105,10 +113,16 @@ def _requests(
             if action == "ssm:UpdateInstanceInformation"
             else "*"
         )
-        out.append(RequestContext(
-            action=action, resource=resource, principal_arn=role_arn, principal_account=node.region.account,
-            keys=keys, absent_keys=absent,
-        ))
+        out.append(
+            RequestContext(
+                action=action,
+                resource=resource,
+                principal_arn=role_arn,
+                principal_account=node.region.account,
+                keys=keys,
+                absent_keys=absent,
+            )
+        )
     return out
 
 
@@ -120,20 +134,33 @@ def _quote(evaluation: Evaluation) -> str:
 
 
 def _endpoint_policy_hop(
-    leg: Leg, ctx: PathContext, endpoint: aws.VpcEndpoint, requests: Sequence[RequestContext], *, s3: bool
+    leg: Leg,
+    ctx: PathContext,
+    endpoint: aws.VpcEndpoint,
+    requests: Sequence[RequestContext],
+    *,
+    s3: bool,
 ) -> None:
     eid = endpoint.vpc_endpoint_id
     policy = ctx.endpoint_policy(endpoint)
     if policy is None:
-        leg.add(Hop("endpoint-policy", eid, Outcome.PASS, f"{eid} has the default policy (full access)"))
+        leg.add(
+            Hop("endpoint-policy", eid, Outcome.PASS, f"{eid} has the default policy (full access)")
+        )
         return
     if isinstance(policy, str):
         msg = f"the policy of {eid} cannot be read: {policy}"
-        leg.add(Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg), reason("DATA_MISSING", Severity.WARNING, eid, msg))
+        leg.add(
+            Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg),
+            reason("DATA_MISSING", Severity.WARNING, eid, msg),
+        )
         return
     if s3 and not requests:
         msg = f"the AWS-owned bucket names for this Region are not known, so the policy of {eid} cannot be checked"
-        leg.add(Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg), reason("DATA_MISSING", Severity.WARNING, eid, msg))
+        leg.add(
+            Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg),
+            reason("DATA_MISSING", Severity.WARNING, eid, msg),
+        )
         return
     unknown: Evaluation | None = None
     for req in requests:
@@ -151,56 +178,121 @@ def _endpoint_policy_hop(
             if s3
             else f"Allow {req.action} in the policy of {eid} for the instance role (or Principal *)."
         )
-        leg.add(Hop("endpoint-policy", eid, Outcome.FAIL, msg), reason(code, Severity.ERROR, eid, msg, fix))
+        leg.add(
+            Hop("endpoint-policy", eid, Outcome.FAIL, msg),
+            reason(code, Severity.ERROR, eid, msg, fix),
+        )
         return
     if unknown is not None:
         keys = ", ".join(unknown.unknown_keys) or "a condition"
         msg = f"whether the policy of {eid} allows the call depends on {keys}, which the snapshot cannot decide: {unknown.explanation}"
         code = "S3_BUCKET_NOT_ALLOWED" if s3 else "ENDPOINT_POLICY_DENIED"
-        leg.add(Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg), reason(code, Severity.WARNING, eid, msg,
-                "Confirm with `ssmreach probe` on a node, or simplify the policy condition."))
+        leg.add(
+            Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg),
+            reason(
+                code,
+                Severity.WARNING,
+                eid,
+                msg,
+                "Confirm with `ssmreach probe` on a node, or simplify the policy condition.",
+            ),
+        )
         return
-    what = f"s3:GetObject on {len(requests)} AWS-owned bucket(s)" if s3 else ", ".join(r.action for r in requests)
+    what = (
+        f"s3:GetObject on {len(requests)} AWS-owned bucket(s)"
+        if s3
+        else ", ".join(r.action for r in requests)
+    )
     leg.add(Hop("endpoint-policy", eid, Outcome.PASS, f"the policy of {eid} allows {what}"))
 
 
-def _iam_hop(leg: Leg, ctx: PathContext, need: ServiceNeed, identity: Identity, requests: Sequence[RequestContext]) -> None:
+def _iam_hop(
+    leg: Leg,
+    ctx: PathContext,
+    need: ServiceNeed,
+    identity: Identity,
+    requests: Sequence[RequestContext],
+) -> None:
     role = identity.role
     if role is None:
         return
     name = role.role.role_name
     if need.service == "s3" and need.s3_action == "s3:GetObject":
-        missing = [r for r in requests if ctx.policies.evaluate(role, r).decision is not Decision.ALLOW]
+        missing = [
+            r for r in requests if ctx.policies.evaluate(role, r).decision is not Decision.ALLOW
+        ]
         if missing:
-            msg = (f"role {name} does not grant s3:GetObject on {', '.join(r.resource for r in missing[:3])}"
-                   + (" ..." if len(missing) > 3 else "") + " (the SSM docs ask for it when endpoints are used)")
-            leg.reasons.append(reason("IAM_S3_GRANT_MISSING", Severity.WARNING, role.role.arn, msg,
-                                      f"Grant s3:GetObject on the AWS-owned buckets of the Region to role {name}."))
-            leg.hops.append(Hop("iam", role.role.arn, Outcome.PASS, msg + "; the agent still reads these public buckets"))
+            msg = (
+                f"role {name} does not grant s3:GetObject on {', '.join(r.resource for r in missing[:3])}"
+                + (" ..." if len(missing) > 3 else "")
+                + " (the SSM docs ask for it when endpoints are used)"
+            )
+            leg.reasons.append(
+                reason(
+                    "IAM_S3_GRANT_MISSING",
+                    Severity.WARNING,
+                    role.role.arn,
+                    msg,
+                    f"Grant s3:GetObject on the AWS-owned buckets of the Region to role {name}.",
+                )
+            )
+            leg.hops.append(
+                Hop(
+                    "iam",
+                    role.role.arn,
+                    Outcome.PASS,
+                    msg + "; the agent still reads these public buckets",
+                )
+            )
         else:
-            leg.add(Hop("iam", role.role.arn, Outcome.PASS, f"role {name} grants s3:GetObject on the buckets"))
+            leg.add(
+                Hop(
+                    "iam",
+                    role.role.arn,
+                    Outcome.PASS,
+                    f"role {name} grants s3:GetObject on the buckets",
+                )
+            )
         return
     for req in requests:
         result = ctx.policies.evaluate(role, req)
         if result.decision is Decision.ALLOW:
             continue
         if result.decision is Decision.UNKNOWN:
-            msg = f"whether role {name} may call {req.action} cannot be decided: {result.explanation}"
-            leg.add(Hop("iam", role.role.arn, Outcome.UNKNOWN, msg), reason(
-                "IAM_ACTION_DENIED", Severity.WARNING, role.role.arn, msg,
-                "Confirm with IAM policy simulator, or simplify the condition."))
+            msg = (
+                f"whether role {name} may call {req.action} cannot be decided: {result.explanation}"
+            )
+            leg.add(
+                Hop("iam", role.role.arn, Outcome.UNKNOWN, msg),
+                reason(
+                    "IAM_ACTION_DENIED",
+                    Severity.WARNING,
+                    role.role.arn,
+                    msg,
+                    "Confirm with IAM policy simulator, or simplify the condition.",
+                ),
+            )
             return
         msg = f"role {name} does not allow {req.action} on {req.resource}: {result.explanation}{_quote(result)}"
-        leg.add(Hop("iam", role.role.arn, Outcome.FAIL, msg), reason(
-            "IAM_ACTION_DENIED", Severity.ERROR, role.role.arn, msg,
-            f"Attach AmazonSSMManagedInstanceCore to role {name}, or allow {req.action}"
-            + (" and remove the deny." if result.decision is Decision.DENY else ".")))
+        leg.add(
+            Hop("iam", role.role.arn, Outcome.FAIL, msg),
+            reason(
+                "IAM_ACTION_DENIED",
+                Severity.ERROR,
+                role.role.arn,
+                msg,
+                f"Attach AmazonSSMManagedInstanceCore to role {name}, or allow {req.action}"
+                + (" and remove the deny." if result.decision is Decision.DENY else "."),
+            ),
+        )
         return
     actions = ", ".join(sorted({r.action for r in requests}))
     leg.add(Hop("iam", role.role.arn, Outcome.PASS, f"role {name} allows {actions}"))
 
 
-def _targets(node: Node, region: RegionData, endpoint: aws.VpcEndpoint, only: Sequence[str] = ()) -> list[Target] | Gap:
+def _targets(
+    node: Node, region: RegionData, endpoint: aws.VpcEndpoint, only: Sequence[str] = ()
+) -> list[Target] | Gap:
     groups = endpoint_groups(region, endpoint)
     if isinstance(groups, Gap):
         return groups
@@ -211,31 +303,59 @@ def _targets(node: Node, region: RegionData, endpoint: aws.VpcEndpoint, only: Se
         eni = region.network_interfaces.get(eni_id)
         if eni is None or not eni.subnet_id:
             continue
-        ip = eni.private_ip_address or (eni.private_ip_addresses[0].private_ip_address if eni.private_ip_addresses else None)
+        ip = eni.private_ip_address or (
+            eni.private_ip_addresses[0].private_ip_address if eni.private_ip_addresses else None
+        )
         subnet = region.subnets.get(eni.subnet_id)
-        net = network(ip) if ip else (network(subnet.cidr_block) if subnet and subnet.cidr_block else None)
-        targets.append(Target(
-            region=region, vpc_id=endpoint.vpc_id, subnet_id=eni.subnet_id,
-            az=eni.availability_zone or (subnet.availability_zone if subnet else None),
-            place=Place(net=net, groups=frozenset(g.group_id for g in groups), label=f"{eni_id} ({ip or 'address unknown'})"),
-            groups=groups, label=eni_id, owner=endpoint.vpc_endpoint_id,
-        ))
+        net = (
+            network(ip)
+            if ip
+            else (network(subnet.cidr_block) if subnet and subnet.cidr_block else None)
+        )
+        targets.append(
+            Target(
+                region=region,
+                vpc_id=endpoint.vpc_id,
+                subnet_id=eni.subnet_id,
+                az=eni.availability_zone or (subnet.availability_zone if subnet else None),
+                place=Place(
+                    net=net,
+                    groups=frozenset(g.group_id for g in groups),
+                    label=f"{eni_id} ({ip or 'address unknown'})",
+                ),
+                groups=groups,
+                label=eni_id,
+                owner=endpoint.vpc_endpoint_id,
+            )
+        )
     if not targets:
         # Interfaces not in the snapshot: fall back to the endpoint's subnets (their CIDRs).
         for subnet_id in endpoint.subnet_ids:
             subnet = region.subnets.get(subnet_id)
             if subnet is None or not subnet.cidr_block:
                 continue
-            targets.append(Target(
-                region=region, vpc_id=endpoint.vpc_id, subnet_id=subnet_id, az=subnet.availability_zone,
-                place=Place(net=network(subnet.cidr_block), groups=frozenset(g.group_id for g in groups),
-                            label=f"{endpoint.vpc_endpoint_id} in {subnet_id}"),
-                groups=groups, label=f"{endpoint.vpc_endpoint_id} in {subnet_id}", owner=endpoint.vpc_endpoint_id,
-            ))
+            targets.append(
+                Target(
+                    region=region,
+                    vpc_id=endpoint.vpc_id,
+                    subnet_id=subnet_id,
+                    az=subnet.availability_zone,
+                    place=Place(
+                        net=network(subnet.cidr_block),
+                        groups=frozenset(g.group_id for g in groups),
+                        label=f"{endpoint.vpc_endpoint_id} in {subnet_id}",
+                    ),
+                    groups=groups,
+                    label=f"{endpoint.vpc_endpoint_id} in {subnet_id}",
+                    owner=endpoint.vpc_endpoint_id,
+                )
+            )
     return sorted(targets, key=lambda t: (t.az != node.az, t.subnet_id))
 
 
-def _endpoint_leg(ctx: PathContext, node: Node, dns: DnsAnswer, only_enis: Sequence[str] = ()) -> Leg:
+def _endpoint_leg(
+    ctx: PathContext, node: Node, dns: DnsAnswer, only_enis: Sequence[str] = ()
+) -> Leg:
     endpoint = dns.endpoint
     region = dns.endpoint_region
     assert endpoint is not None and region is not None
@@ -243,8 +363,16 @@ def _endpoint_leg(ctx: PathContext, node: Node, dns: DnsAnswer, only_enis: Seque
     leg = Leg()
     if endpoint.state.lower() != "available":
         msg = f"{eid} is {endpoint.state}, not available"
-        leg.add(Hop("endpoint", eid, Outcome.FAIL, msg), reason(
-            "ENDPOINT_NOT_AVAILABLE", Severity.ERROR, eid, msg, f"Find out why {eid} is {endpoint.state}, then fix or recreate it."))
+        leg.add(
+            Hop("endpoint", eid, Outcome.FAIL, msg),
+            reason(
+                "ENDPOINT_NOT_AVAILABLE",
+                Severity.ERROR,
+                eid,
+                msg,
+                f"Find out why {eid} is {endpoint.state}, then fix or recreate it.",
+            ),
+        )
         return leg
     targets = _targets(node, region, endpoint, only_enis)
     if isinstance(targets, Gap):
@@ -252,17 +380,29 @@ def _endpoint_leg(ctx: PathContext, node: Node, dns: DnsAnswer, only_enis: Seque
         return leg
     if not targets:
         msg = f"{eid} has no network interface in the snapshot"
-        leg.add(Hop("endpoint", eid, Outcome.UNKNOWN, msg), reason("DATA_MISSING", Severity.WARNING, eid, msg))
+        leg.add(
+            Hop("endpoint", eid, Outcome.UNKNOWN, msg),
+            reason("DATA_MISSING", Severity.WARNING, eid, msg),
+        )
         return leg
     legs = [(t, path_to_target(ctx.estate, node, t)) for t in targets]
     passing = [(t, lg) for t, lg in legs if lg.outcome is Outcome.PASS]
     if passing:
         target, chosen = passing[0]
         if node.az and target.az != node.az:
-            msg = (f"{eid} has no working network interface in {node.az}, where {node.instance.instance_id} runs; "
-                   f"traffic crosses to {target.az}")
-            chosen.reasons.append(reason("ENDPOINT_OTHER_AZ", Severity.WARNING, eid, msg,
-                                         f"Add a subnet in {node.az} to {eid}."))
+            msg = (
+                f"{eid} has no working network interface in {node.az}, where {node.instance.instance_id} runs; "
+                f"traffic crosses to {target.az}"
+            )
+            chosen.reasons.append(
+                reason(
+                    "ENDPOINT_OTHER_AZ",
+                    Severity.WARNING,
+                    eid,
+                    msg,
+                    f"Add a subnet in {node.az} to {eid}.",
+                )
+            )
     else:
         unknown = [(t, lg) for t, lg in legs if lg.outcome is Outcome.UNKNOWN]
         target, chosen = unknown[0] if unknown else legs[0]
@@ -270,15 +410,26 @@ def _endpoint_leg(ctx: PathContext, node: Node, dns: DnsAnswer, only_enis: Seque
     return chosen
 
 
-def reach_service(ctx: PathContext, node: Node, identity: Identity, need: ServiceNeed) -> ServiceResult:
+def reach_service(
+    ctx: PathContext, node: Node, identity: Identity, need: ServiceNeed
+) -> ServiceResult:
     """How `node` reaches `need.service`: verdict, hops and reasons."""
     region = node.region
     service = need.service
     host = service_host(region, service, ctx.partition)
     if host is None:
-        gap = region.gap("DescribeVpcEndpointServices") or Gap(region.account, region.region, "ec2", "DescribeVpcEndpointServices", "missing")
+        gap = region.gap("DescribeVpcEndpointServices") or Gap(
+            region.account, region.region, "ec2", "DescribeVpcEndpointServices", "missing"
+        )
         r = gap_reason(gap, None)
-        return ServiceResult(service, None, Verdict.UNKNOWN, None, (r,), (Hop("dns", None, Outcome.UNKNOWN, r.message),))
+        return ServiceResult(
+            service,
+            None,
+            Verdict.UNKNOWN,
+            None,
+            (r,),
+            (Hop("dns", None, Outcome.UNKNOWN, r.message),),
+        )
     service_name = endpoint_service_name(region.region, service)
     dns = ctx.resolve(region, node.vpc, host, service_name)
     if dns.kind in ("unknown", "fail", "nxdomain"):
@@ -293,9 +444,14 @@ def reach_service(ctx: PathContext, node: Node, identity: Identity, need: Servic
         found = _endpoint_for_addresses(ctx.estate, dns.addresses)
         if found is None:
             msg = f"{host} resolves to {', '.join(dns.addresses)}, which is no endpoint in the snapshot"
-            return ServiceResult(service, host, Verdict.UNKNOWN, None,
-                                 (reason("EGRESS_UNMODELED", Severity.WARNING, dns.zone, msg),),
-                                 (dns.hop, Hop("route", None, Outcome.UNKNOWN, msg)))
+            return ServiceResult(
+                service,
+                host,
+                Verdict.UNKNOWN,
+                None,
+                (reason("EGRESS_UNMODELED", Severity.WARNING, dns.zone, msg),),
+                (dns.hop, Hop("route", None, Outcome.UNKNOWN, msg)),
+            )
         endpoint, ep_region, enis = found
         dns = dataclasses.replace(dns, endpoint=endpoint, endpoint_region=ep_region)
         network_leg = _endpoint_leg(ctx, node, dns, enis)
@@ -316,7 +472,9 @@ def reach_service(ctx: PathContext, node: Node, identity: Identity, need: Servic
     leg.outcome = network_leg.outcome if leg.outcome is Outcome.PASS else leg.outcome
     via = network_leg.via
 
-    requests = _requests(ctx, node, need, identity, endpoint if via and via.startswith("vpce-") else None)
+    requests = _requests(
+        ctx, node, need, identity, endpoint if via and via.startswith("vpce-") else None
+    )
     if leg.outcome is not Outcome.FAIL and endpoint is not None and via and via.startswith("vpce-"):
         _endpoint_policy_hop(leg, ctx, endpoint, requests, s3=service == "s3")
     if leg.outcome is not Outcome.FAIL:
@@ -324,8 +482,15 @@ def reach_service(ctx: PathContext, node: Node, identity: Identity, need: Servic
     verdict = _verdict(leg, via)
     reasons = list(leg.reasons)
     if verdict is Verdict.INTERNET:
-        reasons.append(reason("INTERNET_PATH", Severity.INFO, via, f"{host} is reached over the internet through {via}",
-                              f"Add the {service_name} endpoint to {node.vpc.vpc_id} to keep this traffic private."))
+        reasons.append(
+            reason(
+                "INTERNET_PATH",
+                Severity.INFO,
+                via,
+                f"{host} is reached over the internet through {via}",
+                f"Add the {service_name} endpoint to {node.vpc.vpc_id} to keep this traffic private.",
+            )
+        )
     severity = Severity.ERROR if verdict is Verdict.BLOCKED else Severity.WARNING
     reasons = [dataclasses.replace(r, severity=severity) for r in why_not_private] + reasons
     return ServiceResult(service, host, verdict, via, tuple(reasons), tuple(leg.hops))
@@ -335,42 +500,85 @@ def _public_place(region: RegionData, service: str, service_name: str) -> Place:
     if service == "s3":
         for info in region.prefix_lists.values():
             if info.name == service_name:
-                cidrs = tuple(n for n in (network(c) for c in info.cidrs or ()) if n) if info.cidrs else None
-                return Place(prefix_list_id=info.prefix_list_id, prefix_list_cidrs=cidrs,
-                             aws_service=service_name, label=f"{info.prefix_list_id} ({service_name})")
+                cidrs = (
+                    tuple(n for n in (network(c) for c in info.cidrs or ()) if n)
+                    if info.cidrs
+                    else None
+                )
+                return Place(
+                    prefix_list_id=info.prefix_list_id,
+                    prefix_list_cidrs=cidrs,
+                    aws_service=service_name,
+                    label=f"{info.prefix_list_id} ({service_name})",
+                )
     return public_service(service_name, label=f"public {service} addresses")
 
 
 def _gateway_checks(leg: Leg, node: Node, place: Place) -> None:
     """S3 through a gateway endpoint: the instance's own security groups and NACL must let it out."""
     check_sg_egress(leg, node, place, "to the S3 prefix list")
-    check_nacl(leg, node.region, node.subnet.subnet_id, egress=True, peer=place, ports=HTTPS,
-               what=f"request leaving {node.subnet.subnet_id}")
-    check_nacl(leg, node.region, node.subnet.subnet_id, egress=False, peer=place, ports=node.ephemeral,
-               what=f"reply entering {node.subnet.subnet_id}")
+    check_nacl(
+        leg,
+        node.region,
+        node.subnet.subnet_id,
+        egress=True,
+        peer=place,
+        ports=HTTPS,
+        what=f"request leaving {node.subnet.subnet_id}",
+    )
+    check_nacl(
+        leg,
+        node.region,
+        node.subnet.subnet_id,
+        egress=False,
+        peer=place,
+        ports=node.ephemeral,
+        what=f"reply entering {node.subnet.subnet_id}",
+    )
 
 
 def _s3_why_not_private(node: Node, service_name: str) -> list[Reason]:
-    gateways = [ep for ep in node.region.endpoints_by_vpc.get(node.vpc.vpc_id, ())
-                if ep.service_name == service_name and ep.is_gateway]
-    rtb = node.region.subnet_route_table.get(node.subnet.subnet_id) or node.region.main_route_table.get(node.vpc.vpc_id)
+    gateways = [
+        ep
+        for ep in node.region.endpoints_by_vpc.get(node.vpc.vpc_id, ())
+        if ep.service_name == service_name and ep.is_gateway
+    ]
+    rtb = node.region.subnet_route_table.get(
+        node.subnet.subnet_id
+    ) or node.region.main_route_table.get(node.vpc.vpc_id)
     if gateways:
         ep = gateways[0]
-        return [reason("GATEWAY_ENDPOINT_NOT_ROUTED", Severity.WARNING, ep.vpc_endpoint_id,
-                       f"S3 gateway endpoint {ep.vpc_endpoint_id} is not associated with {rtb}, the route table of {node.subnet.subnet_id}",
-                       f"Associate {ep.vpc_endpoint_id} with {rtb}.")]
-    return [reason("ENDPOINT_MISSING", Severity.WARNING, node.vpc.vpc_id,
-                   f"no S3 gateway endpoint serves {node.vpc.vpc_id}",
-                   f"Create an S3 gateway endpoint in {node.vpc.vpc_id} associated with {rtb}.")]
+        return [
+            reason(
+                "GATEWAY_ENDPOINT_NOT_ROUTED",
+                Severity.WARNING,
+                ep.vpc_endpoint_id,
+                f"S3 gateway endpoint {ep.vpc_endpoint_id} is not associated with {rtb}, the route table of {node.subnet.subnet_id}",
+                f"Associate {ep.vpc_endpoint_id} with {rtb}.",
+            )
+        ]
+    return [
+        reason(
+            "ENDPOINT_MISSING",
+            Severity.WARNING,
+            node.vpc.vpc_id,
+            f"no S3 gateway endpoint serves {node.vpc.vpc_id}",
+            f"Create an S3 gateway endpoint in {node.vpc.vpc_id} associated with {rtb}.",
+        )
+    ]
 
 
-def _endpoint_for_addresses(estate: Estate, addresses: Sequence[str]) -> tuple[aws.VpcEndpoint, RegionData, tuple[str, ...]] | None:
+def _endpoint_for_addresses(
+    estate: Estate, addresses: Sequence[str]
+) -> tuple[aws.VpcEndpoint, RegionData, tuple[str, ...]] | None:
     wanted = set(addresses)
     for data in estate.regions.values():
         for ep in data.endpoints.values():
             enis = tuple(
-                eid for eid in ep.network_interface_ids
-                if (eni := data.network_interfaces.get(eid)) is not None and eni.private_ip_address in wanted
+                eid
+                for eid in ep.network_interface_ids
+                if (eni := data.network_interfaces.get(eid)) is not None
+                and eni.private_ip_address in wanted
             )
             if enis:
                 return ep, data, enis

@@ -81,13 +81,16 @@ def select_route(region: RegionData, table: aws.RouteTable, place: Place) -> Rou
                 True,
                 f"{table.route_table_id}: only {shadow[0].destination} -> {shadow[0].target} may cover {place.describe()}",
             )
-        return RouteChoice(None, False, f"{table.route_table_id} has no route to {place.describe()}")
+        return RouteChoice(
+            None, False, f"{table.route_table_id} has no route to {place.describe()}"
+        )
     route = best[1]
     detail = f"{table.route_table_id}: {route.destination} -> {route.target}"
     if shadow:
         return RouteChoice(
             route,
             True,
-            detail + f", unless the narrower {shadow[0].destination} -> {shadow[0].target} covers {place.describe()}",
+            detail
+            + f", unless the narrower {shadow[0].destination} -> {shadow[0].target} covers {place.describe()}",
         )
     return RouteChoice(route, False, detail)

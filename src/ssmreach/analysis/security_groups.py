@@ -92,12 +92,16 @@ def evaluate(
     for group in groups:
         perms = group.ip_permissions_egress if egress else group.ip_permissions
         for perm in perms:
-            if not protocol_matches(perm.ip_protocol) or not port_matches(perm.from_port, perm.to_port, port):
+            if not protocol_matches(perm.ip_protocol) or not port_matches(
+                perm.from_port, perm.to_port, port
+            ):
                 continue
             match, what = _peer_match(perm, peer, prefix_lists)
             if match is Match.YES:
                 return SgDecision(
-                    Outcome.PASS, group.group_id, f"{group.group_id} allows {direction} TCP {port} {'to' if egress else 'from'} {what}"
+                    Outcome.PASS,
+                    group.group_id,
+                    f"{group.group_id} allows {direction} TCP {port} {'to' if egress else 'from'} {what}",
                 )
             if match is Match.MAYBE and maybe is None:
                 maybe = (group.group_id, what)

@@ -32,7 +32,9 @@ def service_offered(data: RegionData, service: str) -> bool | None:
     return endpoint_service_name(data.region, service) in data.endpoint_service_names
 
 
-def endpoint_private_names(data: RegionData, service_name: str, dns_entries: tuple[str, ...]) -> tuple[str, ...]:
+def endpoint_private_names(
+    data: RegionData, service_name: str, dns_entries: tuple[str, ...]
+) -> tuple[str, ...]:
     """The names whose private zone an interface endpoint with private DNS provides."""
     detail = data.endpoint_services.get(service_name)
     names: list[str] = []

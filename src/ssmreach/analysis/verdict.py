@@ -23,11 +23,15 @@ class Verdict(StrEnum):
 _RANK = {Verdict.PRIVATE: 0, Verdict.INTERNET: 1, Verdict.UNKNOWN: 2, Verdict.BLOCKED: 3}
 
 
-def worst(verdicts: "list[Verdict] | tuple[Verdict, ...]", default: Verdict = Verdict.PRIVATE) -> Verdict:
+def worst(
+    verdicts: list[Verdict] | tuple[Verdict, ...], default: Verdict = Verdict.PRIVATE
+) -> Verdict:
     return max(verdicts, key=lambda v: v.rank, default=default)
 
 
-def best(verdicts: "list[Verdict] | tuple[Verdict, ...]", default: Verdict = Verdict.BLOCKED) -> Verdict:
+def best(
+    verdicts: list[Verdict] | tuple[Verdict, ...], default: Verdict = Verdict.BLOCKED
+) -> Verdict:
     return min(verdicts, key=lambda v: v.rank, default=default)
 
 

@@ -28,25 +28,61 @@ def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bo
     return 0
 
 
-def load_estate(snapshot: Path | None, region: tuple[str, ...], profile: str | None, role_arn: tuple[str, ...]) -> Estate:
+def load_estate(
+    snapshot: Path | None, region: tuple[str, ...], profile: str | None, role_arn: tuple[str, ...]
+) -> Estate:
     """The estate from a snapshot folder, or read live with the same collector and parser."""
     if snapshot is not None:
         if region or profile or role_arn:
-            raise UsageError("--snapshot reads a folder; do not combine it with --region, --profile or --role-arn")
+            raise UsageError(
+                "--snapshot reads a folder; do not combine it with --region, --profile or --role-arn"
+            )
         return load_snapshot(snapshot)
     return parse_snapshot(collect_live(region, profile, role_arn))
 
 
 @click.command("check")
-@click.option("--snapshot", "snapshot", type=click.Path(path_type=Path), help="Read this snapshot folder instead of the live account.")
+@click.option(
+    "--snapshot",
+    "snapshot",
+    type=click.Path(path_type=Path),
+    help="Read this snapshot folder instead of the live account.",
+)
 @live_options
-@click.option("--instance", "instances", multiple=True, metavar="ID", help="Only this instance (repeatable); also prints its full hop trace.")
-@click.option("--feature", "features", multiple=True, type=click.Choice(FEATURES),
-              help=f"Only this feature (repeatable). Default: {', '.join(DEFAULT_FEATURES)}.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
-@click.option("--output", "output", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
-@click.option("--require-private", is_flag=True, help="Exit 1 when anything works only over the internet.")
-@click.option("--fail-on-unknown", is_flag=True, help="Exit 3 when nothing failed but something is UNKNOWN.")
+@click.option(
+    "--instance",
+    "instances",
+    multiple=True,
+    metavar="ID",
+    help="Only this instance (repeatable); also prints its full hop trace.",
+)
+@click.option(
+    "--feature",
+    "features",
+    multiple=True,
+    type=click.Choice(FEATURES),
+    help=f"Only this feature (repeatable). Default: {', '.join(DEFAULT_FEATURES)}.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--require-private", is_flag=True, help="Exit 1 when anything works only over the internet."
+)
+@click.option(
+    "--fail-on-unknown", is_flag=True, help="Exit 3 when nothing failed but something is UNKNOWN."
+)
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
 def check_command(
     snapshot: Path | None,
@@ -86,7 +122,9 @@ def check_command(
             f"instance {unknown_ids[0]} is not in {'the snapshot' if snapshot else 'the account'} "
             f"({len(known)} instance(s) there); check the id and the Region"
         )
-    result = check_estate(estate, CheckOptions(features=features or DEFAULT_FEATURES, instances=instances))
+    result = check_estate(
+        estate, CheckOptions(features=features or DEFAULT_FEATURES, instances=instances)
+    )
     if fmt == "json":
         data = render_json(result)
     else:

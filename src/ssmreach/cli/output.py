@@ -17,7 +17,9 @@ def write_output(data: bytes, output: Path | None) -> None:
         return
     parent = output.resolve().parent
     if not parent.is_dir():
-        raise UsageError(f"{output}: folder {parent} does not exist; create it or choose another --output")
+        raise UsageError(
+            f"{output}: folder {parent} does not exist; create it or choose another --output"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -18,7 +18,7 @@ class _Aws(msgspec.Struct, frozen=True, rename="pascal", kw_only=True):
     """Base of every AWS shape: PascalCase keys, immutable, unknown keys ignored."""
 
 
-class Tag(_Aws, kw_only=True):
+class Tag(_Aws, frozen=True, kw_only=True):
     key: str
     value: str = ""
 
@@ -30,7 +30,7 @@ def tag_name(tags: tuple[Tag, ...]) -> str | None:
     return None
 
 
-class ApiError(_Aws, kw_only=True):
+class ApiError(_Aws, frozen=True, kw_only=True):
     code: str = "Unknown"
     message: str = ""
 
@@ -38,12 +38,12 @@ class ApiError(_Aws, kw_only=True):
 # --- EC2: VPCs, subnets, DHCP --------------------------------------------------------
 
 
-class CidrBlockAssociation(_Aws, kw_only=True):
+class CidrBlockAssociation(_Aws, frozen=True, kw_only=True):
     cidr_block: str
     cidr_block_state: dict[str, Any] | None = None
 
 
-class Vpc(_Aws, kw_only=True):
+class Vpc(_Aws, frozen=True, kw_only=True):
     vpc_id: str
     cidr_block: str | None = None
     cidr_block_association_set: tuple[CidrBlockAssociation, ...] = ()
@@ -64,32 +64,32 @@ class Vpc(_Aws, kw_only=True):
         return tuple(found)
 
 
-class DescribeVpcs(_Aws, kw_only=True):
+class DescribeVpcs(_Aws, frozen=True, kw_only=True):
     vpcs: tuple[Vpc, ...] = ()
 
 
-class AttributeBooleanValue(_Aws, kw_only=True):
+class AttributeBooleanValue(_Aws, frozen=True, kw_only=True):
     value: bool | None = None
 
 
-class VpcAttributeRequest(_Aws, kw_only=True):
+class VpcAttributeRequest(_Aws, frozen=True, kw_only=True):
     vpc_id: str
     attribute: str
 
 
-class VpcAttributeResponse(_Aws, kw_only=True):
+class VpcAttributeResponse(_Aws, frozen=True, kw_only=True):
     vpc_id: str | None = None
     enable_dns_support: AttributeBooleanValue | None = None
     enable_dns_hostnames: AttributeBooleanValue | None = None
 
 
-class VpcAttributeCall(_Aws, kw_only=True):
+class VpcAttributeCall(_Aws, frozen=True, kw_only=True):
     request: VpcAttributeRequest
     response: VpcAttributeResponse | None = None
     error: ApiError | None = None
 
 
-class Subnet(_Aws, kw_only=True):
+class Subnet(_Aws, frozen=True, kw_only=True):
     subnet_id: str
     vpc_id: str
     cidr_block: str | None = None
@@ -100,20 +100,20 @@ class Subnet(_Aws, kw_only=True):
     tags: tuple[Tag, ...] = ()
 
 
-class DescribeSubnets(_Aws, kw_only=True):
+class DescribeSubnets(_Aws, frozen=True, kw_only=True):
     subnets: tuple[Subnet, ...] = ()
 
 
-class DhcpValue(_Aws, kw_only=True):
+class DhcpValue(_Aws, frozen=True, kw_only=True):
     value: str
 
 
-class DhcpConfiguration(_Aws, kw_only=True):
+class DhcpConfiguration(_Aws, frozen=True, kw_only=True):
     key: str
     values: tuple[DhcpValue, ...] = ()
 
 
-class DhcpOptions(_Aws, kw_only=True):
+class DhcpOptions(_Aws, frozen=True, kw_only=True):
     dhcp_options_id: str
     dhcp_configurations: tuple[DhcpConfiguration, ...] = ()
 
@@ -124,14 +124,14 @@ class DhcpOptions(_Aws, kw_only=True):
         return ()
 
 
-class DescribeDhcpOptions(_Aws, kw_only=True):
+class DescribeDhcpOptions(_Aws, frozen=True, kw_only=True):
     dhcp_options: tuple[DhcpOptions, ...] = ()
 
 
 # --- EC2: routing ---------------------------------------------------------------------
 
 
-class Route(_Aws, kw_only=True):
+class Route(_Aws, frozen=True, kw_only=True):
     destination_cidr_block: str | None = None
     destination_ipv6_cidr_block: str | None = None
     destination_prefix_list_id: str | None = None
@@ -177,7 +177,7 @@ class Route(_Aws, kw_only=True):
         )
 
 
-class RouteTableAssociation(_Aws, kw_only=True):
+class RouteTableAssociation(_Aws, frozen=True, kw_only=True):
     main: bool = False
     subnet_id: str | None = None
     gateway_id: str | None = None
@@ -190,7 +190,7 @@ class RouteTableAssociation(_Aws, kw_only=True):
         return state in ("associated", "associating")
 
 
-class RouteTable(_Aws, kw_only=True):
+class RouteTable(_Aws, frozen=True, kw_only=True):
     route_table_id: str
     vpc_id: str
     associations: tuple[RouteTableAssociation, ...] = ()
@@ -199,16 +199,16 @@ class RouteTable(_Aws, kw_only=True):
     tags: tuple[Tag, ...] = ()
 
 
-class DescribeRouteTables(_Aws, kw_only=True):
+class DescribeRouteTables(_Aws, frozen=True, kw_only=True):
     route_tables: tuple[RouteTable, ...] = ()
 
 
-class NatGatewayAddress(_Aws, kw_only=True):
+class NatGatewayAddress(_Aws, frozen=True, kw_only=True):
     public_ip: str | None = None
     private_ip: str | None = None
 
 
-class NatGateway(_Aws, kw_only=True):
+class NatGateway(_Aws, frozen=True, kw_only=True):
     nat_gateway_id: str
     subnet_id: str | None = None
     vpc_id: str | None = None
@@ -217,81 +217,81 @@ class NatGateway(_Aws, kw_only=True):
     nat_gateway_addresses: tuple[NatGatewayAddress, ...] = ()
 
 
-class DescribeNatGateways(_Aws, kw_only=True):
+class DescribeNatGateways(_Aws, frozen=True, kw_only=True):
     nat_gateways: tuple[NatGateway, ...] = ()
 
 
-class InternetGatewayAttachment(_Aws, kw_only=True):
+class InternetGatewayAttachment(_Aws, frozen=True, kw_only=True):
     vpc_id: str
     state: str = "available"
 
 
-class InternetGateway(_Aws, kw_only=True):
+class InternetGateway(_Aws, frozen=True, kw_only=True):
     internet_gateway_id: str
     attachments: tuple[InternetGatewayAttachment, ...] = ()
 
 
-class DescribeInternetGateways(_Aws, kw_only=True):
+class DescribeInternetGateways(_Aws, frozen=True, kw_only=True):
     internet_gateways: tuple[InternetGateway, ...] = ()
 
 
-class PeeringVpcInfo(_Aws, kw_only=True):
+class PeeringVpcInfo(_Aws, frozen=True, kw_only=True):
     vpc_id: str | None = None
     owner_id: str | None = None
     region: str | None = None
     cidr_block: str | None = None
 
 
-class PeeringStatus(_Aws, kw_only=True):
+class PeeringStatus(_Aws, frozen=True, kw_only=True):
     code: str = "unknown"
     message: str | None = None
 
 
-class VpcPeeringConnection(_Aws, kw_only=True):
+class VpcPeeringConnection(_Aws, frozen=True, kw_only=True):
     vpc_peering_connection_id: str
     requester_vpc_info: PeeringVpcInfo | None = None
     accepter_vpc_info: PeeringVpcInfo | None = None
     status: PeeringStatus | None = None
 
 
-class DescribeVpcPeeringConnections(_Aws, kw_only=True):
+class DescribeVpcPeeringConnections(_Aws, frozen=True, kw_only=True):
     vpc_peering_connections: tuple[VpcPeeringConnection, ...] = ()
 
 
-class PrefixList(_Aws, kw_only=True):
+class PrefixList(_Aws, frozen=True, kw_only=True):
     prefix_list_id: str
     prefix_list_name: str | None = None
     cidrs: tuple[str, ...] = ()
 
 
-class DescribePrefixLists(_Aws, kw_only=True):
+class DescribePrefixLists(_Aws, frozen=True, kw_only=True):
     prefix_lists: tuple[PrefixList, ...] = ()
 
 
-class ManagedPrefixList(_Aws, kw_only=True):
+class ManagedPrefixList(_Aws, frozen=True, kw_only=True):
     prefix_list_id: str
     prefix_list_name: str | None = None
     address_family: str | None = None
     owner_id: str | None = None
 
 
-class DescribeManagedPrefixLists(_Aws, kw_only=True):
+class DescribeManagedPrefixLists(_Aws, frozen=True, kw_only=True):
     prefix_lists: tuple[ManagedPrefixList, ...] = ()
 
 
-class PrefixListEntry(_Aws, kw_only=True):
+class PrefixListEntry(_Aws, frozen=True, kw_only=True):
     cidr: str
 
 
-class PrefixListEntriesRequest(_Aws, kw_only=True):
+class PrefixListEntriesRequest(_Aws, frozen=True, kw_only=True):
     prefix_list_id: str
 
 
-class PrefixListEntriesResponse(_Aws, kw_only=True):
+class PrefixListEntriesResponse(_Aws, frozen=True, kw_only=True):
     entries: tuple[PrefixListEntry, ...] = ()
 
 
-class PrefixListEntriesCall(_Aws, kw_only=True):
+class PrefixListEntriesCall(_Aws, frozen=True, kw_only=True):
     request: PrefixListEntriesRequest
     response: PrefixListEntriesResponse | None = None
     error: ApiError | None = None
@@ -300,26 +300,26 @@ class PrefixListEntriesCall(_Aws, kw_only=True):
 # --- EC2: filtering -------------------------------------------------------------------
 
 
-class IpRange(_Aws, kw_only=True):
+class IpRange(_Aws, frozen=True, kw_only=True):
     cidr_ip: str
 
 
-class Ipv6Range(_Aws, kw_only=True):
+class Ipv6Range(_Aws, frozen=True, kw_only=True):
     cidr_ipv6: str
 
 
-class PrefixListId(_Aws, kw_only=True):
+class PrefixListId(_Aws, frozen=True, kw_only=True):
     prefix_list_id: str
 
 
-class UserIdGroupPair(_Aws, kw_only=True):
+class UserIdGroupPair(_Aws, frozen=True, kw_only=True):
     group_id: str | None = None
     user_id: str | None = None
     vpc_id: str | None = None
     vpc_peering_connection_id: str | None = None
 
 
-class IpPermission(_Aws, kw_only=True):
+class IpPermission(_Aws, frozen=True, kw_only=True):
     ip_protocol: str = "-1"
     from_port: int | None = None
     to_port: int | None = None
@@ -329,7 +329,7 @@ class IpPermission(_Aws, kw_only=True):
     user_id_group_pairs: tuple[UserIdGroupPair, ...] = ()
 
 
-class SecurityGroup(_Aws, kw_only=True):
+class SecurityGroup(_Aws, frozen=True, kw_only=True):
     group_id: str
     group_name: str | None = None
     vpc_id: str | None = None
@@ -338,16 +338,16 @@ class SecurityGroup(_Aws, kw_only=True):
     ip_permissions_egress: tuple[IpPermission, ...] = ()
 
 
-class DescribeSecurityGroups(_Aws, kw_only=True):
+class DescribeSecurityGroups(_Aws, frozen=True, kw_only=True):
     security_groups: tuple[SecurityGroup, ...] = ()
 
 
-class PortRange(_Aws, kw_only=True):
+class PortRange(_Aws, frozen=True, kw_only=True):
     from_: int | None = field(default=None, name="From")
     to: int | None = None
 
 
-class NetworkAclEntry(_Aws, kw_only=True):
+class NetworkAclEntry(_Aws, frozen=True, kw_only=True):
     rule_number: int
     protocol: str = "-1"
     rule_action: str = "deny"
@@ -357,12 +357,12 @@ class NetworkAclEntry(_Aws, kw_only=True):
     port_range: PortRange | None = None
 
 
-class NetworkAclAssociation(_Aws, kw_only=True):
+class NetworkAclAssociation(_Aws, frozen=True, kw_only=True):
     network_acl_id: str | None = None
     subnet_id: str | None = None
 
 
-class NetworkAcl(_Aws, kw_only=True):
+class NetworkAcl(_Aws, frozen=True, kw_only=True):
     network_acl_id: str
     vpc_id: str
     is_default: bool = False
@@ -370,28 +370,28 @@ class NetworkAcl(_Aws, kw_only=True):
     entries: tuple[NetworkAclEntry, ...] = ()
 
 
-class DescribeNetworkAcls(_Aws, kw_only=True):
+class DescribeNetworkAcls(_Aws, frozen=True, kw_only=True):
     network_acls: tuple[NetworkAcl, ...] = ()
 
 
 # --- EC2: interfaces and endpoints -------------------------------------------------------
 
 
-class GroupIdentifier(_Aws, kw_only=True):
+class GroupIdentifier(_Aws, frozen=True, kw_only=True):
     group_id: str
     group_name: str | None = None
 
 
-class PrivateIpAddress(_Aws, kw_only=True):
+class PrivateIpAddress(_Aws, frozen=True, kw_only=True):
     private_ip_address: str
     primary: bool = False
 
 
-class NetworkInterfaceAssociation(_Aws, kw_only=True):
+class NetworkInterfaceAssociation(_Aws, frozen=True, kw_only=True):
     public_ip: str | None = None
 
 
-class NetworkInterface(_Aws, kw_only=True):
+class NetworkInterface(_Aws, frozen=True, kw_only=True):
     network_interface_id: str
     subnet_id: str | None = None
     vpc_id: str | None = None
@@ -404,16 +404,16 @@ class NetworkInterface(_Aws, kw_only=True):
     description: str | None = None
 
 
-class DescribeNetworkInterfaces(_Aws, kw_only=True):
+class DescribeNetworkInterfaces(_Aws, frozen=True, kw_only=True):
     network_interfaces: tuple[NetworkInterface, ...] = ()
 
 
-class DnsEntry(_Aws, kw_only=True):
+class DnsEntry(_Aws, frozen=True, kw_only=True):
     dns_name: str | None = None
     hosted_zone_id: str | None = None
 
 
-class VpcEndpoint(_Aws, kw_only=True):
+class VpcEndpoint(_Aws, frozen=True, kw_only=True):
     vpc_endpoint_id: str
     vpc_endpoint_type: str = "Gateway"
     vpc_id: str
@@ -438,15 +438,15 @@ class VpcEndpoint(_Aws, kw_only=True):
         return self.vpc_endpoint_type.lower() == "gateway"
 
 
-class DescribeVpcEndpoints(_Aws, kw_only=True):
+class DescribeVpcEndpoints(_Aws, frozen=True, kw_only=True):
     vpc_endpoints: tuple[VpcEndpoint, ...] = ()
 
 
-class ServiceTypeDetail(_Aws, kw_only=True):
+class ServiceTypeDetail(_Aws, frozen=True, kw_only=True):
     service_type: str
 
 
-class ServiceDetail(_Aws, kw_only=True):
+class ServiceDetail(_Aws, frozen=True, kw_only=True):
     service_name: str
     service_type: tuple[ServiceTypeDetail, ...] = ()
     availability_zones: tuple[str, ...] = ()
@@ -455,7 +455,7 @@ class ServiceDetail(_Aws, kw_only=True):
     vpc_endpoint_policy_supported: bool = True
 
 
-class DescribeVpcEndpointServices(_Aws, kw_only=True):
+class DescribeVpcEndpointServices(_Aws, frozen=True, kw_only=True):
     service_names: tuple[str, ...] = ()
     service_details: tuple[ServiceDetail, ...] = ()
 
@@ -463,15 +463,15 @@ class DescribeVpcEndpointServices(_Aws, kw_only=True):
 # --- EC2: instances -----------------------------------------------------------------------
 
 
-class InstanceState(_Aws, kw_only=True):
+class InstanceState(_Aws, frozen=True, kw_only=True):
     name: str = "running"
 
 
-class Placement(_Aws, kw_only=True):
+class Placement(_Aws, frozen=True, kw_only=True):
     availability_zone: str | None = None
 
 
-class InstanceNetworkInterface(_Aws, kw_only=True):
+class InstanceNetworkInterface(_Aws, frozen=True, kw_only=True):
     network_interface_id: str | None = None
     subnet_id: str | None = None
     private_ip_address: str | None = None
@@ -479,18 +479,18 @@ class InstanceNetworkInterface(_Aws, kw_only=True):
     association: NetworkInterfaceAssociation | None = None
 
 
-class MetadataOptions(_Aws, kw_only=True):
+class MetadataOptions(_Aws, frozen=True, kw_only=True):
     http_endpoint: str = "enabled"
     http_tokens: str = "optional"
     http_put_response_hop_limit: int | None = None
 
 
-class IamInstanceProfileRef(_Aws, kw_only=True):
+class IamInstanceProfileRef(_Aws, frozen=True, kw_only=True):
     arn: str
     id: str | None = None
 
 
-class Instance(_Aws, kw_only=True):
+class Instance(_Aws, frozen=True, kw_only=True):
     instance_id: str
     state: InstanceState | None = None
     subnet_id: str | None = None
@@ -531,19 +531,19 @@ class Instance(_Aws, kw_only=True):
         return None
 
 
-class Reservation(_Aws, kw_only=True):
+class Reservation(_Aws, frozen=True, kw_only=True):
     owner_id: str | None = None
     instances: tuple[Instance, ...] = ()
 
 
-class DescribeInstances(_Aws, kw_only=True):
+class DescribeInstances(_Aws, frozen=True, kw_only=True):
     reservations: tuple[Reservation, ...] = ()
 
 
 # --- SSM --------------------------------------------------------------------------------------
 
 
-class InstanceInformation(_Aws, kw_only=True):
+class InstanceInformation(_Aws, frozen=True, kw_only=True):
     instance_id: str
     ping_status: str | None = None
     agent_version: str | None = None
@@ -554,41 +554,41 @@ class InstanceInformation(_Aws, kw_only=True):
     ip_address: str | None = field(default=None, name="IPAddress")
 
 
-class DescribeInstanceInformation(_Aws, kw_only=True):
+class DescribeInstanceInformation(_Aws, frozen=True, kw_only=True):
     instance_information_list: tuple[InstanceInformation, ...] = ()
 
 
-class ServiceSetting(_Aws, kw_only=True):
+class ServiceSetting(_Aws, frozen=True, kw_only=True):
     setting_id: str
     setting_value: str | None = None
     status: str | None = None
 
 
-class ServiceSettingRequest(_Aws, kw_only=True):
+class ServiceSettingRequest(_Aws, frozen=True, kw_only=True):
     setting_id: str
 
 
-class ServiceSettingResponse(_Aws, kw_only=True):
+class ServiceSettingResponse(_Aws, frozen=True, kw_only=True):
     service_setting: ServiceSetting
 
 
-class ServiceSettingCall(_Aws, kw_only=True):
+class ServiceSettingCall(_Aws, frozen=True, kw_only=True):
     request: ServiceSettingRequest
     response: ServiceSettingResponse | None = None
     error: ApiError | None = None
 
 
-class GetDocumentRequest(_Aws, kw_only=True):
+class GetDocumentRequest(_Aws, frozen=True, kw_only=True):
     name: str
 
 
-class GetDocumentResponse(_Aws, kw_only=True):
+class GetDocumentResponse(_Aws, frozen=True, kw_only=True):
     name: str | None = None
     content: str | None = None
     document_type: str | None = None
 
 
-class GetDocumentCall(_Aws, kw_only=True):
+class GetDocumentCall(_Aws, frozen=True, kw_only=True):
     request: GetDocumentRequest
     response: GetDocumentResponse | None = None
     error: ApiError | None = None
@@ -597,11 +597,11 @@ class GetDocumentCall(_Aws, kw_only=True):
 # --- Route 53 and Resolver -------------------------------------------------------------------
 
 
-class HostedZoneConfig(_Aws, kw_only=True):
+class HostedZoneConfig(_Aws, frozen=True, kw_only=True):
     private_zone: bool = False
 
 
-class HostedZone(_Aws, kw_only=True):
+class HostedZone(_Aws, frozen=True, kw_only=True):
     id: str
     name: str
     config: HostedZoneConfig | None = None
@@ -615,61 +615,61 @@ class HostedZone(_Aws, kw_only=True):
         return self.id.rsplit("/", 1)[-1]
 
 
-class ListHostedZones(_Aws, kw_only=True):
+class ListHostedZones(_Aws, frozen=True, kw_only=True):
     hosted_zones: tuple[HostedZone, ...] = ()
 
 
-class ZoneVpc(_Aws, kw_only=True):
+class ZoneVpc(_Aws, frozen=True, kw_only=True):
     vpc_region: str | None = field(default=None, name="VPCRegion")
     vpc_id: str = field(name="VPCId")
 
 
-class HostedZoneRequest(_Aws, kw_only=True):
+class HostedZoneRequest(_Aws, frozen=True, kw_only=True):
     id: str
 
 
-class GetHostedZoneResponse(_Aws, kw_only=True):
+class GetHostedZoneResponse(_Aws, frozen=True, kw_only=True):
     hosted_zone: HostedZone
     vpcs: tuple[ZoneVpc, ...] = field(default=(), name="VPCs")
 
 
-class GetHostedZoneCall(_Aws, kw_only=True):
+class GetHostedZoneCall(_Aws, frozen=True, kw_only=True):
     request: HostedZoneRequest
     response: GetHostedZoneResponse | None = None
     error: ApiError | None = None
 
 
-class ResourceRecord(_Aws, kw_only=True):
+class ResourceRecord(_Aws, frozen=True, kw_only=True):
     value: str
 
 
-class AliasTarget(_Aws, kw_only=True):
+class AliasTarget(_Aws, frozen=True, kw_only=True):
     hosted_zone_id: str | None = None
     dns_name: str = field(name="DNSName")
 
 
-class ResourceRecordSet(_Aws, kw_only=True):
+class ResourceRecordSet(_Aws, frozen=True, kw_only=True):
     name: str
     type: str
     resource_records: tuple[ResourceRecord, ...] = ()
     alias_target: AliasTarget | None = None
 
 
-class RecordSetsRequest(_Aws, kw_only=True):
+class RecordSetsRequest(_Aws, frozen=True, kw_only=True):
     hosted_zone_id: str
 
 
-class RecordSetsResponse(_Aws, kw_only=True):
+class RecordSetsResponse(_Aws, frozen=True, kw_only=True):
     resource_record_sets: tuple[ResourceRecordSet, ...] = ()
 
 
-class RecordSetsCall(_Aws, kw_only=True):
+class RecordSetsCall(_Aws, frozen=True, kw_only=True):
     request: RecordSetsRequest
     response: RecordSetsResponse | None = None
     error: ApiError | None = None
 
 
-class ResolverRule(_Aws, kw_only=True):
+class ResolverRule(_Aws, frozen=True, kw_only=True):
     id: str
     domain_name: str | None = None
     rule_type: str = "SYSTEM"
@@ -678,45 +678,45 @@ class ResolverRule(_Aws, kw_only=True):
     owner_id: str | None = None
 
 
-class ListResolverRules(_Aws, kw_only=True):
+class ListResolverRules(_Aws, frozen=True, kw_only=True):
     resolver_rules: tuple[ResolverRule, ...] = ()
 
 
-class ResolverRuleAssociation(_Aws, kw_only=True):
+class ResolverRuleAssociation(_Aws, frozen=True, kw_only=True):
     resolver_rule_id: str
     vpc_id: str
     status: str | None = None
     id: str | None = None
 
 
-class ListResolverRuleAssociations(_Aws, kw_only=True):
+class ListResolverRuleAssociations(_Aws, frozen=True, kw_only=True):
     resolver_rule_associations: tuple[ResolverRuleAssociation, ...] = ()
 
 
 # --- IAM ---------------------------------------------------------------------------------------
 
 
-class InstanceProfileDetail(_Aws, kw_only=True):
+class InstanceProfileDetail(_Aws, frozen=True, kw_only=True):
     instance_profile_name: str
     arn: str
 
 
-class InlinePolicy(_Aws, kw_only=True):
+class InlinePolicy(_Aws, frozen=True, kw_only=True):
     policy_name: str
     policy_document: Any = None
 
 
-class AttachedPolicy(_Aws, kw_only=True):
+class AttachedPolicy(_Aws, frozen=True, kw_only=True):
     policy_name: str | None = None
     policy_arn: str
 
 
-class PermissionsBoundary(_Aws, kw_only=True):
+class PermissionsBoundary(_Aws, frozen=True, kw_only=True):
     permissions_boundary_arn: str
     permissions_boundary_type: str | None = None
 
 
-class RoleDetail(_Aws, kw_only=True):
+class RoleDetail(_Aws, frozen=True, kw_only=True):
     role_name: str
     arn: str
     path: str = "/"
@@ -726,13 +726,13 @@ class RoleDetail(_Aws, kw_only=True):
     permissions_boundary: PermissionsBoundary | None = None
 
 
-class PolicyVersion(_Aws, kw_only=True):
+class PolicyVersion(_Aws, frozen=True, kw_only=True):
     document: Any = None
     version_id: str | None = None
     is_default_version: bool = False
 
 
-class ManagedPolicyDetail(_Aws, kw_only=True):
+class ManagedPolicyDetail(_Aws, frozen=True, kw_only=True):
     policy_name: str | None = None
     arn: str
     default_version_id: str | None = None
@@ -746,6 +746,6 @@ class ManagedPolicyDetail(_Aws, kw_only=True):
         return None
 
 
-class GetAccountAuthorizationDetails(_Aws, kw_only=True):
+class GetAccountAuthorizationDetails(_Aws, frozen=True, kw_only=True):
     role_detail_list: tuple[RoleDetail, ...] = ()
     policies: tuple[ManagedPolicyDetail, ...] = ()

@@ -109,13 +109,18 @@ def _display(path: Path) -> str:
 def read_manifest(folder: Path) -> Manifest:
     path = folder / "manifest.json"
     if not folder.exists():
-        raise SnapshotError(_display(folder), "no such folder; pass the folder that `ssmreach snapshot --output` wrote")
+        raise SnapshotError(
+            _display(folder),
+            "no such folder; pass the folder that `ssmreach snapshot --output` wrote",
+        )
     if not folder.is_dir():
-        raise SnapshotError(_display(folder), "not a folder; a snapshot is a folder with a manifest.json")
+        raise SnapshotError(
+            _display(folder), "not a folder; a snapshot is a folder with a manifest.json"
+        )
     if not path.is_file():
         raise SnapshotError(
             _display(path),
-            f"missing; a snapshot folder holds manifest.json with {{\"format\": \"{FORMAT}\"}}",
+            f'missing; a snapshot folder holds manifest.json with {{"format": "{FORMAT}"}}',
         )
     try:
         manifest = msgspec.json.decode(path.read_bytes(), type=Manifest)
@@ -126,7 +131,9 @@ def read_manifest(folder: Path) -> Manifest:
     if manifest.format.split("/")[0] != FORMAT.split("/")[0] or not manifest.format.startswith(
         "ssmreach-snapshot/"
     ):
-        raise SnapshotError(_display(path), f"unknown format {manifest.format!r}; expected {FORMAT!r}")
+        raise SnapshotError(
+            _display(path), f"unknown format {manifest.format!r}; expected {FORMAT!r}"
+        )
     major = manifest.format.split("/", 1)[1].split(".")[0]
     if major != "1":
         raise SnapshotError(
@@ -167,7 +174,8 @@ def _read_file(
             err = msgspec.json.decode(body, type=_ErrorFile)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise SnapshotError(
-                str(path), f"not an error file ({exc}); expected {{\"Error\": {{\"Code\": ..., \"Message\": ...}}}}"
+                str(path),
+                f'not an error file ({exc}); expected {{"Error": {{"Code": ..., "Message": ...}}}}',
             ) from None
         if key not in files:
             files[key] = RawError(err.error.code, err.error.message)
@@ -185,7 +193,9 @@ def write_raw_snapshot(raw: RawSnapshot, folder: Path) -> None:
     An existing non-empty folder is refused, so nothing half-written or mixed is left.
     """
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise SnapshotError(str(folder), "already exists and is not empty; choose a new --output folder")
+        raise SnapshotError(
+            str(folder), "already exists and is not empty; choose a new --output folder"
+        )
     parent = folder.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))

@@ -102,7 +102,9 @@ class _Reader:
         try:
             return decoder.decode(content.body)  # type: ignore[no-any-return]
         except msgspec.ValidationError as exc:
-            raise SnapshotError(self._path(key), f"wrong shape for {key.operation}: {exc}") from None
+            raise SnapshotError(
+                self._path(key), f"wrong shape for {key.operation}: {exc}"
+            ) from None
         except msgspec.DecodeError as exc:
             raise SnapshotError(self._path(key), f"not valid JSON ({exc})") from None
 
@@ -165,7 +167,9 @@ class _Reader:
         dhcp_r = get("ec2", "DescribeDhcpOptions", aws.DescribeDhcpOptions)
         dhcp = {d.dhcp_options_id: d for d in (dhcp_r.dhcp_options if dhcp_r else ())}
         pcx_r = get("ec2", "DescribeVpcPeeringConnections", aws.DescribeVpcPeeringConnections)
-        pcx = {p.vpc_peering_connection_id: p for p in (pcx_r.vpc_peering_connections if pcx_r else ())}
+        pcx = {
+            p.vpc_peering_connection_id: p for p in (pcx_r.vpc_peering_connections if pcx_r else ())
+        }
         nat_r = get("ec2", "DescribeNatGateways", aws.DescribeNatGateways)
         nats = {n.nat_gateway_id: n for n in (nat_r.nat_gateways if nat_r else ())}
         igw_r = get("ec2", "DescribeInternetGateways", aws.DescribeInternetGateways)
@@ -193,7 +197,9 @@ class _Reader:
                 # An association whose rule is not listed (shared from another account and
                 # not readable): keep it visible as an unknown forwarding rule.
                 rules_by_vpc[rassoc.vpc_id].append(
-                    aws.ResolverRule(id=rassoc.resolver_rule_id, domain_name=None, rule_type="UNKNOWN")
+                    aws.ResolverRule(
+                        id=rassoc.resolver_rule_id, domain_name=None, rule_type="UNKNOWN"
+                    )
                 )
         return RegionData(
             account=account,
@@ -227,23 +233,44 @@ class _Reader:
             resolver_rules_by_vpc={k: tuple(v) for k, v in rules_by_vpc.items()},
         )
 
-    def _call_error(self, account: str, region: str, service: str, op: str, request: str, err: aws.ApiError) -> Gap:
-        return Gap(account, region, service, op, gap_kind_for(err.code), f"{err.code}: {err.message}", request)
+    def _call_error(
+        self, account: str, region: str, service: str, op: str, request: str, err: aws.ApiError
+    ) -> Gap:
+        return Gap(
+            account,
+            region,
+            service,
+            op,
+            gap_kind_for(err.code),
+            f"{err.code}: {err.message}",
+            request,
+        )
 
-    def _vpc_attributes(self, account: str, region: str, get: Any) -> dict[tuple[str, str], bool | Gap]:
+    def _vpc_attributes(
+        self, account: str, region: str, get: Any
+    ) -> dict[tuple[str, str], bool | Gap]:
         calls = get("ec2", "DescribeVpcAttribute", list[aws.VpcAttributeCall])
         attrs: dict[tuple[str, str], bool | Gap] = {}
         for call in calls or ():
             req = call.request
             if call.error is not None:
                 attrs[(req.vpc_id, req.attribute)] = self._call_error(
-                    account, region, "ec2", "DescribeVpcAttribute", f"{req.vpc_id} {req.attribute}", call.error
+                    account,
+                    region,
+                    "ec2",
+                    "DescribeVpcAttribute",
+                    f"{req.vpc_id} {req.attribute}",
+                    call.error,
                 )
                 continue
             resp = call.response
             value = None
             if resp is not None:
-                holder = resp.enable_dns_support if req.attribute == "enableDnsSupport" else resp.enable_dns_hostnames
+                holder = (
+                    resp.enable_dns_support
+                    if req.attribute == "enableDnsSupport"
+                    else resp.enable_dns_hostnames
+                )
                 value = holder.value if holder else None
             if value is not None:
                 attrs[(req.vpc_id, req.attribute)] = value
@@ -253,17 +280,23 @@ class _Reader:
         lists: dict[str, PrefixListInfo] = {}
         old = get("ec2", "DescribePrefixLists", aws.DescribePrefixLists)
         for pl in old.prefix_lists if old else ():
-            lists[pl.prefix_list_id] = PrefixListInfo(pl.prefix_list_id, pl.prefix_list_name, pl.cidrs or None)
+            lists[pl.prefix_list_id] = PrefixListInfo(
+                pl.prefix_list_id, pl.prefix_list_name, pl.cidrs or None
+            )
         managed = get("ec2", "DescribeManagedPrefixLists", aws.DescribeManagedPrefixLists)
         entries = get("ec2", "GetManagedPrefixListEntries", list[aws.PrefixListEntriesCall])
         cidrs_by_id: dict[str, tuple[str, ...]] = {}
         for call in entries or ():
             if call.response is not None:
-                cidrs_by_id[call.request.prefix_list_id] = tuple(e.cidr for e in call.response.entries)
+                cidrs_by_id[call.request.prefix_list_id] = tuple(
+                    e.cidr for e in call.response.entries
+                )
         for mpl in managed.prefix_lists if managed else ():
             known = lists.get(mpl.prefix_list_id)
             cidrs = cidrs_by_id.get(mpl.prefix_list_id) or (known.cidrs if known else None)
-            lists[mpl.prefix_list_id] = PrefixListInfo(mpl.prefix_list_id, mpl.prefix_list_name, cidrs)
+            lists[mpl.prefix_list_id] = PrefixListInfo(
+                mpl.prefix_list_id, mpl.prefix_list_name, cidrs
+            )
         for pl_id, cidrs in cidrs_by_id.items():
             if pl_id not in lists:
                 lists[pl_id] = PrefixListInfo(pl_id, None, cidrs)
@@ -276,7 +309,9 @@ class _Reader:
         for call in calls or ():
             sid = call.request.setting_id
             if call.error is not None:
-                settings[sid] = self._call_error(account, region, "ssm", "GetServiceSetting", sid, call.error)
+                settings[sid] = self._call_error(
+                    account, region, "ssm", "GetServiceSetting", sid, call.error
+                )
             elif call.response is not None:
                 settings[sid] = call.response.service_setting.setting_value or "$None"
         return settings
@@ -321,7 +356,9 @@ class _Reader:
             for d in details:
                 zid = d.request.id.rsplit("/", 1)[-1]
                 if d.error is not None:
-                    vpcs_by_zone[zid] = self._call_error(account, GLOBAL, "route53", "GetHostedZone", zid, d.error)
+                    vpcs_by_zone[zid] = self._call_error(
+                        account, GLOBAL, "route53", "GetHostedZone", zid, d.error
+                    )
                 elif d.response is not None:
                     vpcs_by_zone[zid] = d.response.vpcs
             records_by_zone: dict[str, tuple[aws.ResourceRecordSet, ...] | Gap] = {}
@@ -339,13 +376,17 @@ class _Reader:
                 zid = zone.zone_id
                 vpcs = vpcs_by_zone.get(zid)
                 if vpcs is None:
-                    vpcs = gaps.get("GetHostedZone") or Gap(account, GLOBAL, "route53", "GetHostedZone", "missing", request=zid)
+                    vpcs = gaps.get("GetHostedZone") or Gap(
+                        account, GLOBAL, "route53", "GetHostedZone", "missing", request=zid
+                    )
                 zone_records = records_by_zone.get(zid)
                 if zone_records is None:
                     zone_records = gaps.get("ListResourceRecordSets") or Gap(
                         account, GLOBAL, "route53", "ListResourceRecordSets", "missing", request=zid
                     )
-                private_zones.append(PrivateZone(account=account, zone=zone, vpcs=vpcs, records=zone_records))
+                private_zones.append(
+                    PrivateZone(account=account, zone=zone, vpcs=vpcs, records=zone_records)
+                )
         return AccountData(
             account=account,
             gaps=gaps,

@@ -6,13 +6,26 @@ from typing import Any
 
 import msgspec
 
-from ssmreach.analysis.verdict import CheckResult, FeatureResult, Hop, Reason, ServiceResult, Verdict
+from ssmreach.analysis.verdict import (
+    CheckResult,
+    FeatureResult,
+    Hop,
+    Reason,
+    ServiceResult,
+    Verdict,
+)
 
 FORMAT = "ssmreach.check/1"
 
 
 def _reason(r: Reason) -> dict[str, Any]:
-    return {"code": r.code, "severity": str(r.severity), "resource": r.resource, "message": r.message, "fix": r.fix}
+    return {
+        "code": r.code,
+        "severity": str(r.severity),
+        "resource": r.resource,
+        "message": r.message,
+        "fix": r.fix,
+    }
 
 
 def _hop(h: Hop) -> dict[str, Any]:
@@ -56,7 +69,10 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         },
         "summary": {
             "instances": result.instances,
-            "verdicts": {v.value: result.count(v) for v in (Verdict.PRIVATE, Verdict.INTERNET, Verdict.BLOCKED, Verdict.UNKNOWN)},
+            "verdicts": {
+                v.value: result.count(v)
+                for v in (Verdict.PRIVATE, Verdict.INTERNET, Verdict.BLOCKED, Verdict.UNKNOWN)
+            },
         },
         "results": [result_document(r) for r in result.results],
     }

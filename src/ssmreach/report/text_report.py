@@ -21,7 +21,11 @@ MARK = {
     Verdict.BLOCKED: ("BLOCKED", "bold red"),
     Verdict.UNKNOWN: ("unknown", "magenta"),
 }
-HOP_MARK = {Outcome.PASS: ("✓", "green"), Outcome.FAIL: ("✗", "bold red"), Outcome.UNKNOWN: ("?", "magenta")}
+HOP_MARK = {
+    Outcome.PASS: ("✓", "green"),
+    Outcome.FAIL: ("✗", "bold red"),
+    Outcome.UNKNOWN: ("?", "magenta"),
+}
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -46,37 +50,53 @@ def group_findings(result: CheckResult, *, include_info: bool = False) -> list[F
             key = (reason.code, reason.resource, reason.fix)
             finding = groups.get(key)
             if finding is None:
-                finding = groups[key] = Finding(reason.code, reason.severity, reason.resource, reason.message, reason.fix)
+                finding = groups[key] = Finding(
+                    reason.code, reason.severity, reason.resource, reason.message, reason.fix
+                )
             if reason.severity is Severity.ERROR:
                 finding.severity = Severity.ERROR
             finding.instances.add(r.instance)
             finding.features.add(r.feature)
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    return sorted(groups.values(), key=lambda f: (order[f.severity], -len(f.instances), f.code, f.resource or ""))
+    return sorted(
+        groups.values(),
+        key=lambda f: (order[f.severity], -len(f.instances), f.code, f.resource or ""),
+    )
 
 
 def _label(r: FeatureResult) -> str:
     return f"{r.name} ({r.instance})" if r.name else r.instance
 
 
-def render_text(result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140) -> str:
+def render_text(
+    result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140
+) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False)
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
+    )
     features = sorted({r.feature for r in result.results}, key=_feature_order)
     by_instance: dict[str, dict[str, FeatureResult]] = defaultdict(dict)
     for r in result.results:
         by_instance[r.instance][r.feature] = r
     summary = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
-    console.print(Text(f"ssmreach check: {result.instances} instance(s), {len(result.results)} results ({summary})", style="bold"))
+    console.print(
+        Text(
+            f"ssmreach check: {result.instances} instance(s), {len(result.results)} results ({summary})",
+            style="bold",
+        )
+    )
     if not result.results:
-        console.print("No instances matched. Check --instance, --region, and that the snapshot holds DescribeInstances.")
+        console.print(
+            "No instances matched. Check --instance, --region, and that the snapshot holds DescribeInstances."
+        )
         return buffer.getvalue()
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("instance", no_wrap=True)
     table.add_column("subnet", style="dim", no_wrap=True)
     for feature in features:
         table.add_column(feature, no_wrap=True)
-    for instance, row in by_instance.items():
+    for row in by_instance.values():
         first = next(iter(row.values()))
         cells = []
         for feature in features:
@@ -97,7 +117,9 @@ def render_text(result: CheckResult, *, trace: bool = False, color: bool = False
             head = Text()
             head.append(f"{f.severity.value.upper():7} ", style=SEVERITY_STYLE[f.severity])
             head.append(f"{f.code}", style="bold")
-            head.append(f"  {f.resource or '-'}  ({n} instance{'s' if n != 1 else ''}; {', '.join(sorted(f.features, key=_feature_order))})")
+            head.append(
+                f"  {f.resource or '-'}  ({n} instance{'s' if n != 1 else ''}; {', '.join(sorted(f.features, key=_feature_order))})"
+            )
             console.print(head)
             console.print(f"        {f.message}", soft_wrap=False)
             if f.fix:
@@ -106,9 +128,14 @@ def render_text(result: CheckResult, *, trace: bool = False, color: bool = False
         console.print(Text("No findings: every checked path works.", style="green"))
     internet = [r for r in result.results if r.verdict is Verdict.INTERNET]
     if internet:
-        console.print(Text(f"\n{len(internet)} result(s) work only over the internet; `--require-private` makes that an exit-1 failure.", style="yellow"))
+        console.print(
+            Text(
+                f"\n{len(internet)} result(s) work only over the internet; `--require-private` makes that an exit-1 failure.",
+                style="yellow",
+            )
+        )
     if trace:
-        for instance, row in by_instance.items():
+        for row in by_instance.values():
             _render_trace(console, list(row.values()))
     return buffer.getvalue()
 
@@ -116,13 +143,20 @@ def render_text(result: CheckResult, *, trace: bool = False, color: bool = False
 def _render_trace(console: Console, results: list[FeatureResult]) -> None:
     first = results[0]
     console.print()
-    console.print(Text(f"Trace of {_label(first)} in {first.account}/{first.region}, {first.vpc} / {first.subnet}", style="bold"))
+    console.print(
+        Text(
+            f"Trace of {_label(first)} in {first.account}/{first.region}, {first.vpc} / {first.subnet}",
+            style="bold",
+        )
+    )
     seen: set[tuple[str, str | None]] = set()
     for r in sorted(results, key=lambda x: _feature_order(x.feature)):
         word, style = MARK[r.verdict]
         line = Text(f"  {r.feature}: ")
         line.append(word, style=style)
-        line.append("  (" + ", ".join(f"{s.service} {s.verdict.value.lower()}" for s in r.services) + ")")
+        line.append(
+            "  (" + ", ".join(f"{s.service} {s.verdict.value.lower()}" for s in r.services) + ")"
+        )
         console.print(line)
     console.print()
     for r in results:
@@ -143,12 +177,26 @@ def _render_trace(console: Console, results: list[FeatureResult]) -> None:
                 line.append(mark, style=mstyle)
                 line.append(f" {hop.step:16} {hop.detail}")
                 console.print(line)
-    instance_reasons = [x for x in first.reasons if x.code in ("NO_INSTANCE_PROFILE", "IMDS_DISABLED", "AGENT_OFFLINE", "AGENT_TOO_OLD")]
+    instance_reasons = [
+        x
+        for x in first.reasons
+        if x.code in ("NO_INSTANCE_PROFILE", "IMDS_DISABLED", "AGENT_OFFLINE", "AGENT_TOO_OLD")
+    ]
     for x in instance_reasons:
-        console.print(Text(f"  {x.severity.value}: {x.code} {x.message}", style=SEVERITY_STYLE[x.severity]))
+        console.print(
+            Text(f"  {x.severity.value}: {x.code} {x.message}", style=SEVERITY_STYLE[x.severity])
+        )
 
 
-_ORDER = ("core", "run-command", "session-manager", "patch-manager", "agent-update", "vss-snapshot", "cloudwatch-logs")
+_ORDER = (
+    "core",
+    "run-command",
+    "session-manager",
+    "patch-manager",
+    "agent-update",
+    "vss-snapshot",
+    "cloudwatch-logs",
+)
 
 
 def _feature_order(feature: str) -> int:
