@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from builders import EstateBuilder, tcp
-from conftest import EXAMPLES, SHARED
+from conftest import DATA, EXAMPLES
 from ssmreach.cli.app import cli, main  # noqa: F401  (main registers the commands)
 from ssmreach.cli.commands import ALL
 
 for _command in ALL:
     cli.add_command(_command)
 
-SCHEMA = json.loads((SHARED / "spec" / "check-output.schema.json").read_text())
+SCHEMA = json.loads((DATA / "check-output.schema.json").read_text())
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

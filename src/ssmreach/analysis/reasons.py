@@ -232,3 +232,24 @@ def reason(
     return Reason(
         code=code, severity=severity, resource=resource, message=message, fix=fix or entry.fix
     )
+
+
+def reference_markdown() -> str:
+    """The reason-code reference page (docs/reasons.md is this text; a test keeps it in sync)."""
+    lines = [
+        "# Reason codes",
+        "",
+        "Every finding of `ssmreach check` carries one of these codes. Codes are stable API:",
+        "they are never renamed. `ENDPOINT_OTHER_AZ` is an addition to the spec's table.",
+        "Regenerate this page with `python -m ssmreach.analysis.reasons > docs/reasons.md`.",
+        "",
+        "| code | severity | when | generic fix |",
+        "|---|---|---|---|",
+    ]
+    for entry in CATALOGUE:
+        lines.append(f"| `{entry.code}` | {entry.severity} | {entry.meaning} | {entry.fix} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(reference_markdown(), end="")
