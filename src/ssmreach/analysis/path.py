@@ -164,7 +164,7 @@ def _endpoint_policy_hop(
         return
     unknown: Evaluation | None = None
     for req in requests:
-        result = evaluate_resource_policy(policy, req)
+        result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
         if result.decision is Decision.ALLOW:
             continue
         if result.decision is Decision.UNKNOWN:
