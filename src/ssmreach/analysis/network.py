@@ -19,6 +19,7 @@ from ssmreach.model import aws
 from ssmreach.model.estate import Estate, Gap, RegionData
 
 HTTPS = (443, 443)
+EPHEMERAL_NAT = (1024, 65535)  # a NAT gateway uses the whole range for its own ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -537,25 +538,7 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
             )
         )
         leg.via = target_id
-        check_sg_egress(leg, node, place, "to the internet")
-        check_nacl(
-            leg,
-            region,
-            node.subnet.subnet_id,
-            egress=True,
-            peer=place,
-            ports=HTTPS,
-            what=f"request leaving {node.subnet.subnet_id}",
-        )
-        check_nacl(
-            leg,
-            region,
-            node.subnet.subnet_id,
-            egress=False,
-            peer=place,
-            ports=node.ephemeral,
-            what=f"reply entering {node.subnet.subnet_id}",
-        )
+        check_own_subnet(leg, node, place, "to the internet")
         return leg
     if target_id.startswith("nat-"):
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
@@ -645,59 +628,42 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
         )
     )
     leg.via = nat_id
-    check_sg_egress(leg, node, place, "to the internet")
+    check_own_subnet(leg, node, place, "to the internet", nat_subnet=nat_subnet)
+
+
+def check_own_subnet(
+    leg: Leg, node: Node, place: Place, what: str, *, nat_subnet: str | None = None
+) -> None:
+    """Traffic leaving the instance for `place`: its security groups, its subnet's NACL both
+    ways, and (through a NAT gateway in another subnet) the NAT subnet's NACL both ways."""
+    own = node.subnet.subnet_id
+    check_sg_egress(leg, node, place, what)
     check_nacl(
-        leg,
-        region,
-        node.subnet.subnet_id,
-        egress=True,
-        peer=place,
-        ports=HTTPS,
-        what=f"request leaving {node.subnet.subnet_id}",
+        leg, node.region, own, egress=True, peer=place, ports=HTTPS, what=f"request leaving {own}"
     )
-    if nat_subnet and nat_subnet != node.subnet.subnet_id:
-        check_nacl(
-            leg,
-            region,
-            nat_subnet,
-            egress=False,
-            peer=node.place,
-            ports=HTTPS,
-            what=f"request entering the NAT subnet {nat_subnet}",
+    if nat_subnet and nat_subnet != own:
+        hops = (
+            (False, node.place, HTTPS, "request entering"),
+            (True, place, HTTPS, "request leaving"),
+            (False, place, EPHEMERAL_NAT, "reply entering"),
+            (True, node.place, node.ephemeral, "reply leaving"),
         )
-        check_nacl(
-            leg,
-            region,
-            nat_subnet,
-            egress=True,
-            peer=place,
-            ports=HTTPS,
-            what=f"request leaving the NAT subnet {nat_subnet}",
-        )
-        check_nacl(
-            leg,
-            region,
-            nat_subnet,
-            egress=False,
-            peer=place,
-            ports=(1024, 65535),
-            what=f"reply entering the NAT subnet {nat_subnet}",
-        )
-        check_nacl(
-            leg,
-            region,
-            nat_subnet,
-            egress=True,
-            peer=node.place,
-            ports=node.ephemeral,
-            what=f"reply leaving the NAT subnet {nat_subnet}",
-        )
+        for egress, peer, ports, step in hops:
+            check_nacl(
+                leg,
+                node.region,
+                nat_subnet,
+                egress=egress,
+                peer=peer,
+                ports=ports,
+                what=f"{step} the NAT subnet {nat_subnet}",
+            )
     check_nacl(
         leg,
-        region,
-        node.subnet.subnet_id,
+        node.region,
+        own,
         egress=False,
         peer=place,
         ports=node.ephemeral,
-        what=f"reply entering {node.subnet.subnet_id}",
+        what=f"reply entering {own}",
     )

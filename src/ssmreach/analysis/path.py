@@ -17,12 +17,10 @@ from ssmreach.analysis.dns import DnsAnswer, gap_reason, resolve
 from ssmreach.analysis.features import SERVICE_ACTIONS
 from ssmreach.analysis.identity import Identity, PolicyCache, instance_arn, request_keys
 from ssmreach.analysis.network import (
-    HTTPS,
     Leg,
     Node,
     Target,
-    check_nacl,
-    check_sg_egress,
+    check_own_subnet,
     endpoint_groups,
     internet_leg,
     path_to_target,
@@ -516,25 +514,7 @@ def _public_place(region: RegionData, service: str, service_name: str) -> Place:
 
 def _gateway_checks(leg: Leg, node: Node, place: Place) -> None:
     """S3 through a gateway endpoint: the instance's own security groups and NACL must let it out."""
-    check_sg_egress(leg, node, place, "to the S3 prefix list")
-    check_nacl(
-        leg,
-        node.region,
-        node.subnet.subnet_id,
-        egress=True,
-        peer=place,
-        ports=HTTPS,
-        what=f"request leaving {node.subnet.subnet_id}",
-    )
-    check_nacl(
-        leg,
-        node.region,
-        node.subnet.subnet_id,
-        egress=False,
-        peer=place,
-        ports=node.ephemeral,
-        what=f"reply entering {node.subnet.subnet_id}",
-    )
+    check_own_subnet(leg, node, place, "to the S3 prefix list")
 
 
 def _s3_why_not_private(node: Node, service_name: str) -> list[Reason]:

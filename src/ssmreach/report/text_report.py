@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ssmreach.analysis.features import FEATURES
 from ssmreach.analysis.verdict import CheckResult, FeatureResult, Outcome, Severity, Verdict
 
 MARK = {
@@ -188,15 +189,7 @@ def _render_trace(console: Console, results: list[FeatureResult]) -> None:
         )
 
 
-_ORDER = (
-    "core",
-    "run-command",
-    "session-manager",
-    "patch-manager",
-    "agent-update",
-    "vss-snapshot",
-    "cloudwatch-logs",
-)
+_ORDER = FEATURES
 
 
 def _feature_order(feature: str) -> int:
