@@ -219,6 +219,66 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         "That operation was denied (*.error.json).",
         "Grant the read permission from `ssmreach permissions` and collect again.",
     ),
+    ReasonCode(
+        "MODEL_PROBE_MISMATCH",
+        "error / warning",
+        "What `ssmreach probe` saw on the node contradicts the snapshot model for a service (e.g. the model says PRIVATE through an endpoint but the node resolves the name to public addresses, or the model says BLOCKED but the node reached AWS). Error when the node cannot reach a service the model thought reachable; warning otherwise.",
+        "Find which side is stale: take a fresh snapshot, then look at what the node really uses (hosts file, local resolver, proxy, agent endpoint overrides).",
+    ),
+    ReasonCode(
+        "PROBE_VERIFIED",
+        "info",
+        "A probe on the node settled what the snapshot could not decide (custom or forwarded DNS, egress through an appliance): the name resolved, and TCP 443, TLS and an HTTPS answer worked.",
+        "Nothing to change; run `ssmreach probe` again after DNS or network changes.",
+    ),
+    ReasonCode(
+        "PROBE_DNS_FAILED",
+        "error",
+        "On the node the service name did not resolve (NXDOMAIN, no address, or the resolver timed out).",
+        "Make the node's resolvers answer the service name: forward amazonaws.com to the VPC resolver (or a Resolver inbound endpoint), or fix the private hosted zone.",
+    ),
+    ReasonCode(
+        "PROBE_TCP_FAILED",
+        "error",
+        "On the node TCP 443 to the service's address (or to the proxy) was refused or timed out.",
+        "Allow TCP 443 from the node to the address: security groups, network ACLs, routes, and the host firewall.",
+    ),
+    ReasonCode(
+        "PROBE_TLS_FAILED",
+        "error / warning",
+        "The TLS handshake with the service failed or its certificate did not validate (error); or it validated with an issuer that is not an AWS certificate authority, the mark of a TLS-inspecting proxy (warning).",
+        "Exempt the AWS service names from TLS inspection, and make sure the node trusts Amazon Root CA 1 and the Starfield roots.",
+    ),
+    ReasonCode(
+        "PROBE_HTTP_FAILED",
+        "error",
+        "TLS worked but no HTTP answer came back in time (an appliance or proxy that accepts connections and then drops them).",
+        "Find the appliance or proxy between the node and the service and let HTTPS to the AWS service names through.",
+    ),
+    ReasonCode(
+        "PROBE_IMDS_FAILED",
+        "error",
+        "On an EC2 node the instance metadata service did not answer, with or without an IMDSv2 token: the agent gets no identity or credentials.",
+        "Check the metadata options (HttpEndpoint; HttpPutResponseHopLimit 2 for containers), host firewall rules for 169.254.169.254, and NO_PROXY.",
+    ),
+    ReasonCode(
+        "PROXY_IMDS_NOT_EXCLUDED",
+        "warning",
+        "An HTTP(S) proxy is set for the node or the agent, but NO_PROXY does not contain 169.254.169.254, so metadata calls go to the proxy.",
+        "Add 169.254.169.254 to NO_PROXY / no_proxy wherever the proxy is set for the agent.",
+    ),
+    ReasonCode(
+        "AGENT_NOT_RUNNING",
+        "error",
+        "On the node the SSM agent is not installed, or its service is not active.",
+        "Install or start the agent: systemctl enable --now amazon-ssm-agent (snap start amazon-ssm-agent; Start-Service AmazonSSMAgent on Windows).",
+    ),
+    ReasonCode(
+        "CLOCK_SKEW",
+        "warning",
+        "The node's clock differs from the Date header of an AWS service by more than 5 minutes; AWS rejects signed requests that far off.",
+        "Synchronise the clock (chrony with the Amazon Time Sync Service at 169.254.169.123).",
+    ),
 )
 
 BY_CODE = {r.code: r for r in CATALOGUE}
