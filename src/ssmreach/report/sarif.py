@@ -1,0 +1,205 @@
+"""`--format sarif`: SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning and others).
+
+One rule per reason code of the catalogue; one result per (instance, feature, reason).
+Results carry their place in the estate twice: as logical locations (account, Region,
+VPC, subnet, instance) and, because GitHub code scanning only displays results with a
+physical location, as a synthetic relative artifact URI `ssmreach/ACCOUNT/REGION/INSTANCE`
+that stays the same from run to run. `partialFingerprints` lets a dashboard recognise
+the same finding across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+
+from ssmreach import __version__
+from ssmreach.analysis.reasons import CATALOGUE, ReasonCode
+from ssmreach.analysis.verdict import CheckResult, FeatureResult, Reason, Severity, Verdict
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+TOOL_NAME = "ssmreach"
+INFORMATION_URI = "https://pypi.org/project/ssmreach/"
+FINGERPRINT_KEY = "ssmreachFinding/v1"
+
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def default_level(entry: ReasonCode) -> str:
+    """The catalogue severity ("error / warning", "warning (UNKNOWN)", "info") as a SARIF level."""
+    first = entry.severity.split()[0].strip()
+    return {"error": "error", "warning": "warning", "info": "note"}.get(first, "warning")
+
+
+def _rule(entry: ReasonCode) -> dict[str, Any]:
+    return {
+        "id": entry.code,
+        "name": "".join(part.capitalize() for part in entry.code.split("_")),
+        "shortDescription": {"text": entry.code.replace("_", " ").capitalize()},
+        "fullDescription": {"text": entry.meaning},
+        "help": {
+            "text": entry.fix,
+            "markdown": f"**{entry.code}** ({entry.severity})\n\n{entry.meaning}\n\n**Fix:** {entry.fix}",
+        },
+        "defaultConfiguration": {"level": default_level(entry)},
+        "properties": {"tags": ["aws", "ssm", "network"], "severity": entry.severity},
+    }
+
+
+def _ad_hoc_rule(code: str) -> dict[str, Any]:
+    """A rule for a code missing from the catalogue (never expected; kept valid anyway)."""
+    return {
+        "id": code,
+        "shortDescription": {"text": code.replace("_", " ").capitalize()},
+        "defaultConfiguration": {"level": "warning"},
+    }
+
+
+def _logical_locations(r: FeatureResult) -> list[tuple[str, str, str]]:
+    """(kind, name, fullyQualifiedName) from the account down to the instance."""
+    parts = [("account", r.account), ("region", r.region)]
+    if r.vpc:
+        parts.append(("vpc", r.vpc))
+    if r.subnet:
+        parts.append(("subnet", r.subnet))
+    parts.append(("instance", r.instance))
+    out = []
+    path: list[str] = []
+    for kind, name in parts:
+        path.append(name)
+        out.append((kind, name, "/".join(path)))
+    return out
+
+
+def artifact_uri(r: FeatureResult) -> str:
+    """The synthetic relative URI of an instance: stable across runs and snapshot folders."""
+    return f"ssmreach/{r.account}/{r.region}/{r.instance}"
+
+
+def fingerprint(r: FeatureResult, reason: Reason) -> str:
+    key = "\x1f".join(
+        (
+            r.account,
+            r.region,
+            r.instance,
+            r.feature,
+            reason.code,
+            reason.resource or "",
+            reason.fix or "",
+        )
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _label(r: FeatureResult) -> str:
+    return f"{r.name} ({r.instance})" if r.name else r.instance
+
+
+def sarif_document(result: CheckResult) -> dict[str, Any]:
+    rules = [_rule(entry) for entry in CATALOGUE]
+    rule_index = {entry.code: i for i, entry in enumerate(CATALOGUE)}
+    logical: list[dict[str, Any]] = []
+    logical_index: dict[str, int] = {}
+    results: list[dict[str, Any]] = []
+
+    def logical_ref(kind: str, name: str, fqn: str, parent: int | None) -> dict[str, Any]:
+        index = logical_index.get(fqn)
+        if index is None:
+            entry: dict[str, Any] = {"name": name, "fullyQualifiedName": fqn, "kind": kind}
+            if parent is not None:
+                entry["parentIndex"] = parent
+            index = logical_index[fqn] = len(logical)
+            logical.append(entry)
+        return {"index": index, "name": name, "fullyQualifiedName": fqn, "kind": kind}
+
+    for r in result.results:
+        refs: list[dict[str, Any]] = []
+        parent: int | None = None
+        for kind, name, fqn in _logical_locations(r):
+            ref = logical_ref(kind, name, fqn, parent)
+            parent = ref["index"]
+            refs.append(ref)
+        if r.name:
+            logical[refs[-1]["index"]].setdefault("properties", {"instanceName": r.name})
+        seen: set[tuple[str, str | None, str, str | None]] = set()
+        for reason in r.reasons:
+            key = (reason.code, reason.resource, reason.message, reason.fix)
+            if key in seen:
+                continue
+            seen.add(key)
+            if reason.code not in rule_index:
+                rule_index[reason.code] = len(rules)
+                rules.append(_ad_hoc_rule(reason.code))
+            text = f"{_label(r)}, {r.feature} ({r.verdict.value}): {_sentence(reason.message)}"
+            if reason.fix:
+                text += f" Fix: {reason.fix}"
+            results.append(
+                {
+                    "ruleId": reason.code,
+                    "ruleIndex": rule_index[reason.code],
+                    "level": LEVEL[reason.severity],
+                    "message": {"text": text},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": artifact_uri(r)},
+                                "region": {"startLine": 1},
+                            },
+                            "logicalLocations": refs,
+                        }
+                    ],
+                    "partialFingerprints": {FINGERPRINT_KEY: fingerprint(r, reason)},
+                    "properties": {
+                        "blockingResource": reason.resource,
+                        "fix": reason.fix,
+                        "feature": r.feature,
+                        "verdict": r.verdict.value,
+                        "account": r.account,
+                        "region": r.region,
+                        "vpc": r.vpc,
+                        "subnet": r.subnet,
+                        "instance": r.instance,
+                        "instanceName": r.name,
+                    },
+                }
+            )
+
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "invocations": [{"executionSuccessful": True}],
+        "logicalLocations": logical,
+        "results": results,
+        "properties": {
+            "snapshot": {
+                "source": result.source,
+                "created": result.created,
+                "accounts": list(result.accounts),
+                "regions": list(result.regions),
+            },
+            "summary": {
+                "instances": result.instances,
+                "verdicts": {v.value: result.count(v) for v in Verdict},
+            },
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render_sarif(result: CheckResult) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(sarif_document(result)), indent=1) + b"\n"
