@@ -1,0 +1,132 @@
+"""The HTML report in a real headless browser (Debian chromium driven by Playwright).
+
+Skipped when /usr/bin/chromium or the playwright package is missing; CI installs them
+with `apt-get install -y chromium` and `pip install playwright` (no browser download:
+the system chromium is launched through `executable_path`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_cases import Case
+
+from ssmreach.analysis.verdict import Verdict
+from ssmreach.report.html import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium)",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs `pip install playwright`")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def png_facts(data: bytes) -> tuple[int, int, int]:
+    """(width, height, distinct byte values of the pixel data) of a PNG, with the stdlib only."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    width = height = 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    return width, height, len(set(zlib.decompress(idat)))
+
+
+def test_report_in_chromium(browser: Any, spoke_case: Case, tmp_path: Path) -> None:
+    page_file = tmp_path / "report.html"
+    page_file.write_bytes(render_html(spoke_case.result, spoke_case.estate))
+    page = browser.new_page(viewport=VIEWPORT)
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_file.as_uri())
+    page.wait_for_load_state("load")
+
+    assert problems == []
+    assert requests == [page_file.as_uri()]  # nothing but the file itself
+    assert page.evaluate("window.__xss") is None  # the hostile Name tag stayed text
+
+    vpcs = {v for rd in spoke_case.estate.regions.values() for v in rd.vpcs}
+    diagrams = page.locator("svg.vpc-diagram")
+    assert diagrams.count() == len(vpcs)
+    assert diagrams.first.is_visible()
+    box = diagrams.first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 150
+
+    rows = page.locator("#matrix tbody tr.row")
+    assert rows.count() == spoke_case.result.instances
+    blocked = {r.instance for r in spoke_case.result.results if r.verdict is Verdict.BLOCKED}
+    page.click('#verdict-filter button[data-verdict="BLOCKED"]')
+    visible = page.locator("#matrix tbody tr.row:visible")
+    assert {
+        visible.nth(i).get_attribute("data-instance") for i in range(visible.count())
+    } == blocked
+    assert "showing 1 of 3 instances" in page.inner_text("#shown")
+
+    # A click on a verdict opens its hop trace; a second click closes it.
+    button = page.locator("#matrix tbody tr.row:visible button.verdict").first
+    button.click()
+    trace = page.locator("tr.trace-row .trace")
+    assert trace.is_visible()
+    assert page.locator("tr.trace-row .trace li").count() > 3
+    assert "NACL_OUTBOUND_DENIED" in trace.inner_text()
+    button.click()
+    assert page.locator("tr.trace-row").count() == 0
+
+    page.click('#verdict-filter button[data-verdict=""]')
+    assert page.locator("#matrix tbody tr.row:visible").count() == spoke_case.result.instances
+    page.select_option("#feature-filter", "core")
+    assert page.locator("#matrix thead th[data-feature]:visible").count() == 1
+    assert problems == []
+
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot))
+    width, height, distinct = png_facts(shot.read_bytes())
+    assert (width, height) == (VIEWPORT["width"], VIEWPORT["height"])
+    assert distinct > 20  # not a blank page
+    diagram_shot = tmp_path / "diagram.png"
+    diagrams.first.screenshot(path=str(diagram_shot))
+    assert png_facts(diagram_shot.read_bytes())[2] > 20
+    keep = os.environ.get("SSMREACH_TEST_ARTIFACTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for f in (page_file, shot, diagram_shot):
+            shutil.copy(f, Path(keep) / f.name)
+    page.close()

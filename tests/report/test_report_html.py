@@ -1,0 +1,183 @@
+"""The HTML report: self-contained, escaped, one diagram per VPC, every instance present."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from report_cases import HOSTILE_NAME, Case
+
+from ssmreach.report.diagram import vpc_diagrams
+from ssmreach.report.html import render_html, script_json
+from ssmreach.report.text_report import group_findings
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@dataclass
+class Tag:
+    name: str
+    attrs: dict[str, str]
+    classes: set[str] = field(default_factory=set)
+
+
+class Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[Tag] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        self.tags.append(Tag(tag, values, set(values.get("class", "").split())))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+    def find(self, name: str, cls: str | None = None) -> list[Tag]:
+        return [t for t in self.tags if t.name == name and (cls is None or cls in t.classes)]
+
+
+def parse(case: Case) -> tuple[str, Collector]:
+    page = render_html(case.result, case.estate).decode("utf-8")
+    parser = Collector()
+    parser.feed(page)
+    parser.close()
+    return page, parser
+
+
+def vpc_ids(case: Case) -> set[str]:
+    return {v for rd in case.estate.regions.values() for v in rd.vpcs}
+
+
+def test_nothing_is_loaded_from_the_network(any_case: Case) -> None:
+    page, parser = parse(any_case)
+    assert not parser.find("link")
+    assert not parser.find("img")
+    assert not parser.find("iframe")
+    for tag in parser.tags:
+        assert "src" not in tag.attrs, tag
+        for attr in ("href", "xlink:href", "action", "poster", "data"):
+            value = tag.attrs.get(attr)
+            if value is not None:
+                assert value.startswith("#"), (tag.name, attr, value)
+        style = tag.attrs.get("style", "")
+        assert "url(" not in style
+    css = "".join(t for t in parser.text if "{" in t)
+    assert "@import" not in css and "url(" not in css
+    csp = next(
+        t for t in parser.find("meta") if t.attrs.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert "default-src 'none'" in csp.attrs["content"]
+    assert page.startswith("<!doctype html>")
+
+
+def test_one_diagram_per_vpc(any_case: Case) -> None:
+    _, parser = parse(any_case)
+    svgs = parser.find("svg", "vpc-diagram")
+    assert {t.attrs["data-vpc"] for t in svgs} == vpc_ids(any_case)
+    assert len(svgs) == len(vpc_ids(any_case))
+
+
+def test_every_instance_is_in_the_matrix_and_the_diagrams(any_case: Case) -> None:
+    _, parser = parse(any_case)
+    instances = {r.instance for r in any_case.result.results}
+    rows = {t.attrs["data-instance"] for t in parser.find("tr", "row")}
+    assert rows == instances
+    chips = {t.attrs["data-instance"] for t in parser.find("g", "instance")}
+    assert instances <= chips
+    cells = parser.find("button", "verdict")
+    assert len(cells) == len(any_case.result.results)
+
+
+def test_traces_travel_as_json_for_every_result(any_case: Case) -> None:
+    _, parser = parse(any_case)
+    data_block = next(t for t in parser.find("script") if t.attrs.get("type") == "application/json")
+    assert data_block.attrs["id"] == "traces"
+    traces = json.loads(parser.scripts[0])
+    assert set(traces) == {f"{r.instance}|{r.feature}" for r in any_case.result.results}
+    some = next(iter(traces.values()))
+    assert {"services", "reasons", "verdict"} <= set(some)
+
+
+def test_findings_with_fix_and_affected_instances(default_sg_trap: Case) -> None:
+    _, parser = parse(default_sg_trap)
+    findings = group_findings(default_sg_trap.result)
+    assert len(parser.find("article", "finding")) == len(findings)
+    text = " ".join(parser.text)
+    for f in findings:
+        assert f.fix and f.fix in text
+    links = [t.attrs["href"] for t in parser.find("a") if t.attrs.get("data-goto")]
+    web = next(r.instance for r in default_sg_trap.result.results if r.name == "web")
+    assert f"#row-{web}" in links
+
+
+def test_hostile_name_tags_are_escaped(spoke_case: Case) -> None:
+    page, parser = parse(spoke_case)
+    assert len(parser.find("script")) == 2  # the trace data and the page's own script
+    assert "<script>window.__xss" not in page
+    assert not parser.find("img")
+    assert any("<script>window.__xss=1</script>" in chunk for chunk in parser.text)
+    assert not re.search(r"</script", parser.scripts[0], re.IGNORECASE)
+    assert any(doc["name"] == HOSTILE_NAME for doc in json.loads(parser.scripts[0]).values())
+
+
+def test_script_json_cannot_close_its_element() -> None:
+    text = str(script_json({"a": "</script><!-- & \u2028"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+def test_diagrams_are_well_formed_svg_and_escape_names(spoke_case: Case) -> None:
+    for d in vpc_diagrams(spoke_case.estate, spoke_case.result):
+        root = ET.fromstring(d.svg)
+        assert root.tag == f"{SVG_NS}svg"
+        assert root.get("data-vpc") == d.vpc_id
+        assert not root.findall(f".//{SVG_NS}script")
+        assert not root.findall(f".//{SVG_NS}image")
+
+
+def test_blocking_resources_are_highlighted(default_sg_trap: Case, spoke_case: Case) -> None:
+    # default-sg-trap: the ssm and ssmmessages endpoints hold the default group that turns web away.
+    _, parser = parse(default_sg_trap)
+    flagged = {
+        t.attrs["data-resource"]
+        for t in parser.find("g", "blocking")
+        if "endpoint-row" in t.classes
+    }
+    web = next(
+        r for r in default_sg_trap.result.results if r.name == "web" and r.feature == "run-command"
+    )
+    vias = {s.via for s in web.services if s.service in ("ssm", "ssmmessages")}
+    assert flagged == vias
+    # hub and spoke: the subnet behind the denying network ACL.
+    _, parser = parse(spoke_case)
+    hostile = next(r for r in spoke_case.result.results if r.name == HOSTILE_NAME)
+    subnets = {
+        t.attrs["data-resource"] for t in parser.find("g", "subnet") if "blocking" in t.classes
+    }
+    assert subnets == {hostile.subnet}
+
+
+def test_peering_links_are_drawn_both_ways(spoke_case: Case) -> None:
+    _, parser = parse(spoke_case)
+    links = parser.find("g", "peering")
+    assert len(links) == 2  # the spoke's link to the hub and the hub's link to the spoke
+    assert len({t.attrs["data-resource"] for t in links}) == 1
+    text = " ".join(parser.text)
+    assert "hub: 3 interface endpoints" in text
