@@ -568,7 +568,7 @@ def _chip(
     svg.text(
         x0 + w / 2,
         y0 + 15,
-        clip(label, w - 12),
+        clip(label, w - (26 if cls == "instance" else 12)),
         fill=ink,
         anchor="middle",
         weight="bold" if cls == "instance" else "normal",
