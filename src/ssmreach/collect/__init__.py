@@ -1,0 +1,38 @@
+"""Read live AWS accounts with read-only calls into a `RawSnapshot` (the only boto3 user
+besides `apply`).
+
+    calls.py        the declarative table of every read: service, operation, scope,
+                    paging, call-list requests, IAM action
+    session.py      credentials per account, Region checks, guarded clients
+    readonly.py     the guard that refuses any non-read operation
+    collector.py    runs the table per (account, Region) in a bounded thread pool
+    permissions.py  the least-privilege IAM policy generated from the table
+"""
+
+from __future__ import annotations
+
+from ssmreach.collect.calls import CALLS, ApiCall
+from ssmreach.collect.collector import (
+    CallFailure,
+    CollectResult,
+    CollectStats,
+    ProgressEvent,
+    collect_snapshot,
+)
+from ssmreach.collect.permissions import minimal_policy, required_actions
+from ssmreach.collect.readonly import ReadOnlyViolation, install_guard, is_read_only
+
+__all__ = [
+    "CALLS",
+    "ApiCall",
+    "CallFailure",
+    "CollectResult",
+    "CollectStats",
+    "ProgressEvent",
+    "ReadOnlyViolation",
+    "collect_snapshot",
+    "install_guard",
+    "is_read_only",
+    "minimal_policy",
+    "required_actions",
+]

@@ -1,0 +1,236 @@
+"""The declarative table of every read the collector makes.
+
+Each `ApiCall` names one AWS API operation, where it runs (once per Region, or once
+per account for the global services IAM and Route 53), how it is paged, and the IAM
+action it needs. A *call list* (see the snapshot spec) is an operation called once
+per resource: its `requests` function derives the request parameters from the
+merged result of an earlier operation (`source`), or builds fixed requests when it
+has no source. The collector runs the table in order, so a source always comes
+before the call lists that read it.
+
+The table is the single source of truth for the snapshot layout, for
+`ssmreach permissions` and for the read-only guard's tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Scope = Literal["regional", "global"]
+Params = dict[str, Any]
+RequestBuilder = Callable[[Mapping[str, Any]], list[Params]]
+Reducer = Callable[[dict[str, Any]], dict[str, Any]]
+
+DHMC_SETTING_ID = "/ssm/managed-instance/default-ec2-instance-management-role"
+"""The Default Host Management Configuration role setting (the reader's `DHMC_SETTING`)."""
+
+SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
+"""The document in which Session Manager keeps an account's preferences."""
+
+IAM_POLICY_FILTER = ("Role", "LocalManagedPolicy", "AWSManagedPolicy")
+"""Entity types read from IAM: roles (instance profiles hang off them) and both kinds of
+managed policy. Users and groups play no part in what an instance may do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One read operation of the snapshot.
+
+    `params` are fixed request parameters of a whole-account operation; `page_size`,
+    when set, is passed as the paginator's `PageSize`. A call list has `requests`.
+    `reduce` trims a merged response before it is written (used to keep
+    `GetAccountAuthorizationDetails` to what the analysis needs).
+    """
+
+    service: str
+    operation: str
+    iam_action: str
+    scope: Scope = "regional"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    page_size: int | None = None
+    source: str | None = None
+    requests: RequestBuilder | None = None
+    reduce: Reducer | None = None
+
+    @property
+    def is_call_list(self) -> bool:
+        return self.requests is not None
+
+    @property
+    def api(self) -> str:
+        """`service:Operation`, the way summaries and error messages name a call."""
+        return f"{self.service}:{self.operation}"
+
+
+# --- request builders for call lists ----------------------------------------------------
+
+
+def _vpc_attributes(vpcs: Mapping[str, Any]) -> list[Params]:
+    return [
+        {"VpcId": vpc["VpcId"], "Attribute": attribute}
+        for vpc in vpcs.get("Vpcs", [])
+        for attribute in ("enableDnsSupport", "enableDnsHostnames")
+    ]
+
+
+def _prefix_list_entries(lists: Mapping[str, Any]) -> list[Params]:
+    return [{"PrefixListId": pl["PrefixListId"]} for pl in lists.get("PrefixLists", [])]
+
+
+def _tgw_route_searches(tables: Mapping[str, Any]) -> list[Params]:
+    return [
+        {
+            "TransitGatewayRouteTableId": table["TransitGatewayRouteTableId"],
+            "Filters": [{"Name": "state", "Values": ["active", "blackhole"]}],
+        }
+        for table in tables.get("TransitGatewayRouteTables", [])
+        if table.get("State") not in ("deleting", "deleted")
+    ]
+
+
+def _private_zones(zones: Mapping[str, Any]) -> list[str]:
+    return [
+        zone["Id"]
+        for zone in zones.get("HostedZones", [])
+        if (zone.get("Config") or {}).get("PrivateZone")
+    ]
+
+
+def _hosted_zones(zones: Mapping[str, Any]) -> list[Params]:
+    return [{"Id": zone_id} for zone_id in _private_zones(zones)]
+
+
+def _record_sets(zones: Mapping[str, Any]) -> list[Params]:
+    return [{"HostedZoneId": zone_id} for zone_id in _private_zones(zones)]
+
+
+def _dhmc_setting(_: Mapping[str, Any]) -> list[Params]:
+    return [{"SettingId": DHMC_SETTING_ID}]
+
+
+def _session_preferences(_: Mapping[str, Any]) -> list[Params]:
+    return [{"Name": SESSION_PREFERENCES_DOCUMENT}]
+
+
+def keep_referenced_policies(details: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the managed policies that some role uses, each with its default version.
+
+    With the `AWSManagedPolicy` filter IAM may return many AWS-managed policies that no
+    role in the account uses, each with every stored version. The analysis evaluates
+    a role's attached policies and permissions boundary with the default (operative)
+    version only, so everything else is dropped. Roles are kept whole.
+    """
+    used: set[str] = set()
+    for role in details.get("RoleDetailList", []):
+        used.update(p["PolicyArn"] for p in role.get("AttachedManagedPolicies", []))
+        boundary = role.get("PermissionsBoundary") or {}
+        if boundary.get("PermissionsBoundaryArn"):
+            used.add(boundary["PermissionsBoundaryArn"])
+    policies = []
+    for policy in details.get("Policies", []):
+        if policy.get("Arn") not in used:
+            continue
+        default = policy.get("DefaultVersionId")
+        versions = [
+            v
+            for v in policy.get("PolicyVersionList", [])
+            if v.get("IsDefaultVersion") or v.get("VersionId") == default
+        ]
+        policies.append({**policy, "PolicyVersionList": versions})
+    return {**details, "Policies": policies}
+
+
+# --- the table -----------------------------------------------------------------------------
+
+
+def _ec2(operation: str, **kwargs: Any) -> ApiCall:
+    return ApiCall("ec2", operation, f"ec2:{operation}", **kwargs)
+
+
+CALLS: tuple[ApiCall, ...] = (
+    # EC2: compute and network
+    _ec2("DescribeInstances", page_size=1000),
+    _ec2("DescribeVpcs"),
+    _ec2("DescribeVpcAttribute", source="DescribeVpcs", requests=_vpc_attributes),
+    _ec2("DescribeSubnets"),
+    _ec2("DescribeRouteTables"),
+    _ec2("DescribeSecurityGroups"),
+    _ec2("DescribeNetworkAcls"),
+    _ec2("DescribeNetworkInterfaces"),
+    _ec2("DescribeVpcEndpoints"),
+    _ec2("DescribeVpcEndpointServices"),
+    _ec2("DescribeDhcpOptions"),
+    _ec2("DescribeVpcPeeringConnections"),
+    _ec2("DescribeNatGateways"),
+    _ec2("DescribeInternetGateways"),
+    _ec2("DescribePrefixLists"),
+    _ec2("DescribeManagedPrefixLists"),
+    _ec2(
+        "GetManagedPrefixListEntries",
+        source="DescribeManagedPrefixLists",
+        requests=_prefix_list_entries,
+    ),
+    _ec2("DescribeTransitGateways"),
+    _ec2("DescribeTransitGatewayAttachments"),
+    _ec2("DescribeTransitGatewayRouteTables"),
+    _ec2(
+        "SearchTransitGatewayRoutes",
+        source="DescribeTransitGatewayRouteTables",
+        requests=_tgw_route_searches,
+    ),
+    # Systems Manager
+    ApiCall("ssm", "DescribeInstanceInformation", "ssm:DescribeInstanceInformation"),
+    ApiCall("ssm", "GetServiceSetting", "ssm:GetServiceSetting", requests=_dhmc_setting),
+    ApiCall("ssm", "GetDocument", "ssm:GetDocument", requests=_session_preferences),
+    # Route 53 Resolver
+    ApiCall("route53resolver", "ListResolverRules", "route53resolver:ListResolverRules"),
+    ApiCall(
+        "route53resolver",
+        "ListResolverRuleAssociations",
+        "route53resolver:ListResolverRuleAssociations",
+    ),
+    # Global: IAM and Route 53, once per account
+    ApiCall(
+        "iam",
+        "GetAccountAuthorizationDetails",
+        "iam:GetAccountAuthorizationDetails",
+        scope="global",
+        params={"Filter": list(IAM_POLICY_FILTER)},
+        reduce=keep_referenced_policies,
+    ),
+    ApiCall("route53", "ListHostedZones", "route53:ListHostedZones", scope="global"),
+    ApiCall(
+        "route53",
+        "GetHostedZone",
+        "route53:GetHostedZone",
+        scope="global",
+        source="ListHostedZones",
+        requests=_hosted_zones,
+    ),
+    ApiCall(
+        "route53",
+        "ListResourceRecordSets",
+        "route53:ListResourceRecordSets",
+        scope="global",
+        source="ListHostedZones",
+        requests=_record_sets,
+    ),
+)
+"""Every operation of a snapshot, in the order the collector runs them."""
+
+REGION_LISTING = ApiCall(
+    "ec2", "DescribeRegions", "ec2:DescribeRegions", params={"AllRegions": False}
+)
+"""Lists the enabled Regions for `--region all` (not part of the snapshot itself)."""
+
+CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
+"""Finds the account of the credentials. Needs no permission: IAM cannot deny it."""
+
+ASSUME_ROLE = ApiCall("sts", "AssumeRole", "sts:AssumeRole")
+"""Used once per `--role-arn`; allowed on the role ARNs, not on `*`."""
+
+
+def calls_for(scope: Scope, table: Sequence[ApiCall] = CALLS) -> tuple[ApiCall, ...]:
+    return tuple(call for call in table if call.scope == scope)

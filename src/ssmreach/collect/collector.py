@@ -1,0 +1,429 @@
+"""Run the calls table against live accounts and build a `RawSnapshot` in memory.
+
+Work is split into tasks, one per (account, Region) plus one per account for the
+global services, run in a bounded thread pool; every task builds its own clients.
+Inside a task the table runs in order, so a call list always finds the merged
+result of its source operation. Whole-account operations are written exactly as the
+AWS CLI prints them with `--output json` (pages merged with the botocore paginator,
+paging tokens and `ResponseMetadata` dropped, timestamps as ISO-8601 strings).
+
+A failed operation never stops the run: it becomes `<Operation>.error.json`, and
+call lists that depend on it are not written. Only the read-only guard, and the
+preflight checks in `ssmreach.collect.session`, stop a collection.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from ssmreach import __version__
+from ssmreach.collect import calls as calls_module
+from ssmreach.collect.calls import ApiCall
+from ssmreach.collect.readonly import ReadOnlyViolation
+from ssmreach.collect.session import (
+    AccountSession,
+    SessionFactory,
+    assume_role,
+    check_role_arn,
+    enabled_regions,
+    identify,
+    open_session,
+    parse_region_values,
+    partition_of,
+)
+from ssmreach.errors import UsageError
+from ssmreach.model.estate import gap_kind_for
+from ssmreach.model.raw import (
+    FORMAT,
+    GLOBAL,
+    Manifest,
+    OperationKey,
+    RawError,
+    RawFile,
+    RawOk,
+    RawSnapshot,
+)
+
+FailureKind = Literal["denied", "throttled", "failed"]
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "BandwidthLimitExceeded",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+
+_ABSENT_MARKERS = ("NotFound", "NoSuch", "InvalidDocument")
+"""Error codes of a call-list element that only say the resource does not exist (for
+example `GetDocument` on an account that never saved Session Manager preferences)."""
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """Progress of a collection, for a progress bar.
+
+    `start` carries the number of operations planned (`total`); `operation` is sent
+    after each operation of each task (`ok` is False when it failed or was skipped).
+    """
+
+    kind: Literal["start", "operation"]
+    total: int = 0
+    account: str = ""
+    region: str = ""
+    service: str = ""
+    operation: str = ""
+    ok: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CallFailure:
+    """An operation (or one call of a call list) that did not answer."""
+
+    account: str
+    region: str
+    service: str
+    operation: str
+    code: str
+    message: str
+    kind: FailureKind
+    request: Mapping[str, Any] | None = None
+
+    @property
+    def api(self) -> str:
+        return f"{self.service}:{self.operation}"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectStats:
+    calls: int
+    seconds: float
+    failures: tuple[CallFailure, ...] = ()
+
+    def _apis(self, kind: FailureKind) -> tuple[str, ...]:
+        return tuple(sorted({f.api for f in self.failures if f.kind == kind}))
+
+    @property
+    def denied(self) -> tuple[str, ...]:
+        """`service:Operation` names that were denied somewhere."""
+        return self._apis("denied")
+
+    @property
+    def throttled(self) -> tuple[str, ...]:
+        """Names still throttled after all retries."""
+        return self._apis("throttled")
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """Names that failed for another reason."""
+        return self._apis("failed")
+
+
+@dataclass(frozen=True, slots=True)
+class CollectResult:
+    raw: RawSnapshot
+    stats: CollectStats
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return self.raw.manifest.accounts
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.raw.manifest.regions
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def encode_json(value: object) -> bytes:
+    """The bytes of one snapshot file: indent 1, key order as AWS sent it, UTF-8."""
+    return json.dumps(value, indent=1, ensure_ascii=False, default=_json_default).encode("utf-8")
+
+
+# --- one call ------------------------------------------------------------------------------
+
+
+class _Failed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+def _classify(code: str) -> FailureKind:
+    if code in THROTTLING_CODES:
+        return "throttled"
+    return "denied" if gap_kind_for(code) == "denied" else "failed"
+
+
+def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, Any]:
+    """One operation with every page merged, as the AWS CLI prints it; raises `_Failed`."""
+    method = xform_name(call.operation)
+    kwargs = copy.deepcopy(dict(params))
+    try:
+        if client.can_paginate(method):
+            config = {"PageSize": call.page_size} if call.page_size else {}
+            paginator = client.get_paginator(method)
+            result: dict[str, Any] = paginator.paginate(
+                **kwargs, PaginationConfig=config
+            ).build_full_result()
+        else:
+            result = dict(getattr(client, method)(**kwargs))
+    except (ReadOnlyViolation, ParamValidationError):
+        raise
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise _Failed(
+            str(error.get("Code") or "Unknown"), str(error.get("Message") or "")
+        ) from None
+    except BotoCoreError as exc:
+        raise _Failed(type(exc).__name__, str(exc)) from None
+    except Exception as exc:  # an endpoint that answers with something botocore cannot map
+        raise _Failed(type(exc).__name__, str(exc)) from None
+    result.pop("ResponseMetadata", None)
+    for token in ("NextToken", "Marker", "NextMarker", "IsTruncated"):
+        result.pop(token, None)
+    return result
+
+
+# --- one task: an account in one Region, or its global part ---------------------------------
+
+
+@dataclass
+class _Task:
+    account: AccountSession
+    region: str  # a Region code, or GLOBAL
+    client_region: str
+    table: tuple[ApiCall, ...]
+    emit: Callable[[ProgressEvent], None]
+    calls: int = 0
+    files: dict[OperationKey, RawFile] = field(default_factory=dict)
+    failures: list[CallFailure] = field(default_factory=list)
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _count(self, **_: Any) -> None:
+        with self._lock:
+            self.calls += 1
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            client = self.account.client(service, self.client_region)
+            client.meta.events.register("before-call", self._count)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _key(self, call: ApiCall) -> OperationKey:
+        return OperationKey(self.account.account, self.region, call.service, call.operation)
+
+    def _failure(self, call: ApiCall, failed: _Failed, request: Mapping[str, Any] | None) -> None:
+        self.failures.append(
+            CallFailure(
+                self.account.account,
+                self.region,
+                call.service,
+                call.operation,
+                failed.code,
+                failed.message,
+                _classify(failed.code),
+                request,
+            )
+        )
+
+    def _event(self, call: ApiCall, ok: bool) -> None:
+        self.emit(
+            ProgressEvent(
+                "operation",
+                account=self.account.account,
+                region=self.region,
+                service=call.service,
+                operation=call.operation,
+                ok=ok,
+            )
+        )
+
+    def run(self) -> None:
+        results: dict[str, dict[str, Any]] = {}
+        for call in self.table:
+            if call.requests is None:
+                ok = self._whole(call, results)
+            elif call.source is not None and call.source not in results:
+                ok = False  # its source failed: the call list is not written
+            else:
+                ok = self._call_list(call, results.get(call.source or "", {}))
+            self._event(call, ok)
+
+    def _whole(self, call: ApiCall, results: dict[str, dict[str, Any]]) -> bool:
+        try:
+            answer = invoke(self.client(call.service), call, call.params)
+        except _Failed as failed:
+            self.files[self._key(call)] = RawError(failed.code, failed.message)
+            self._failure(call, failed, None)
+            return False
+        if call.reduce is not None:
+            answer = call.reduce(answer)
+        results[call.operation] = answer
+        self.files[self._key(call)] = RawOk(encode_json(answer))
+        return True
+
+    def _call_list(self, call: ApiCall, source: Mapping[str, Any]) -> bool:
+        assert call.requests is not None
+        elements: list[dict[str, Any]] = []
+        ok = True
+        for request in call.requests(source):
+            try:
+                answer = invoke(self.client(call.service), call, request)
+            except _Failed as failed:
+                elements.append(
+                    {"Request": request, "Error": {"Code": failed.code, "Message": failed.message}}
+                )
+                if not any(marker in failed.code for marker in _ABSENT_MARKERS):
+                    self._failure(call, failed, request)
+                    ok = False
+                continue
+            elements.append({"Request": request, "Response": answer})
+        self.files[self._key(call)] = RawOk(encode_json(elements))
+        return ok
+
+
+# --- the whole collection ----------------------------------------------------------------
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def collect_snapshot(
+    regions: Sequence[str],
+    *,
+    profile: str | None = None,
+    role_arns: Sequence[str] = (),
+    max_workers: int = 4,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    session_factory: SessionFactory | None = None,
+) -> CollectResult:
+    """Read every account and Region with read-only calls and return the raw snapshot.
+
+    `regions` are `--region` values: repeated and/or comma-separated codes, `all` for
+    every enabled Region, or empty for the configured Region (`AWS_REGION`, profile).
+    The accounts are the base credentials' account plus one per `role_arns` entry.
+    `session_factory` builds `boto3.Session`s (default: `boto3.Session` itself).
+    Raises `UsageError`/`CollectError` (one line) when nothing useful can be read.
+    """
+    started = time.monotonic()
+    if session_factory is None:
+        import boto3
+
+        session_factory = boto3.Session
+    for role_arn in role_arns:
+        check_role_arn(role_arn)
+    base_session = open_session(session_factory, profile)
+    wanted, want_all = parse_region_values(regions)
+    # AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in the AWS CLI v2.
+    home = wanted[0] if wanted else (os.environ.get("AWS_REGION") or base_session.region_name)
+    if home is None and want_all:
+        home = "us-east-1"
+    if home is None:
+        raise UsageError("no Region: pass --region R (or set AWS_REGION)")
+    partition = partition_of(base_session, wanted or [home])
+
+    base = identify(base_session, home)
+    preflight_calls = 1
+    accounts = [base]
+    for role_arn in role_arns:
+        assumed = assume_role(base, role_arn, home, session_factory, profile)
+        preflight_calls += 1
+        clash = next((a for a in accounts if a.account == assumed.account), None)
+        if clash is not None:
+            what = f"--role-arn {clash.role_arn}" if clash.role_arn else "your base credentials"
+            raise UsageError(
+                f"--role-arn {role_arn} is in account {assumed.account}, which {what} already "
+                "reads; pass one role per account"
+            )
+        accounts.append(assumed)
+    if want_all:
+        wanted = enabled_regions(base, home)
+        preflight_calls += 1
+    elif not wanted:
+        wanted = [home]
+
+    table = tuple(calls_module.CALLS)
+    regional = calls_module.calls_for("regional", table)
+    global_ = calls_module.calls_for("global", table)
+    emit = progress or (lambda _event: None)
+    tasks: list[_Task] = []
+    for account in accounts:
+        tasks.append(_Task(account, GLOBAL, home, global_, emit))
+        tasks.extend(_Task(account, region, region, regional, emit) for region in wanted)
+    emit(ProgressEvent("start", total=sum(len(t.table) for t in tasks)))
+
+    _run_tasks(tasks, max_workers)
+
+    files: dict[OperationKey, RawFile] = {}
+    failures: list[CallFailure] = []
+    for task in tasks:
+        files.update(task.files)
+        failures.extend(task.failures)
+    manifest = Manifest(
+        format=FORMAT,
+        created=_utc_now(),
+        partition=partition,
+        accounts=tuple(a.account for a in accounts),
+        regions=tuple(wanted),
+        collector={"name": "ssmreach", "version": __version__},
+    )
+    stats = CollectStats(
+        calls=preflight_calls + sum(t.calls for t in tasks),
+        seconds=time.monotonic() - started,
+        failures=tuple(failures),
+    )
+    return CollectResult(RawSnapshot(manifest=manifest, files=files), stats)
+
+
+def _run_tasks(tasks: Sequence[_Task], max_workers: int) -> None:
+    pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="ssmreach")
+    try:
+        futures = [pool.submit(task.run) for task in tasks]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            error = future.exception()
+            if error is not None:
+                raise error
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,56 @@
+"""The read-only guard: every client the collector creates can only read.
+
+A botocore `before-call` handler runs before any request is signed or sent. It lets
+an operation through only if its name starts with one of `READ_PREFIXES`, or if it
+is one of the few STS calls in `ALLOWED` (taking on a role's credentials changes
+nothing in the account). Anything else raises `ReadOnlyViolation`, which stops the
+whole collection: a write attempt is a bug, never a partial failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ssmreach.errors import CollectError
+
+READ_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Search")
+
+ALLOWED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("sts", "AssumeRole"),
+        ("sts", "GetCallerIdentity"),
+    }
+)
+"""(service, operation) pairs allowed although they do not read resources."""
+
+_HANDLER_ID = "ssmreach-read-only-guard"
+
+
+class ReadOnlyViolation(CollectError):
+    """The collector tried an operation that is not a read."""
+
+    def __init__(self, service: str, operation: str) -> None:
+        super().__init__(
+            f"refused {service}:{operation}: the collector makes read-only calls only "
+            "(this is a bug in ssmreach, please report it)"
+        )
+        self.service = service
+        self.operation = operation
+
+
+def is_read_only(service: str, operation: str) -> bool:
+    """True when `operation` of `service` (botocore service name) may be called."""
+    return operation.startswith(READ_PREFIXES) or (service, operation) in ALLOWED
+
+
+def _guard(model: Any, **_: Any) -> None:
+    service = str(model.service_model.service_name)
+    operation = str(model.name)
+    if not is_read_only(service, operation):
+        raise ReadOnlyViolation(service, operation)
+
+
+def install_guard(client: Any) -> Any:
+    """Register the guard on a boto3 client (idempotent) and return the client."""
+    client.meta.events.register("before-call", _guard, unique_id=_HANDLER_ID)
+    return client
