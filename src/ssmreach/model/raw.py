@@ -27,7 +27,7 @@ FORMAT_MAJOR = "ssmreach-snapshot/1"
 GLOBAL = "global"
 
 _ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d+$")  # also eusc-de-east-1
 _OPERATION = re.compile(r"^[A-Z][A-Za-z0-9]+$")
 
 
