@@ -112,6 +112,7 @@ class EstateBuilder:
         self.services = ["ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "s3", "sts"]
         self.s3_pl = "pl-63a5400a"
         self._subnet_ips: dict[str, itertools.count[int]] = {}
+        self._subnet_by_id: dict[str, dict[str, Any]] = {}
 
     # -- ids --------------------------------------------------------------------------------
     def _id(self, prefix: str) -> str:
@@ -229,6 +230,7 @@ class EstateBuilder:
             }
         )
         self._subnet_ips[subnet_id] = itertools.count(10)
+        self._subnet_by_id[subnet_id] = self.subnets[-1]
         default_acl = next(a for a in self.nacls if a["VpcId"] == vpc_id and a["IsDefault"])
         default_acl["Associations"].append(
             {"NetworkAclId": default_acl["NetworkAclId"], "SubnetId": subnet_id}
@@ -236,9 +238,11 @@ class EstateBuilder:
         return subnet_id
 
     def next_ip(self, subnet_id: str) -> str:
-        cidr = next(s["CidrBlock"] for s in self.subnets if s["SubnetId"] == subnet_id)
-        base = cidr.split("/")[0].rsplit(".", 1)[0]
-        return f"{base}.{next(self._subnet_ips[subnet_id])}"
+        """The next free address of a subnet (the subnet's first /24-aligned block, then onwards)."""
+        import ipaddress
+
+        net = ipaddress.ip_network(self._subnet_by_id[subnet_id]["CidrBlock"])
+        return str(net.network_address + next(self._subnet_ips[subnet_id]))
 
     def main_table(self, vpc_id: str) -> dict[str, Any]:
         return next(
@@ -597,7 +601,7 @@ class EstateBuilder:
         ip: str | None = None,
     ) -> str:
         iid = f"i-{next(self._ids):017x}"
-        subnet = next(s for s in self.subnets if s["SubnetId"] == subnet_id)
+        subnet = self._subnet_by_id[subnet_id]
         ip = ip or self.next_ip(subnet_id)
         inst: dict[str, Any] = {
             "InstanceId": iid,

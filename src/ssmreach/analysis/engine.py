@@ -7,14 +7,16 @@ cached per run, so the cost grows with distinct configurations, not instances.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.features import (
     CLOUDWATCH_STREAMING_MIN,
+    DHMC_MIN,
     DEFAULT_FEATURES,
     KMS_ENCRYPTION_MIN,
     SESSION_MANAGER_MIN,
@@ -26,9 +28,16 @@ from ssmreach.analysis.features import (
     parse_version,
     session_services,
 )
+from ssmreach.analysis.grouping import Grouper
 from ssmreach.analysis.identity import Identity, resolve_identity
 from ssmreach.analysis.network import Node
-from ssmreach.analysis.path import PathContext, ServiceNeed, reach_service
+from ssmreach.analysis.path import (
+    NetworkStage,
+    PathContext,
+    ServiceNeed,
+    network_stage,
+    reach_service,
+)
 from ssmreach.analysis.reasons import reason
 from ssmreach.analysis.services import service_offered
 from ssmreach.analysis.verdict import (
@@ -52,6 +61,7 @@ ANY_EPHEMERAL = (1024, 65535)
 class CheckOptions:
     features: tuple[str, ...] = DEFAULT_FEATURES
     instances: tuple[str, ...] = ()  # empty: all
+    grouped: bool = True  # analyse instances with equal group keys once (see grouping.py)
 
 
 def agent_facts(region: RegionData, instance: aws.Instance) -> AgentFacts:
@@ -123,17 +133,41 @@ def session_preferences(region: RegionData) -> SessionPreferences:
     )
 
 
+class _Shared:
+    """What instances share within one check run (see grouping.py for why it is exact):
+    resolved identities by identity key, service results by network key and role."""
+
+    def __init__(self, estate: Estate, grouped: bool) -> None:
+        self.named_instances = Grouper.instances_named_in_policies(estate)
+        self.grouper = Grouper(estate, self.named_instances) if grouped else None
+        self.identities: dict[Hashable, tuple[str, Identity]] = {}
+        self.services: dict[Hashable, ServiceResult] = {}
+        self.stages: dict[Hashable, NetworkStage] = {}
+
+
 class _InstanceCheck:
-    def __init__(self, ctx: PathContext, region: RegionData, instance: aws.Instance) -> None:
+    def __init__(
+        self, ctx: PathContext, region: RegionData, instance: aws.Instance, shared: _Shared
+    ) -> None:
         self.ctx = ctx
         self.region = region
         self.instance = instance
+        self.shared = shared
         self.agent = agent_facts(region, instance)
         self.reasons: list[Reason] = []
         self.verdict = Verdict.PRIVATE
         self.node: Node | None = None
         self.identity: Identity | None = None
-        self._services: dict[tuple[str, tuple[str, ...] | None, str], ServiceResult] = {}
+        self.ephemeral = ephemeral_ports(region, instance)
+        grouper = shared.grouper
+        iid = instance.instance_id
+        dhmc = None if self.agent.version is None else self.agent.version >= DHMC_MIN
+        self.identity_key: Hashable = (
+            grouper.identity_key(region, instance, dhmc) if grouper else iid
+        )
+        self.network_key: Hashable = (
+            grouper.network_key(region, instance, self.ephemeral) if grouper else iid
+        )
         self._setup()
 
     def _block(self, verdict: Verdict, *reasons: Reason) -> None:
@@ -156,10 +190,20 @@ class _InstanceCheck:
                     f"aws ec2 modify-instance-metadata-options --instance-id {iid} --http-endpoint enabled",
                 ),
             )
-        self.identity = resolve_identity(
-            self.ctx.estate, region, inst, self.agent, self.ctx.policies, self.ctx.partition
+        known = self.shared.identities.get(self.identity_key)
+        if known is None:
+            identity = resolve_identity(
+                self.ctx.estate, region, inst, self.agent, self.ctx.policies, self.ctx.partition
+            )
+            known = self.shared.identities[self.identity_key] = (iid, identity)
+        rep, self.identity = known
+        self._block(
+            self.identity.verdict,
+            *(
+                dataclasses.replace(r, resource=iid) if r.resource == rep else r
+                for r in self.identity.reasons
+            ),
         )
-        self._block(self.identity.verdict, *self.identity.reasons)
         if region.gap("DescribeInstanceInformation") is None:
             if not self.agent.listed:
                 self.reasons.append(
@@ -247,15 +291,22 @@ class _InstanceCheck:
             subnet,
             inst.private_ip_address,
             tuple(groups),
-            ephemeral_ports(region, inst),
+            self.ephemeral,
         )
 
     def service(self, need: ServiceNeed) -> ServiceResult:
-        key = (need.service, need.buckets, need.s3_action)
-        result = self._services.get(key)
+        assert self.node is not None and self.identity is not None
+        key = (self.network_key, self.identity.kind, self.identity.role_arn, need)
+        result = self.shared.services.get(key)
         if result is None:
-            assert self.node is not None and self.identity is not None
-            result = self._services[key] = reach_service(self.ctx, self.node, self.identity, need)
+            stage_key = (self.network_key, need.service)
+            stage = self.shared.stages.get(stage_key)
+            if stage is None:
+                stage = self.shared.stages[stage_key] = network_stage(
+                    self.ctx, self.node, need.service
+                )
+            result = reach_service(self.ctx, self.node, self.identity, need, stage)
+            self.shared.services[key] = result
         return result
 
     def channel(self) -> tuple[ServiceResult, list[Reason]]:
@@ -361,7 +412,8 @@ def _unique(reasons: Iterable[Reason]) -> list[Reason]:
 def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckResult:
     """Verdicts for every instance (or the chosen ones) and every chosen feature."""
     options = options or CheckOptions()
-    ctx = PathContext(estate)
+    shared = _Shared(estate, options.grouped)
+    ctx = PathContext(estate, shared.named_instances)
     wanted = set(options.instances)
     results: list[FeatureResult] = []
     count = 0
@@ -370,7 +422,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
             if wanted and instance.instance_id not in wanted:
                 continue
             count += 1
-            check = _InstanceCheck(ctx, region, instance)
+            check = _InstanceCheck(ctx, region, instance, shared)
             for feature in sorted(options.features):
                 results.append(check.feature(feature))
     return CheckResult(

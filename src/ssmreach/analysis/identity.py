@@ -11,6 +11,7 @@ guide, "Configure instance permissions" and "Default Host Management Configurati
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,8 @@ from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evalu
 from ssmreach.policy.managed import builtin_managed_policy
 
 IdentityKind = Literal["profile", "dhmc", "none", "unknown"]
+
+_INSTANCE_ARN = re.compile(r":instance/(i-[0-9a-f]+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,8 @@ class Identity:
 class PolicyCache:
     """Parses each policy document once per check run."""
 
-    def __init__(self) -> None:
+    def __init__(self, named_instances: frozenset[str] = frozenset()) -> None:
+        self.named_instances = named_instances
         self._roles: dict[tuple[str, str], RolePolicies] = {}
         self._evaluations: dict[tuple[object, ...], Evaluation] = {}
 
@@ -99,14 +103,23 @@ class PolicyCache:
                 return None
         return builtin_managed_policy(arn)
 
-    def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
-        key = (
-            role.role.arn,
+    def request_key(self, ctx: RequestContext) -> tuple[object, ...]:
+        """A cache key for a request: an instance ARN counts as any instance ARN unless
+        some policy names that instance (see grouping.py)."""
+        resource = ctx.resource
+        match = _INSTANCE_ARN.search(resource)
+        if match and match.group(1) not in self.named_instances:
+            resource = resource[: match.start(1)] + "*"
+        return (
             ctx.action.lower(),
-            ctx.resource,
+            resource,
+            ctx.principal_arn,
             tuple(sorted(ctx.keys.items())),
             ctx.absent_keys,
         )
+
+    def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
+        key = (role.role.arn, *self.request_key(ctx))
         cached = self._evaluations.get(key)
         if cached is not None:
             return cached
@@ -151,10 +164,10 @@ def _role_from_dhmc(
             None,
             Verdict.UNKNOWN,
             (gap_reason(setting, iid),),
-            f"{iid} has no instance profile and the Default Host Management setting cannot be read",
+            f"the instance has no instance profile and the Default Host Management setting cannot be read",
         )
     if setting in ("", "$None"):
-        msg = f"{iid} has no instance profile and Default Host Management Configuration is off in {region.region}"
+        msg = f"the instance has no instance profile and Default Host Management Configuration is off in {region.region}"
         return Identity(
             "none",
             None,
@@ -165,7 +178,7 @@ def _role_from_dhmc(
                     Severity.ERROR,
                     iid,
                     msg,
-                    f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to {iid}, or turn on Default Host Management Configuration in {region.region}.",
+                    f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to the instance, or turn on Default Host Management Configuration in {region.region}.",
                 ),
             ),
             msg,
@@ -182,7 +195,7 @@ def _role_from_dhmc(
         )
     role = account.roles_by_name.get(setting.rsplit("/", 1)[-1])
     if role is None:
-        msg = f"{iid} has no instance profile, and the Default Host Management role {setting} does not exist"
+        msg = f"the instance has no instance profile, and the Default Host Management role {setting} does not exist"
         return Identity(
             "none",
             None,
@@ -193,13 +206,13 @@ def _role_from_dhmc(
                     Severity.ERROR,
                     iid,
                     msg,
-                    f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to {iid}.",
+                    f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to the instance.",
                 ),
             ),
             msg,
         )
     if agent.version is None:
-        msg = f"{iid} would use the Default Host Management role {role.role_name}, which needs agent {format_version(DHMC_MIN)} or newer; the agent version is unknown"
+        msg = f"the instance would use the Default Host Management role {role.role_name}, which needs agent {format_version(DHMC_MIN)} or newer; the agent version is unknown"
         return Identity(
             "unknown",
             cache.role_policies(account, role),
@@ -216,7 +229,7 @@ def _role_from_dhmc(
         )
     if agent.version < DHMC_MIN:
         msg = (
-            f"{iid} has no instance profile and its agent {format_version(agent.version)} is older than "
+            f"the instance has no instance profile and its agent {format_version(agent.version)} is older than "
             f"{format_version(DHMC_MIN)}, which Default Host Management needs"
         )
         return Identity(
@@ -229,14 +242,14 @@ def _role_from_dhmc(
                     Severity.ERROR,
                     iid,
                     msg,
-                    f"Attach an instance profile to {iid}, or update its agent.",
+                    "Attach an instance profile to the instance, or update its agent.",
                 ),
                 reason(
                     "AGENT_TOO_OLD",
                     Severity.WARNING,
                     iid,
                     msg,
-                    f"Update the SSM agent on {iid} to {format_version(DHMC_MIN)} or newer.",
+                    f"Update the SSM agent on the instance to {format_version(DHMC_MIN)} or newer.",
                 ),
             ),
             msg,
@@ -278,7 +291,7 @@ def resolve_identity(
         fallback = _role_from_dhmc(estate, region, instance, agent, cache)
         if fallback.kind == "dhmc":
             return fallback
-        msg = f"instance profile {profile.arn.rsplit('/', 1)[-1]} of {iid} holds no role (or no longer exists), so the agent gets no credentials"
+        msg = f"instance profile {profile.arn.rsplit('/', 1)[-1]} holds no role (or no longer exists), so the agent gets no credentials"
         return Identity(
             fallback.kind if fallback.kind == "unknown" else "none",
             None,
@@ -339,8 +352,8 @@ def request_keys(
     if via_endpoint is not None:
         keys["aws:sourcevpce"] = (via_endpoint.vpc_endpoint_id,)
         keys["aws:sourcevpc"] = (via_endpoint.vpc_id,)
-        if instance_ip:
-            keys["aws:vpcsourceip"] = (instance_ip,)
+        # aws:VpcSourceIp stays unknown: conditions on it are not decided from the snapshot,
+        # which also keeps decisions equal for every instance of a group.
         absent.add("aws:sourceip")
     else:
         absent.update({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})

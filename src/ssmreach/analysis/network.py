@@ -37,7 +37,9 @@ class Node:
     @property
     def place(self) -> Place:
         return Place(
-            net=network(self.ip), groups=frozenset(g.group_id for g in self.groups), label=self.ip
+            net=network(self.ip),
+            groups=frozenset(g.group_id for g in self.groups),
+            label="the instance",
         )
 
     @property
@@ -185,14 +187,14 @@ def check_sg_egress(leg: Leg, node: Node, peer: Place, what: str) -> None:
             reason("DATA_MISSING", Severity.WARNING, resource, decision.detail),
         )
     else:
-        first = node.groups[0].group_id if node.groups else node.instance.instance_id
+        first = node.groups[0].group_id if node.groups else node.subnet.subnet_id
         leg.add(
             Hop("sg-egress", first, Outcome.FAIL, decision.detail),
             reason(
                 "SG_EGRESS_DENIED",
                 Severity.ERROR,
                 first,
-                f"{node.instance.instance_id}: {decision.detail} ({what})",
+                f"{decision.detail} ({what})",
                 f"Add an outbound rule to {first} allowing TCP 443 to {peer.describe()}.",
             ),
         )
@@ -220,7 +222,7 @@ def check_sg_ingress(leg: Leg, target: Target, source: Place, node: Node) -> Non
         if is_default
         else ""
     )
-    subnet = node.subnet.cidr_block or node.ip
+    subnet = node.subnet.cidr_block or node.subnet.subnet_id
     fix = (
         f"Give {target.owner or target.label} a dedicated security group allowing inbound TCP 443 from {subnet} (the instance subnet)"
         if is_default
@@ -370,7 +372,7 @@ def _check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id:
         return
     msg = (
         f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no route back to "
-        f"{node.ip} through {pcx_id}"
+        f"the instance through {pcx_id}"
         + (f"; it sends it to {choice.route.target}" if choice.route else "")
     )
     leg.add(
@@ -380,7 +382,7 @@ def _check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id:
             Severity.ERROR,
             back.route_table_id,
             msg,
-            f"Add a route to {node.subnet.cidr_block or node.ip} via {pcx_id} in {back.route_table_id}.",
+            f"Add a route to {node.subnet.cidr_block or node.subnet.subnet_id} via {pcx_id} in {back.route_table_id}.",
         ),
     )
 
@@ -517,13 +519,13 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
             return leg
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
         if not node.instance.public_ip:
-            msg = f"{node.instance.instance_id} has no public IPv4 address, so {target_id} cannot carry its traffic"
+            msg = f"the instance has no public IPv4 address, so {target_id} (the route of {table.route_table_id}) cannot carry its traffic"
             leg.add(
                 Hop("igw", target_id, Outcome.FAIL, msg),
                 reason(
                     "NO_PUBLIC_IP",
                     Severity.ERROR,
-                    node.instance.instance_id,
+                    table.route_table_id,
                     msg,
                     f"Create the VPC endpoints in {node.vpc.vpc_id} (recommended), or route through a NAT gateway.",
                 ),
@@ -534,7 +536,7 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
                 "igw",
                 target_id,
                 Outcome.PASS,
-                f"{node.instance.instance_id} has public IP {node.instance.public_ip}",
+                "the instance has a public IPv4 address",
             )
         )
         leg.via = target_id

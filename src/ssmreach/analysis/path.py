@@ -9,6 +9,7 @@ reason; every step is a hop.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,10 +47,11 @@ class ServiceNeed:
 class PathContext:
     """Per-check state: the estate, the partition and caches of pure results."""
 
-    def __init__(self, estate: Estate) -> None:
+    def __init__(self, estate: Estate, named_instances: frozenset[str] = frozenset()) -> None:
         self.estate = estate
         self.partition = estate.partition or "aws"
-        self.policies = PolicyCache()
+        self.policies = PolicyCache(named_instances)
+        self._resource_evaluations: dict[tuple[object, ...], Evaluation] = {}
         self._dns: dict[tuple[str, str], DnsAnswer] = {}
         self._endpoint_policies: dict[str, Policy | str | None] = {}
 
@@ -59,6 +61,16 @@ class PathContext:
         if answer is None:
             answer = self._dns[key] = resolve(self.estate, region, vpc, host, service_name)
         return answer
+
+    def evaluate_endpoint_policy(
+        self, endpoint: aws.VpcEndpoint, policy: Policy, req: RequestContext
+    ) -> Evaluation:
+        key = (endpoint.vpc_endpoint_id, *self.policies.request_key(req))
+        result = self._resource_evaluations.get(key)
+        if result is None:
+            result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
+            self._resource_evaluations[key] = result
+        return result
 
     def endpoint_policy(self, endpoint: aws.VpcEndpoint) -> Policy | str | None:
         """The parsed endpoint policy; None = full access (no policy); str = why it is unreadable."""
@@ -124,6 +136,21 @@ def _requests(
     return out
 
 
+def _shown(resource: str) -> str:
+    """How a request's resource reads in a message: the instance's own ARN reads as such,
+    so that one message serves every instance of a group."""
+    return "the instance's ARN" if ":instance/i-" in resource else resource
+
+
+_INSTANCE_ARN_TEXT = re.compile(r"arn:[\w-]+:ec2:[\w-]+:\d+:instance/i-[0-9a-f]+")
+
+
+def _shown_text(text: str, resource: str) -> str:
+    return (
+        _INSTANCE_ARN_TEXT.sub("the instance's ARN", text) if ":instance/i-" in resource else text
+    )
+
+
 def _quote(evaluation: Evaluation) -> str:
     if evaluation.statement is None:
         return ""
@@ -162,14 +189,14 @@ def _endpoint_policy_hop(
         return
     unknown: Evaluation | None = None
     for req in requests:
-        result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
+        result = ctx.evaluate_endpoint_policy(endpoint, policy, req)
         if result.decision is Decision.ALLOW:
             continue
         if result.decision is Decision.UNKNOWN:
             unknown = unknown or result
             continue
         target = req.resource if s3 else req.action
-        msg = f"the policy of {eid} does not allow {req.action} on {req.resource}: {result.explanation}{_quote(result)}"
+        msg = f"the policy of {eid} does not allow {req.action} on {_shown(req.resource)}: {_shown_text(result.explanation, req.resource)}{_quote(result)}"
         code = "S3_BUCKET_NOT_ALLOWED" if s3 else "ENDPOINT_POLICY_DENIED"
         fix = (
             f"Allow s3:GetObject on {target} in the policy of {eid} (one statement listing the AWS-owned buckets of the Region)."
@@ -183,7 +210,7 @@ def _endpoint_policy_hop(
         return
     if unknown is not None:
         keys = ", ".join(unknown.unknown_keys) or "a condition"
-        msg = f"whether the policy of {eid} allows the call depends on {keys}, which the snapshot cannot decide: {unknown.explanation}"
+        msg = f"whether the policy of {eid} allows the call depends on {keys}, which the snapshot cannot decide: {_shown_text(unknown.explanation, requests[0].resource)}"
         code = "S3_BUCKET_NOT_ALLOWED" if s3 else "ENDPOINT_POLICY_DENIED"
         leg.add(
             Hop("endpoint-policy", eid, Outcome.UNKNOWN, msg),
@@ -271,7 +298,7 @@ def _iam_hop(
                 ),
             )
             return
-        msg = f"role {name} does not allow {req.action} on {req.resource}: {result.explanation}{_quote(result)}"
+        msg = f"role {name} does not allow {req.action} on {_shown(req.resource)}: {_shown_text(result.explanation, req.resource)}{_quote(result)}"
         leg.add(
             Hop("iam", role.role.arn, Outcome.FAIL, msg),
             reason(
@@ -389,7 +416,7 @@ def _endpoint_leg(
         target, chosen = passing[0]
         if node.az and target.az != node.az:
             msg = (
-                f"{eid} has no working network interface in {node.az}, where {node.instance.instance_id} runs; "
+                f"{eid} has no working network interface in {node.az}, where the instance runs; "
                 f"traffic crosses to {target.az}"
             )
             chosen.reasons.append(
@@ -408,41 +435,45 @@ def _endpoint_leg(
     return chosen
 
 
-def reach_service(
-    ctx: PathContext, node: Node, identity: Identity, need: ServiceNeed
-) -> ServiceResult:
-    """How `node` reaches `need.service`: verdict, hops and reasons."""
+@dataclass(frozen=True, slots=True)
+class NetworkStage:
+    """Steps 1-4 of one service from one network position: the same for every role."""
+
+    host: str | None
+    final: ServiceResult | None  # set when the path ends before any policy step
+    hops: tuple[Hop, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    outcome: Outcome = Outcome.PASS
+    via: str | None = None
+    endpoint: aws.VpcEndpoint | None = None
+    why_not_private: tuple[Reason, ...] = ()
+
+
+def network_stage(ctx: PathContext, node: Node, service: str) -> NetworkStage:
+    """DNS, route, security groups and network ACLs from `node` to `service`."""
     region = node.region
-    service = need.service
     host = service_host(region, service, ctx.partition)
     if host is None:
         gap = region.gap("DescribeVpcEndpointServices") or Gap(
             region.account, region.region, "ec2", "DescribeVpcEndpointServices", "missing"
         )
         r = gap_reason(gap, None)
-        return ServiceResult(
-            service,
-            None,
-            Verdict.UNKNOWN,
-            None,
-            (r,),
-            (Hop("dns", None, Outcome.UNKNOWN, r.message),),
-        )
+        hop = Hop("dns", None, Outcome.UNKNOWN, r.message)
+        return NetworkStage(None, ServiceResult(service, None, Verdict.UNKNOWN, None, (r,), (hop,)))
     service_name = endpoint_service_name(region.region, service)
     dns = ctx.resolve(region, node.vpc, host, service_name)
     if dns.kind in ("unknown", "fail", "nxdomain"):
         verdict = Verdict.UNKNOWN if dns.kind == "unknown" else Verdict.BLOCKED
-        return ServiceResult(service, host, verdict, None, dns.reasons, (dns.hop,))
-
-    leg = Leg()
-    leg.add(dns.hop)
+        return NetworkStage(
+            host, ServiceResult(service, host, verdict, None, dns.reasons, (dns.hop,))
+        )
     why_not_private: list[Reason] = []
     endpoint: aws.VpcEndpoint | None = None
     if dns.kind == "addresses":
         found = _endpoint_for_addresses(ctx.estate, dns.addresses)
         if found is None:
             msg = f"{host} resolves to {', '.join(dns.addresses)}, which is no endpoint in the snapshot"
-            return ServiceResult(
+            final = ServiceResult(
                 service,
                 host,
                 Verdict.UNKNOWN,
@@ -450,48 +481,73 @@ def reach_service(
                 (reason("EGRESS_UNMODELED", Severity.WARNING, dns.zone, msg),),
                 (dns.hop, Hop("route", None, Outcome.UNKNOWN, msg)),
             )
+            return NetworkStage(host, final)
         endpoint, ep_region, enis = found
         dns = dataclasses.replace(dns, endpoint=endpoint, endpoint_region=ep_region)
-        network_leg = _endpoint_leg(ctx, node, dns, enis)
+        leg = _endpoint_leg(ctx, node, dns, enis)
     elif dns.kind == "endpoint":
         endpoint = dns.endpoint
-        network_leg = _endpoint_leg(ctx, node, dns)
+        leg = _endpoint_leg(ctx, node, dns)
     else:
         why_not_private = list(dns.reasons)
         place = _public_place(region, service, service_name)
-        network_leg = internet_leg(ctx.estate, node, place)
-        if network_leg.via and network_leg.via.startswith("vpce-"):
-            endpoint = region.endpoints.get(network_leg.via)
-            _gateway_checks(network_leg, node, place)
+        leg = internet_leg(ctx.estate, node, place)
+        if leg.via and leg.via.startswith("vpce-"):
+            endpoint = region.endpoints.get(leg.via)
+            _gateway_checks(leg, node, place)
         elif service == "s3":
             why_not_private.extend(_s3_why_not_private(node, service_name))
-    leg.hops.extend(network_leg.hops)
-    leg.reasons.extend(network_leg.reasons)
-    leg.outcome = network_leg.outcome if leg.outcome is Outcome.PASS else leg.outcome
-    via = network_leg.via
-
-    requests = _requests(
-        ctx, node, need, identity, endpoint if via and via.startswith("vpce-") else None
+        else:
+            endpoint = None
+    private = leg.via is not None and leg.via.startswith("vpce-")
+    return NetworkStage(
+        host=host,
+        final=None,
+        hops=(dns.hop, *leg.hops),
+        reasons=tuple(leg.reasons),
+        outcome=leg.outcome,
+        via=leg.via,
+        endpoint=endpoint if private else None,
+        why_not_private=tuple(why_not_private),
     )
-    if leg.outcome is not Outcome.FAIL and endpoint is not None and via and via.startswith("vpce-"):
-        _endpoint_policy_hop(leg, ctx, endpoint, requests, s3=service == "s3")
+
+
+def reach_service(
+    ctx: PathContext,
+    node: Node,
+    identity: Identity,
+    need: ServiceNeed,
+    stage: NetworkStage | None = None,
+) -> ServiceResult:
+    """How `node` reaches `need.service`: verdict, hops and reasons (steps 1-6)."""
+    stage = stage or network_stage(ctx, node, need.service)
+    if stage.final is not None:
+        return stage.final
+    leg = Leg(
+        hops=list(stage.hops), reasons=list(stage.reasons), outcome=stage.outcome, via=stage.via
+    )
+    requests = _requests(ctx, node, need, identity, stage.endpoint)
+    if leg.outcome is not Outcome.FAIL and stage.endpoint is not None:
+        _endpoint_policy_hop(leg, ctx, stage.endpoint, requests, s3=need.service == "s3")
     if leg.outcome is not Outcome.FAIL:
         _iam_hop(leg, ctx, need, identity, requests)
+    via = stage.via
     verdict = _verdict(leg, via)
     reasons = list(leg.reasons)
     if verdict is Verdict.INTERNET:
+        service_name = endpoint_service_name(node.region.region, need.service)
         reasons.append(
             reason(
                 "INTERNET_PATH",
                 Severity.INFO,
                 via,
-                f"{host} is reached over the internet through {via}",
+                f"{stage.host} is reached over the internet through {via}",
                 f"Add the {service_name} endpoint to {node.vpc.vpc_id} to keep this traffic private.",
             )
         )
     severity = Severity.ERROR if verdict is Verdict.BLOCKED else Severity.WARNING
-    reasons = [dataclasses.replace(r, severity=severity) for r in why_not_private] + reasons
-    return ServiceResult(service, host, verdict, via, tuple(reasons), tuple(leg.hops))
+    reasons = [dataclasses.replace(r, severity=severity) for r in stage.why_not_private] + reasons
+    return ServiceResult(need.service, stage.host, verdict, via, tuple(reasons), tuple(leg.hops))
 
 
 def _public_place(region: RegionData, service: str, service_name: str) -> Place:

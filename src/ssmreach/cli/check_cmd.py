@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.model.reader import load_snapshot, parse_snapshot
-from ssmreach.report.json_report import render_json
+from ssmreach.report.json_report import iter_json
 from ssmreach.report.text_report import render_text
 
 
@@ -125,8 +126,9 @@ def check_command(
     result = check_estate(
         estate, CheckOptions(features=features or DEFAULT_FEATURES, instances=instances)
     )
+    data: bytes | Iterable[bytes]
     if fmt == "json":
-        data = render_json(result)
+        data = iter_json(result)
     else:
         color = output is None and sys.stdout.isatty()
         data = render_text(result, trace=trace or bool(instances), color=color).encode()

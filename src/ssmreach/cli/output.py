@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from ssmreach.errors import UsageError
 
 
-def write_output(data: bytes, output: Path | None) -> None:
+def write_output(data: bytes | Iterable[bytes], output: Path | None) -> None:
+    """Write bytes (or chunks of bytes, streamed) to stdout or atomically to `output`."""
+    chunks = [data] if isinstance(data, bytes) else data
     if output is None:
-        sys.stdout.buffer.write(data)
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
         return
     parent = output.resolve().parent
@@ -23,7 +27,8 @@ def write_output(data: bytes, output: Path | None) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

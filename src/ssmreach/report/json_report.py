@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -44,6 +45,10 @@ def _service(s: ServiceResult) -> dict[str, Any]:
 
 
 def result_document(r: FeatureResult) -> dict[str, Any]:
+    return {**_result_head(r), "services": [_service(s) for s in r.services]}
+
+
+def _result_head(r: FeatureResult) -> dict[str, Any]:
     return {
         "instance": r.instance,
         "account": r.account,
@@ -54,11 +59,11 @@ def result_document(r: FeatureResult) -> dict[str, Any]:
         "feature": r.feature,
         "verdict": str(r.verdict),
         "reasons": [_reason(x) for x in r.reasons],
-        "services": [_service(s) for s in r.services],
     }
 
 
-def check_document(result: CheckResult) -> dict[str, Any]:
+def _header(result: CheckResult) -> dict[str, Any]:
+    verdicts = (Verdict.PRIVATE, Verdict.INTERNET, Verdict.BLOCKED, Verdict.UNKNOWN)
     return {
         "format": FORMAT,
         "snapshot": {
@@ -69,14 +74,36 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         },
         "summary": {
             "instances": result.instances,
-            "verdicts": {
-                v.value: result.count(v)
-                for v in (Verdict.PRIVATE, Verdict.INTERNET, Verdict.BLOCKED, Verdict.UNKNOWN)
-            },
+            "verdicts": {v.value: result.count(v) for v in verdicts},
         },
-        "results": [result_document(r) for r in result.results],
     }
 
 
+def check_document(result: CheckResult) -> dict[str, Any]:
+    return {**_header(result), "results": [result_document(r) for r in result.results]}
+
+
+def iter_json(result: CheckResult) -> Iterator[bytes]:
+    """The document in chunks, one result per line, so that memory stays flat.
+
+    Instances of one group share their ServiceResult objects, so each is encoded once
+    and spliced into every result that holds it.
+    """
+    encoder = msgspec.json.Encoder()
+    encoded: dict[int, bytes] = {}
+    head = encoder.encode(_header(result))
+    yield head[:-1] + b',"results":[\n'
+    for index, r in enumerate(result.results):
+        parts = []
+        for service in r.services:
+            chunk = encoded.get(id(service))
+            if chunk is None:
+                chunk = encoded[id(service)] = encoder.encode(_service(service))
+            parts.append(chunk)
+        body = encoder.encode(_result_head(r))
+        yield (b",\n" if index else b"") + body[:-1] + b',"services":[' + b",".join(parts) + b"]}"
+    yield b"\n]}\n"
+
+
 def render_json(result: CheckResult) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(check_document(result)), indent=1) + b"\n"
+    return b"".join(iter_json(result))

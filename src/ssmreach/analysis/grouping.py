@@ -1,0 +1,133 @@
+"""Which instances must give the same answers, so that each group is analysed once.
+
+Two instances share every service path, identity and policy decision when they share
+Region, VPC, subnet (so Availability Zone and route table), security groups, instance
+profile, agent version and ping status, platform class, metadata options and whether
+they have a public address, and when no rule, route or policy tells them apart:
+
+- a rule CIDR narrower than their subnet (a security-group, NACL, route or prefix-list
+  entry) may cover one address and not the other, so the narrow CIDRs that cover an
+  instance's address are part of its key;
+- a policy that names an instance id singles that instance out, so such an instance
+  is a group of its own.
+
+Messages of shared results name no instance-specific value ("the instance", "the
+instance's ARN"); instance-level reasons are rebound per instance.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Hashable, Iterable
+
+from ssmreach.analysis.addresses import Network, network
+from ssmreach.model import aws
+from ssmreach.model.estate import Estate, RegionData
+
+_INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8,17}\b")
+
+
+def _rule_cidrs(estate: Estate) -> Iterable[str]:
+    for data in estate.regions.values():
+        for group in data.security_groups.values():
+            for perm in (*group.ip_permissions, *group.ip_permissions_egress):
+                yield from (r.cidr_ip for r in perm.ip_ranges)
+        for acl in data.network_acls.values():
+            yield from (e.cidr_block for e in acl.entries if e.cidr_block)
+        for table in data.route_tables.values():
+            yield from (r.destination_cidr_block for r in table.routes if r.destination_cidr_block)
+        for info in data.prefix_lists.values():
+            yield from info.cidrs or ()
+
+
+def _policy_texts(estate: Estate) -> Iterable[str]:
+    for data in estate.regions.values():
+        for ep in data.endpoints.values():
+            if ep.policy_document:
+                yield ep.policy_document
+    for account in estate.accounts.values():
+        for role in account.roles.values():
+            for inline in role.role_policy_list:
+                yield json.dumps(inline.policy_document)
+        for policy in account.managed_policies.values():
+            yield json.dumps(policy.default_document)
+
+
+class Grouper:
+    """Computes group keys for the instances of one estate."""
+
+    @staticmethod
+    def instances_named_in_policies(estate: Estate) -> frozenset[str]:
+        return frozenset(m for text in _policy_texts(estate) for m in _INSTANCE_ID.findall(text))
+
+    def __init__(self, estate: Estate, named_instances: frozenset[str] | None = None) -> None:
+        nets = {
+            n for n in (network(c) for c in _rule_cidrs(estate)) if n is not None and n.version == 4
+        }
+        self._networks: tuple[Network, ...] = tuple(
+            sorted(nets, key=lambda n: (n.prefixlen, str(n)))
+        )
+        self._narrow: dict[str, tuple[Network, ...]] = {}
+        self.named_instances = (
+            named_instances
+            if named_instances is not None
+            else self.instances_named_in_policies(estate)
+        )
+
+    def _narrow_for(self, subnet: aws.Subnet | None) -> tuple[Network, ...]:
+        if subnet is None or not subnet.cidr_block:
+            return ()
+        cached = self._narrow.get(subnet.subnet_id)
+        if cached is None:
+            outer = network(subnet.cidr_block)
+            cached = ()
+            if outer is not None:
+                cached = tuple(
+                    n
+                    for n in self._networks
+                    if n.prefixlen > outer.prefixlen and n.overlaps(outer)  # type: ignore[arg-type]
+                )
+            self._narrow[subnet.subnet_id] = cached
+        return cached
+
+    def _covering(self, region: RegionData, instance: aws.Instance) -> tuple[str, ...]:
+        narrow = self._narrow_for(region.subnets.get(instance.subnet_id or ""))
+        if not narrow or not instance.private_ip_address:
+            return ()
+        address = ipaddress.ip_address(instance.private_ip_address)
+        return tuple(str(n) for n in narrow if address in n)
+
+    def identity_key(
+        self, region: RegionData, instance: aws.Instance, dhmc_capable: bool | None
+    ) -> Hashable:
+        """Equal keys resolve to the same credentials (instance profile or Default Host Management)."""
+        if instance.instance_id in self.named_instances:
+            return ("single", instance.instance_id)
+        options = instance.metadata_options
+        return (
+            region.account,
+            region.region,
+            instance.iam_instance_profile.arn if instance.iam_instance_profile else None,
+            dhmc_capable,
+            (options.http_endpoint, options.http_tokens) if options else None,
+        )
+
+    def network_key(
+        self, region: RegionData, instance: aws.Instance, ephemeral: tuple[int, int]
+    ) -> Hashable:
+        """Equal keys (with the same role) reach every service the same way."""
+        if instance.instance_id in self.named_instances:
+            return ("single", instance.instance_id)
+        return (
+            region.account,
+            region.region,
+            instance.vpc_id,
+            instance.subnet_id,
+            instance.placement.availability_zone if instance.placement else None,
+            tuple(sorted(instance.group_ids)),
+            ephemeral,
+            instance.public_ip is not None,
+            self._covering(region, instance),
+        )
