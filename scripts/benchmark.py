@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from generated import generate  # noqa: E402
+from generated import generate
 
 
 def floor_seconds(folder: Path) -> float:

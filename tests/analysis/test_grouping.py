@@ -5,7 +5,6 @@ from __future__ import annotations
 from builders import EstateBuilder, tcp
 from generated import generate
 from scenario import one_vpc
-
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import FEATURES
 

@@ -16,8 +16,8 @@ from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.features import (
     CLOUDWATCH_STREAMING_MIN,
-    DHMC_MIN,
     DEFAULT_FEATURES,
+    DHMC_MIN,
     KMS_ENCRYPTION_MIN,
     SESSION_MANAGER_MIN,
     AgentFacts,

@@ -85,9 +85,7 @@ class Grouper:
             cached = ()
             if outer is not None:
                 cached = tuple(
-                    n
-                    for n in self._networks
-                    if n.prefixlen > outer.prefixlen and n.overlaps(outer)  # type: ignore[arg-type]
+                    n for n in self._networks if n.prefixlen > outer.prefixlen and n.overlaps(outer)
                 )
             self._narrow[subnet.subnet_id] = cached
         return cached

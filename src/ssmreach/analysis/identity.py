@@ -164,7 +164,7 @@ def _role_from_dhmc(
             None,
             Verdict.UNKNOWN,
             (gap_reason(setting, iid),),
-            f"the instance has no instance profile and the Default Host Management setting cannot be read",
+            "the instance has no instance profile and the Default Host Management setting cannot be read",
         )
     if setting in ("", "$None"):
         msg = f"the instance has no instance profile and Default Host Management Configuration is off in {region.region}"
