@@ -166,3 +166,22 @@ def test_check_reads_a_snapshot_written_by_the_builder(tmp_path: Path) -> None:
     code, out, _ = invoke("check", "--snapshot", str(snap), "--format", "json")
     assert code == 0
     assert {r["verdict"] for r in json.loads(out)["results"]} == {"PRIVATE"}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [("sarif", b'"version":"2.1.0"'), ("html", b"<svg"), ("markdown", b"SG_INGRESS_DENIED")],
+)
+def test_report_formats_through_the_cli(tmp_path: Path, fmt: str, marker: bytes) -> None:
+    target = tmp_path / f"report.{fmt}"
+    code, _, _ = invoke(
+        "check",
+        "--snapshot",
+        str(EXAMPLES / "default-sg-trap"),
+        "--format",
+        fmt,
+        "--output",
+        str(target),
+    )
+    assert code == 1
+    assert marker in target.read_bytes().replace(b" ", b"").replace(b"\n", b"")

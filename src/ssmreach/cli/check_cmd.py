@@ -16,7 +16,10 @@ from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.model.reader import load_snapshot, parse_snapshot
+from ssmreach.report.html import render_html
 from ssmreach.report.json_report import iter_json
+from ssmreach.report.markdown import render_markdown
+from ssmreach.report.sarif import render_sarif
 from ssmreach.report.text_report import render_text
 
 
@@ -67,10 +70,11 @@ def load_estate(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif", "html", "markdown"]),
     default="text",
     show_default=True,
-    help="Report format.",
+    help="Report format: text for people, json (ssmreach.check/1) for machines, sarif for code "
+    "scanning, html (one self-contained file with network diagrams), markdown for a PR comment.",
 )
 @click.option(
     "--output",
@@ -114,6 +118,7 @@ def check_command(
       ssmreach check --snapshot snap/ --instance i-0abc123 --feature session-manager
       ssmreach check --region eu-west-1 --format json --output report.json
       ssmreach check --snapshot snap/ --require-private --fail-on-unknown   # in CI
+      ssmreach check --snapshot snap/ --format html --output report.html
     """
     estate = load_estate(snapshot, region, profile, role_arn)
     known = {i.instance_id for r in estate.regions.values() for i in r.instances}
@@ -129,6 +134,12 @@ def check_command(
     data: bytes | Iterable[bytes]
     if fmt == "json":
         data = iter_json(result)
+    elif fmt == "sarif":
+        data = render_sarif(result)
+    elif fmt == "html":
+        data = render_html(result, estate)
+    elif fmt == "markdown":
+        data = render_markdown(result)
     else:
         color = output is None and sys.stdout.isatty()
         data = render_text(result, trace=trace or bool(instances), color=color).encode()
