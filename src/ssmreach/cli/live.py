@@ -24,6 +24,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_WORKERS = 4
 _SHOWN_NAMES = 3
+_WIDTH = 42  # progress description: "<region> <Operation>", fixed so the bar stays put
 _TIMES = "\u00d7"  # the multiplication sign
 
 
@@ -83,16 +84,14 @@ def _progress_display(enabled: bool) -> Iterator[Callable[[ProgressEvent], None]
         console=console,
         transient=True,
     )
-    task_id = display.add_task("reading", total=None)
+    task_id = display.add_task("reading".ljust(_WIDTH), total=None)
 
     def on_event(event: ProgressEvent) -> None:
         if event.kind == "start":
             display.update(task_id, total=event.total)
         else:
-            where = f"{event.account} {event.region}"
-            display.update(
-                task_id, advance=1, description=f"{where} {event.service}:{event.operation}"
-            )
+            text = f"{event.region} {event.operation}"
+            display.update(task_id, advance=1, description=text[:_WIDTH].ljust(_WIDTH))
 
     with display:
         yield on_event

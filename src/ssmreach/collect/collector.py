@@ -232,6 +232,7 @@ class _Task:
     client_region: str
     table: tuple[ApiCall, ...]
     emit: Callable[[ProgressEvent], None]
+    stop: threading.Event = field(default_factory=threading.Event)
     calls: int = 0
     files: dict[OperationKey, RawFile] = field(default_factory=dict)
     failures: list[CallFailure] = field(default_factory=list)
@@ -281,6 +282,8 @@ class _Task:
     def run(self) -> None:
         results: dict[str, dict[str, Any]] = {}
         for call in self.table:
+            if self.stop.is_set():  # another task failed, or the user interrupted
+                return
             if call.requests is None:
                 ok = self._whole(call, results)
             elif call.source is not None and call.source not in results:
@@ -387,13 +390,14 @@ def collect_snapshot(
     regional = calls_module.calls_for("regional", table)
     global_ = calls_module.calls_for("global", table)
     emit = progress or (lambda _event: None)
+    stop = threading.Event()
     tasks: list[_Task] = []
     for account in accounts:
-        tasks.append(_Task(account, GLOBAL, home, global_, emit))
-        tasks.extend(_Task(account, region, region, regional, emit) for region in wanted)
+        tasks.append(_Task(account, GLOBAL, home, global_, emit, stop))
+        tasks.extend(_Task(account, region, region, regional, emit, stop) for region in wanted)
     emit(ProgressEvent("start", total=sum(len(t.table) for t in tasks)))
 
-    _run_tasks(tasks, max_workers)
+    _run_tasks(tasks, max_workers, stop)
 
     files: dict[OperationKey, RawFile] = {}
     failures: list[CallFailure] = []
@@ -416,7 +420,8 @@ def collect_snapshot(
     return CollectResult(RawSnapshot(manifest=manifest, files=files), stats)
 
 
-def _run_tasks(tasks: Sequence[_Task], max_workers: int) -> None:
+def _run_tasks(tasks: Sequence[_Task], max_workers: int, stop: threading.Event) -> None:
+    """Run the tasks; the first exception (or Ctrl-C) stops the others between operations."""
     pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="ssmreach")
     try:
         futures = [pool.submit(task.run) for task in tasks]
@@ -425,5 +430,8 @@ def _run_tasks(tasks: Sequence[_Task], max_workers: int) -> None:
             error = future.exception()
             if error is not None:
                 raise error
+    except BaseException:
+        stop.set()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

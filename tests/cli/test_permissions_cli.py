@@ -1,0 +1,47 @@
+"""`ssmreach permissions`: the policy JSON on stdout, generated from the calls table."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from ssmreach.cli.app import _register, cli
+from ssmreach.collect.calls import CALLS
+
+_register()
+
+
+def test_prints_the_read_policy() -> None:
+    result = CliRunner().invoke(cli, ["permissions"])
+    assert result.exit_code == 0, result.output
+    policy = json.loads(result.stdout)
+    assert policy["Version"] == "2012-10-17"
+    [statement] = policy["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Resource"] == "*"
+    assert statement["Action"] == sorted(set(statement["Action"]))
+    assert {c.iam_action for c in CALLS} <= set(statement["Action"])
+    assert CliRunner().invoke(cli, ["permissions", "--for", "snapshot"]).stdout == result.stdout
+
+
+def test_role_arns_add_assume_role() -> None:
+    role = "arn:aws:iam::111122223333:role/ssmreach-read"
+    result = CliRunner().invoke(cli, ["permissions", "--role-arn", role])
+    assert result.exit_code == 0, result.output
+    statements = json.loads(result.stdout)["Statement"]
+    assert statements[1]["Action"] == "sts:AssumeRole"
+    assert statements[1]["Resource"] == [role]
+
+
+def test_only_known_purposes() -> None:
+    result = CliRunner().invoke(cli, ["permissions", "--for", "apply"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_help_has_examples() -> None:
+    result = CliRunner().invoke(cli, ["permissions", "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+    assert "ssmreach permissions > ssmreach-read.json" in result.output
+    assert "--for [snapshot]" in result.output

@@ -1,0 +1,214 @@
+"""The calls table: complete, consistent with the snapshot spec, valid botocore operations."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import botocore.session
+import pytest
+from collect_helpers import aws_env, moto  # noqa: F401
+
+from ssmreach.collect.calls import (
+    CALLS,
+    DHMC_SETTING_ID,
+    SESSION_PREFERENCES_DOCUMENT,
+    ApiCall,
+    calls_for,
+    keep_referenced_policies,
+)
+from ssmreach.collect.readonly import is_read_only
+from ssmreach.model.reader import DHMC_SETTING
+from ssmreach.model.reader import SESSION_PREFERENCES_DOCUMENT as READER_DOCUMENT
+
+SPEC_REGIONAL = {
+    "ec2": {
+        "DescribeInstances",
+        "DescribeVpcs",
+        "DescribeVpcAttribute",
+        "DescribeSubnets",
+        "DescribeRouteTables",
+        "DescribeSecurityGroups",
+        "DescribeNetworkAcls",
+        "DescribeNetworkInterfaces",
+        "DescribeVpcEndpoints",
+        "DescribeVpcEndpointServices",
+        "DescribeDhcpOptions",
+        "DescribeVpcPeeringConnections",
+        "DescribeNatGateways",
+        "DescribeInternetGateways",
+        "DescribePrefixLists",
+        "DescribeManagedPrefixLists",
+        "GetManagedPrefixListEntries",
+        "DescribeTransitGateways",
+        "DescribeTransitGatewayAttachments",
+        "DescribeTransitGatewayRouteTables",
+        "SearchTransitGatewayRoutes",
+    },
+    "ssm": {"DescribeInstanceInformation", "GetServiceSetting", "GetDocument"},
+    "route53resolver": {"ListResolverRules", "ListResolverRuleAssociations"},
+}
+SPEC_GLOBAL = {
+    "iam": {"GetAccountAuthorizationDetails"},
+    "route53": {"ListHostedZones", "GetHostedZone", "ListResourceRecordSets"},
+}
+SPEC_CALL_LISTS = {
+    "DescribeVpcAttribute",
+    "GetManagedPrefixListEntries",
+    "SearchTransitGatewayRoutes",
+    "GetServiceSetting",
+    "GetDocument",
+    "GetHostedZone",
+    "ListResourceRecordSets",
+}
+
+
+@functools.cache
+def _service_model(service: str) -> Any:
+    return _BOTOCORE.get_service_model(service)
+
+
+_BOTOCORE = botocore.session.get_session()
+
+
+def _by_service(calls: tuple[ApiCall, ...]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for call in calls:
+        found.setdefault(call.service, set()).add(call.operation)
+    return found
+
+
+def test_table_has_exactly_the_operations_of_the_spec() -> None:
+    assert _by_service(calls_for("regional")) == SPEC_REGIONAL
+    assert _by_service(calls_for("global")) == SPEC_GLOBAL
+    assert {c.operation for c in CALLS if c.is_call_list} == SPEC_CALL_LISTS
+    assert len({(c.service, c.operation) for c in CALLS}) == len(CALLS)
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda c: c.api)
+def test_every_call_declares_its_iam_action_and_is_read_only(call: ApiCall) -> None:
+    assert re.fullmatch(r"[a-z0-9-]+:[A-Z][A-Za-z]+", call.iam_action)
+    assert call.iam_action == f"{call.service}:{call.operation}"
+    assert is_read_only(call.service, call.operation)
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda c: c.api)
+def test_every_call_is_a_botocore_operation_with_valid_fixed_parameters(call: ApiCall) -> None:
+    model = _service_model(call.service)
+    operation = model.operation_model(call.operation)
+    members = set(operation.input_shape.members) if operation.input_shape else set()
+    assert set(call.params) <= members
+    if call.requests is not None:
+        sample = {
+            "Vpcs": [{"VpcId": "vpc-1"}],
+            "PrefixLists": [{"PrefixListId": "pl-1"}],
+            "TransitGatewayRouteTables": [
+                {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "available"}
+            ],
+            "HostedZones": [{"Id": "/hostedzone/Z1", "Config": {"PrivateZone": True}}],
+        }
+        requests = call.requests(sample)
+        assert requests
+        for request in requests:
+            assert set(request) <= members
+
+
+def test_sources_come_first_in_the_same_scope() -> None:
+    seen: dict[str, str] = {}
+    for call in CALLS:
+        if call.source is not None:
+            assert seen.get(call.source) == call.scope, call.api
+            assert call.is_call_list
+        seen[call.operation] = call.scope
+
+
+def test_fixed_requests_match_what_the_reader_looks_for() -> None:
+    by_op = {c.operation: c for c in CALLS}
+    setting = by_op["GetServiceSetting"].requests
+    document = by_op["GetDocument"].requests
+    assert setting is not None and document is not None
+    assert setting({}) == [{"SettingId": DHMC_SETTING}]
+    assert DHMC_SETTING_ID == DHMC_SETTING
+    assert document({}) == [{"Name": READER_DOCUMENT}]
+    assert SESSION_PREFERENCES_DOCUMENT == READER_DOCUMENT
+
+
+def test_hosted_zone_call_lists_read_private_zones_only() -> None:
+    by_op = {c.operation: c for c in CALLS}
+    zones = {
+        "HostedZones": [
+            {"Id": "/hostedzone/ZPRIVATE", "Config": {"PrivateZone": True}},
+            {"Id": "/hostedzone/ZPUBLIC", "Config": {"PrivateZone": False}},
+            {"Id": "/hostedzone/ZNOCONFIG"},
+        ]
+    }
+    get_zone, records = by_op["GetHostedZone"].requests, by_op["ListResourceRecordSets"].requests
+    assert get_zone is not None and records is not None
+    assert get_zone(zones) == [{"Id": "/hostedzone/ZPRIVATE"}]
+    assert records(zones) == [{"HostedZoneId": "/hostedzone/ZPRIVATE"}]
+
+
+def test_vpc_attributes_and_tgw_searches() -> None:
+    by_op = {c.operation: c for c in CALLS}
+    attrs, routes = (
+        by_op["DescribeVpcAttribute"].requests,
+        by_op["SearchTransitGatewayRoutes"].requests,
+    )
+    assert attrs is not None and routes is not None
+    assert attrs({"Vpcs": [{"VpcId": "vpc-1"}]}) == [
+        {"VpcId": "vpc-1", "Attribute": "enableDnsSupport"},
+        {"VpcId": "vpc-1", "Attribute": "enableDnsHostnames"},
+    ]
+    tables = {
+        "TransitGatewayRouteTables": [
+            {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "available"},
+            {"TransitGatewayRouteTableId": "tgw-rtb-2", "State": "deleted"},
+        ]
+    }
+    assert routes(tables) == [
+        {
+            "TransitGatewayRouteTableId": "tgw-rtb-1",
+            "Filters": [{"Name": "state", "Values": ["active", "blackhole"]}],
+        }
+    ]
+
+
+def test_iam_details_keep_only_policies_that_roles_use_with_their_default_version() -> None:
+    details = {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [
+            {
+                "RoleName": "app",
+                "AttachedManagedPolicies": [{"PolicyName": "Core", "PolicyArn": "arn:core"}],
+                "PermissionsBoundary": {"PermissionsBoundaryArn": "arn:boundary"},
+            },
+            {"RoleName": "bare"},
+        ],
+        "Policies": [
+            {
+                "Arn": "arn:core",
+                "DefaultVersionId": "v2",
+                "PolicyVersionList": [
+                    {"VersionId": "v1", "IsDefaultVersion": False, "Document": {}},
+                    {"VersionId": "v2", "IsDefaultVersion": True, "Document": {"Statement": []}},
+                ],
+            },
+            {
+                "Arn": "arn:boundary",
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"VersionId": "v1"}],
+            },
+            {
+                "Arn": "arn:unused",
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"VersionId": "v1"}],
+            },
+        ],
+    }
+    kept = keep_referenced_policies(details)
+    assert [p["Arn"] for p in kept["Policies"]] == ["arn:core", "arn:boundary"]
+    assert [v["VersionId"] for v in kept["Policies"][0]["PolicyVersionList"]] == ["v2"]
+    assert kept["RoleDetailList"] == details["RoleDetailList"]
+    assert len(details["Policies"]) == 3  # the input is not changed
