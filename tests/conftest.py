@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples" / "snapshots"
-DATA = Path(__file__).parent / "data"
+from paths import DATA, EXAMPLES, ROOT  # noqa: E402
+
+__all__ = ["DATA", "EXAMPLES", "ROOT"]

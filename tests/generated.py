@@ -103,15 +103,22 @@ def generate(instances: int, vpcs: int, seed: int = 7) -> EstateBuilder:
                 ],
             )
         count = per_vpc if v < vpcs - 1 else instances - made
+        # Three tiers per VPC, as auto scaling groups make them: one security group, role,
+        # platform and agent version each, with a few stragglers (old agents, no profile).
+        tiers = [
+            (groups[t], rnd.choice(profiles), rnd.random() < 0.2, rnd.choice(AGENTS))
+            for t in range(3)
+        ]
         for i in range(count):
-            windows = rnd.random() < 0.15
-            profile = rnd.choice(profiles) if rnd.random() < 0.97 else None
+            group, profile, windows, agent = tiers[i % 3]
+            if rnd.random() < 0.05:
+                agent = rnd.choice(AGENTS)
             b.instance(
                 f"n{v}-{i}",
                 app_a if i % 2 == 0 else app_b,
-                [groups[i % 3]],
-                profile,
-                agent=rnd.choice(AGENTS) if rnd.random() < 0.95 else None,
+                [group],
+                profile if rnd.random() < 0.98 else None,
+                agent=agent if rnd.random() < 0.97 else None,
                 platform="Windows" if windows else "Linux",
                 platform_name="Microsoft Windows Server 2019 Datacenter"
                 if windows

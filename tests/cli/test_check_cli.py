@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from builders import EstateBuilder, tcp
-from conftest import DATA, EXAMPLES
+from paths import DATA, EXAMPLES
 from ssmreach.cli.app import cli, main  # noqa: F401  (main registers the commands)
 from ssmreach.cli.commands import ALL
 

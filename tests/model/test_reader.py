@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builders import EstateBuilder
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from ssmreach.errors import SnapshotError
 from ssmreach.model.reader import load_snapshot
 

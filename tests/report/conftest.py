@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from paths import DATA, EXAMPLES, ROOT  # noqa: F401  (re-exported: `from conftest import` finds either conftest)
 from report_cases import Case, big_estate, example, hub_and_spoke
 
 

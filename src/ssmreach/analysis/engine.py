@@ -133,11 +133,34 @@ def session_preferences(region: RegionData) -> SessionPreferences:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _FeaturePart:
+    services: tuple[ServiceResult, ...]
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+
+
 class _Shared:
     """What instances share within one check run (see grouping.py for why it is exact):
     resolved identities by identity key, service results by network key and role."""
 
+    def session_preferences(self, region: RegionData) -> SessionPreferences:
+        key = (region.account, region.region)
+        prefs = self._prefs.get(key)
+        if prefs is None:
+            prefs = self._prefs[key] = session_preferences(region)
+        return prefs
+
+    def ec2messages_offered(self, region: RegionData) -> bool | None:
+        key = (region.account, region.region)
+        if key not in self._offered:
+            self._offered[key] = service_offered(region, "ec2messages")
+        return self._offered[key]
+
     def __init__(self, estate: Estate, grouped: bool) -> None:
+        self.features: dict[Hashable, _FeaturePart] = {}
+        self._prefs: dict[tuple[str, str], SessionPreferences] = {}
+        self._offered: dict[tuple[str, str], bool | None] = {}
         self.named_instances = Grouper.instances_named_in_policies(estate)
         self.grouper = Grouper(estate, self.named_instances) if grouped else None
         self.identities: dict[Hashable, tuple[str, Identity]] = {}
@@ -309,18 +332,24 @@ class _InstanceCheck:
             self.shared.services[key] = result
         return result
 
-    def channel(self) -> tuple[ServiceResult, list[Reason]]:
+    def channel(self) -> ServiceResult:
         """The better of the message channels the agent can use (requirements.md §1)."""
-        offered = service_offered(self.region, "ec2messages")
-        options = channel_options(self.agent, offered)
-        if not options:
-            options = ("ssmmessages",)
-        results = [self.service(ServiceNeed(o)) for o in options]
-        best_result = min(results, key=lambda r: r.verdict.rank)
-        return best_result, []
+        results = [self.service(ServiceNeed(o)) for o in self.channels]
+        return min(results, key=lambda r: r.verdict.rank)
 
-    def feature(self, feature: str) -> FeatureResult:
-        inst, region = self.instance, self.region
+    @property
+    def channels(self) -> tuple[str, ...]:
+        offered = self.shared.ec2messages_offered(self.region)
+        return channel_options(self.agent, offered) or ("ssmmessages",)
+
+    def _feature_part(self, feature: str) -> _FeaturePart:
+        """What a feature needs from the network and the role: shared by the instances
+        with the same network key, identity and message channels."""
+        region = self.region
+        key = (self.network_key, self.identity_key, self.channels, self.node is None, feature)
+        part = self.shared.features.get(key)
+        if part is not None:
+            return part
         extra: list[Reason] = []
         services: list[ServiceResult] = []
         if self.node is not None:
@@ -342,7 +371,7 @@ class _InstanceCheck:
                 elif feature == "vss-snapshot":
                     needs.append(ServiceNeed("ec2"))
             elif feature == "session-manager":
-                prefs = session_preferences(region)
+                prefs = self.shared.session_preferences(region)
                 if not prefs.read and prefs.note:
                     code = "READ_DENIED" if "denied" in prefs.note else "DATA_MISSING"
                     extra.append(reason(code, Severity.INFO, None, prefs.note))
@@ -351,16 +380,25 @@ class _InstanceCheck:
                         needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
                     else:
                         needs.append(ServiceNeed(svc))
-                extra.extend(self._session_gates(prefs))
             elif feature == "cloudwatch-logs":
                 needs = [ServiceNeed("logs")]
             services = [self.service(n) for n in needs]
             if channel:
-                chosen, notes = self.channel()
-                services.insert(1, chosen)
-                extra.extend(notes)
-        verdict = worst([self.verdict] + [s.verdict for s in services])
-        reasons = _unique(list(self.reasons) + extra + [r for s in services for r in s.reasons])
+                services.insert(1, self.channel())
+        part = _FeaturePart(
+            services=tuple(services),
+            verdict=worst([s.verdict for s in services]),
+            reasons=tuple(_unique(extra + [r for s in services for r in s.reasons])),
+        )
+        self.shared.features[key] = part
+        return part
+
+    def feature(self, feature: str) -> FeatureResult:
+        inst, region = self.instance, self.region
+        part = self._feature_part(feature)
+        own = list(self.reasons)
+        if feature == "session-manager" and self.agent.version is not None:
+            own.extend(self._session_gates(self.shared.session_preferences(region)))
         return FeatureResult(
             instance=inst.instance_id,
             account=region.account,
@@ -369,9 +407,9 @@ class _InstanceCheck:
             subnet=inst.subnet_id,
             name=inst.name,
             feature=feature,
-            verdict=verdict,
-            reasons=tuple(reasons),
-            services=tuple(services),
+            verdict=self.verdict if self.verdict.rank > part.verdict.rank else part.verdict,
+            reasons=tuple(_unique(own + list(part.reasons))) if own else part.reasons,
+            services=part.services,
         )
 
     def _session_gates(self, prefs: SessionPreferences) -> list[Reason]:

@@ -151,6 +151,43 @@ def check_nacl(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """One time a flow crosses a subnet boundary, in one direction."""
+
+    region: RegionData
+    subnet_id: str
+    egress: bool
+    peer: Place
+    ports: tuple[int, int]
+    what: str
+
+
+def check_crossings(leg: Leg, crossings: Sequence[Crossing]) -> None:
+    """The NACL crossings of a path. When all pass they read as one hop (which ACL and
+    rule let each through); otherwise each crossing is its own hop, failures explained."""
+    trial = Leg()
+    for c in crossings:
+        check_nacl(
+            trial, c.region, c.subnet_id, egress=c.egress, peer=c.peer, ports=c.ports, what=c.what
+        )
+    if trial.outcome is not Outcome.PASS:
+        leg.hops.extend(trial.hops)
+        leg.reasons.extend(trial.reasons)
+        leg.outcome = trial.outcome if leg.outcome is Outcome.PASS else leg.outcome
+        if trial.outcome is Outcome.FAIL:
+            leg.outcome = Outcome.FAIL
+        return
+    acls = list(dict.fromkeys(h.resource for h in trial.hops if h.resource))
+    parts = []
+    for c, hop in zip(crossings, trial.hops, strict=True):
+        lo, hi = c.ports
+        span = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        rule = hop.detail.split(" rule ", 1)[1].split(" ", 1)[0] if " rule " in hop.detail else "?"
+        parts.append(f"{c.what} (TCP {span}, {hop.resource} rule {rule})")
+    leg.add(Hop("nacl", ",".join(acls), Outcome.PASS, "allowed: " + "; ".join(parts)))
+
+
 def _groups(region: RegionData, ids: Sequence[str]) -> tuple[aws.SecurityGroup, ...] | Gap:
     found: list[aws.SecurityGroup] = []
     for gid in ids:
@@ -396,41 +433,42 @@ def check_nacls_to_target(leg: Leg, node: Node, target: Target) -> None:
             )
         )
         return
-    check_nacl(
+    check_crossings(
         leg,
-        node.region,
-        node.subnet.subnet_id,
-        egress=True,
-        peer=target.place,
-        ports=HTTPS,
-        what=f"request leaving {node.subnet.subnet_id}",
-    )
-    check_nacl(
-        leg,
-        target.region,
-        target.subnet_id,
-        egress=False,
-        peer=node.place,
-        ports=HTTPS,
-        what=f"request entering {target.subnet_id}",
-    )
-    check_nacl(
-        leg,
-        target.region,
-        target.subnet_id,
-        egress=True,
-        peer=node.place,
-        ports=node.ephemeral,
-        what=f"reply leaving {target.subnet_id}",
-    )
-    check_nacl(
-        leg,
-        node.region,
-        node.subnet.subnet_id,
-        egress=False,
-        peer=target.place,
-        ports=node.ephemeral,
-        what=f"reply entering {node.subnet.subnet_id}",
+        (
+            Crossing(
+                node.region,
+                node.subnet.subnet_id,
+                True,
+                target.place,
+                HTTPS,
+                f"request leaving {node.subnet.subnet_id}",
+            ),
+            Crossing(
+                target.region,
+                target.subnet_id,
+                False,
+                node.place,
+                HTTPS,
+                f"request entering {target.subnet_id}",
+            ),
+            Crossing(
+                target.region,
+                target.subnet_id,
+                True,
+                node.place,
+                node.ephemeral,
+                f"reply leaving {target.subnet_id}",
+            ),
+            Crossing(
+                node.region,
+                node.subnet.subnet_id,
+                False,
+                target.place,
+                node.ephemeral,
+                f"reply entering {node.subnet.subnet_id}",
+            ),
+        ),
     )
 
 
@@ -640,32 +678,43 @@ def check_own_subnet(
     ways, and (through a NAT gateway in another subnet) the NAT subnet's NACL both ways."""
     own = node.subnet.subnet_id
     check_sg_egress(leg, node, place, what)
-    check_nacl(
-        leg, node.region, own, egress=True, peer=place, ports=HTTPS, what=f"request leaving {own}"
-    )
+    crossings = [Crossing(node.region, own, True, place, HTTPS, f"request leaving {own}")]
     if nat_subnet and nat_subnet != own:
-        hops = (
-            (False, node.place, HTTPS, "request entering"),
-            (True, place, HTTPS, "request leaving"),
-            (False, place, EPHEMERAL_NAT, "reply entering"),
-            (True, node.place, node.ephemeral, "reply leaving"),
-        )
-        for egress, peer, ports, step in hops:
-            check_nacl(
-                leg,
+        crossings += [
+            Crossing(
                 node.region,
                 nat_subnet,
-                egress=egress,
-                peer=peer,
-                ports=ports,
-                what=f"{step} the NAT subnet {nat_subnet}",
-            )
-    check_nacl(
-        leg,
-        node.region,
-        own,
-        egress=False,
-        peer=place,
-        ports=node.ephemeral,
-        what=f"reply entering {own}",
+                False,
+                node.place,
+                HTTPS,
+                f"request entering the NAT subnet {nat_subnet}",
+            ),
+            Crossing(
+                node.region,
+                nat_subnet,
+                True,
+                place,
+                HTTPS,
+                f"request leaving the NAT subnet {nat_subnet}",
+            ),
+            Crossing(
+                node.region,
+                nat_subnet,
+                False,
+                place,
+                EPHEMERAL_NAT,
+                f"reply entering the NAT subnet {nat_subnet}",
+            ),
+            Crossing(
+                node.region,
+                nat_subnet,
+                True,
+                node.place,
+                node.ephemeral,
+                f"reply leaving the NAT subnet {nat_subnet}",
+            ),
+        ]
+    crossings.append(
+        Crossing(node.region, own, False, place, node.ephemeral, f"reply entering {own}")
     )
+    check_crossings(leg, crossings)
