@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from paths import DATA, EXAMPLES, ROOT  # noqa: E402
+from paths import DATA, EXAMPLES, ROOT
 
 __all__ = ["DATA", "EXAMPLES", "ROOT"]

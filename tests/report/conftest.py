@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from paths import DATA, EXAMPLES, ROOT  # noqa: F401  (re-exported: `from conftest import` finds either conftest)
 from report_cases import Case, big_estate, example, hub_and_spoke
+
+from paths import DATA, EXAMPLES, ROOT  # noqa: F401  (re-exported: `from conftest import` finds either conftest)
 
 
 @pytest.fixture(scope="session")
