@@ -33,8 +33,6 @@ def test_the_core_is_python_38_syntax_without_newer_features() -> None:
     for item in ast.walk(tree):
         assert not isinstance(item, ast.NamedExpr), "no walrus in the exported file"
         assert not isinstance(item, ast.Match)
-        if isinstance(item, ast.FormattedValue) and isinstance(item.value, ast.Name):
-            pass
     assert "from __future__ import annotations" in NODE_SOURCE
     # calls that Python 3.8 lacks
     for newer in (".removeprefix(", ".removesuffix(", "datetime.UTC", "zoneinfo", "tomllib"):
@@ -64,13 +62,33 @@ def test_exported_script_help_runs_isolated(tmp_path: Path) -> None:
     assert "--region" in done.stdout and "--timeout" in done.stdout
 
 
-def test_exported_script_full_run_against_loopback_fakes(tmp_path: Path) -> None:
+def older_pythons() -> list[str]:
+    """Python 3.8 / 3.9 interpreters on this machine (PATH or pyenv), if any."""
+    import glob
+    import os
+    import shutil
+
+    found = []
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    for version in ("3.8", "3.9"):
+        candidates = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))
+        on_path = shutil.which(f"python{version}")
+        if on_path and "/shims/" not in on_path:
+            candidates.append(on_path)
+        exe = candidates[0] if candidates else None
+        if exe:
+            found.append(exe)
+    return found
+
+
+@pytest.mark.parametrize("python", [sys.executable, *older_pythons()], ids=lambda p: Path(p).name)
+def test_exported_script_full_run_against_loopback_fakes(tmp_path: Path, python: str) -> None:
     pki = make_pki(tmp_path)
     server = TlsServer(pki)
     imds = FakeImds(imds_data())
     target = export_script(tmp_path / "probe.py")
     args = [
-        sys.executable, "-I", "-S", str(target),
+        python, "-I", "-S", str(target),
         "--format", "json", "--timeout", "15", "--features", "core,run-command",
         "--imds-url", imds.url, "--resolve", "*=127.0.0.1",
         "--port", str(server.port), "--ca-bundle", str(pki.ca),
@@ -94,6 +112,7 @@ def test_exported_script_full_run_against_loopback_fakes(tmp_path: Path) -> None
     assert doc["format"] == "ssmreach.probe/1" and doc["verdict"] == "PRIVATE"
     assert doc["node"]["instance"] == "i-0123456789abcdef0"
     assert [s["service"] for s in doc["services"]] == ["ssm", "ssmmessages", "ec2messages"]
+    assert all(s["tls"]["verified"] for s in doc["services"])
     from ssmreach.probe.document import probe_document
 
     assert probe_document(doc).service("ssm") is not None
