@@ -13,11 +13,7 @@ from click.testing import CliRunner
 
 from builders import EstateBuilder, tcp
 from paths import DATA, EXAMPLES
-from ssmreach.cli.app import cli, main  # noqa: F401  (main registers the commands)
-from ssmreach.cli.commands import ALL
-
-for _command in ALL:
-    cli.add_command(_command)
+from ssmreach.cli.app import cli
 
 SCHEMA = json.loads((DATA / "check-output.schema.json").read_text())
 
@@ -185,3 +181,12 @@ def test_report_formats_through_the_cli(tmp_path: Path, fmt: str, marker: bytes)
     )
     assert code == 1
     assert marker in target.read_bytes().replace(b" ", b"").replace(b"\n", b"")
+
+
+def test_broken_probe_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "probe.json"
+    bad.write_text("{not json")
+    code, _, err = invoke(
+        "check", "--snapshot", str(EXAMPLES / "partly-private"), "--probe", str(bad)
+    )
+    assert code == 2 and "probe.json" in err and len(err.strip().splitlines()) == 1

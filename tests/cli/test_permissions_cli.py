@@ -6,10 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from ssmreach.cli.app import _register, cli
+from ssmreach.cli.app import cli
 from ssmreach.collect.calls import CALLS
-
-_register()
 
 
 def test_prints_the_read_policy() -> None:

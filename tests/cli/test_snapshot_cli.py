@@ -14,14 +14,12 @@ from moto.server import ThreadedMotoServer
 
 from collect.collect_helpers import aws_env, error_answer, moto, session_factory  # noqa: F401
 from collect.moto_estate import ACCOUNT, REGION, build_estate
-from ssmreach.cli.app import _register, cli
+from ssmreach.cli.app import cli
 from ssmreach.cli.live import _progress_display, collect_live, summary_line
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect.calls import CALLS
 from ssmreach.collect.collector import CallFailure, CollectResult, CollectStats, ProgressEvent
 from ssmreach.model.raw import Manifest, RawSnapshot
-
-_register()
 
 SUMMARY = re.compile(
     r"^snapshot: 1 account \u00d7 1 Region, (\d+) calls, 2 failed "

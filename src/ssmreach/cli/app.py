@@ -11,7 +11,20 @@ from ssmreach.errors import SsmreachError
 
 
 class SsmreachGroup(click.Group):
-    """A click group that turns `SsmreachError` into one line on stderr and its exit code."""
+    """A click group that turns `SsmreachError` into one line on stderr and its exit code,
+    and imports each command only when it is used (see `ssmreach.cli.commands`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from ssmreach.cli.commands import COMMANDS
+
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from ssmreach.cli.commands import COMMANDS, load
+
+        if cmd_name in COMMANDS:
+            return load(cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,15 +63,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.meta["ssmreach.debug"] = debug
 
 
-def _register() -> None:
-    from ssmreach.cli import commands
-
-    for command in commands.ALL:
-        cli.add_command(command)
-
-
 def main() -> None:
-    _register()
     cli(prog_name="ssmreach")
 
 

@@ -88,6 +88,15 @@ def load_estate(
 @click.option(
     "--fail-on-unknown", is_flag=True, help="Exit 3 when nothing failed but something is UNKNOWN."
 )
+@click.option(
+    "--probe",
+    "probes",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="JSON written by `ssmreach probe --format json` on a node (repeatable): its evidence "
+    "settles what the model leaves UNKNOWN, and a disagreement becomes MODEL_PROBE_MISMATCH.",
+)
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
 def check_command(
     snapshot: Path | None,
@@ -100,6 +109,7 @@ def check_command(
     output: Path | None,
     require_private: bool,
     fail_on_unknown: bool,
+    probes: tuple[Path, ...],
     trace: bool,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
@@ -119,6 +129,7 @@ def check_command(
       ssmreach check --region eu-west-1 --format json --output report.json
       ssmreach check --snapshot snap/ --require-private --fail-on-unknown   # in CI
       ssmreach check --snapshot snap/ --format html --output report.html
+      ssmreach check --snapshot snap/ --probe web-1.json   # with evidence from a node
     """
     estate = load_estate(snapshot, region, profile, role_arn)
     known = {i.instance_id for r in estate.regions.values() for i in r.instances}

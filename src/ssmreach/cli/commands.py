@@ -1,11 +1,29 @@
-"""The registry of working commands (a command is listed here only once it works)."""
+"""The registry of working commands (a command is listed here only once it works).
+
+Commands are imported when they run (or when `--help` lists them), so that `ssmreach
+check --snapshot` does not pay for boto3 or the report templates it does not use.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from ssmreach.cli.check_cmd import check_command
-from ssmreach.cli.permissions_cmd import permissions_command
-from ssmreach.cli.snapshot_cmd import snapshot_command
+COMMANDS: dict[str, str] = {
+    "check": "ssmreach.cli.check_cmd:check_command",
+    "snapshot": "ssmreach.cli.snapshot_cmd:snapshot_command",
+    "permissions": "ssmreach.cli.permissions_cmd:permissions_command",
+    "probe": "ssmreach.cli.probe_cmd:probe_command",
+}
 
-ALL: list[click.Command] = [check_command, snapshot_command, permissions_command]
+
+def load(name: str) -> click.Command:
+    module, _, attr = COMMANDS[name].partition(":")
+    command = getattr(importlib.import_module(module), attr)
+    assert isinstance(command, click.Command)
+    return command
+
+
+def all_commands() -> list[click.Command]:
+    return [load(name) for name in COMMANDS]
