@@ -529,9 +529,7 @@ class EstateBuilder:
             }
         )
         for v in vpcs:
-            self.rule_assocs.append(
-                {"ResolverRuleId": rule_id, "VPCId": v, "VpcId": v, "Status": "COMPLETE"}
-            )
+            self.rule_assocs.append({"ResolverRuleId": rule_id, "VPCId": v, "Status": "COMPLETE"})
         return rule_id
 
     # -- IAM ----------------------------------------------------------------------------------

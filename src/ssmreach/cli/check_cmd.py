@@ -142,6 +142,10 @@ def check_command(
     result = check_estate(
         estate, CheckOptions(features=features or DEFAULT_FEATURES, instances=instances)
     )
+    if probes:
+        from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
+
+        result = merge_probe_evidence(result, load_probe_documents(probes))
     data: bytes | Iterable[bytes]
     if fmt == "json":
         data = iter_json(result)

@@ -684,7 +684,7 @@ class ListResolverRules(_Aws, frozen=True, kw_only=True):
 
 class ResolverRuleAssociation(_Aws, frozen=True, kw_only=True):
     resolver_rule_id: str
-    vpc_id: str
+    vpc_id: str = field(name="VPCId")
     status: str | None = None
     id: str | None = None
 

@@ -199,6 +199,7 @@ def write_raw_snapshot(raw: RawSnapshot, folder: Path) -> None:
     parent = folder.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a snapshot folder is an ordinary folder
     try:
         (tmp / "manifest.json").write_bytes(msgspec.json.format(msgspec.json.encode(raw.manifest)))
         for key, content in sorted(raw.files.items()):
