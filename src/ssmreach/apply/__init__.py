@@ -1,0 +1,29 @@
+"""Carry out a plan against a live account (the only package that writes to AWS).
+
+executor.py  `apply_plan(plan, state, clients, options)`: stale check, ordered steps,
+             rollback of what this run did, before/after verdicts
+handlers.py  one idempotent, undoable handler per change kind (boto3 write calls)
+live.py      boto3 clients and the collector as the state reader
+"""
+
+from __future__ import annotations
+
+from ssmreach.apply.executor import (
+    ApplyOptions,
+    ApplyResult,
+    PlanStaleError,
+    StepResult,
+    apply_plan,
+)
+from ssmreach.apply.live import client_factory, regions_of, state_reader
+
+__all__ = [
+    "ApplyOptions",
+    "ApplyResult",
+    "PlanStaleError",
+    "StepResult",
+    "apply_plan",
+    "client_factory",
+    "regions_of",
+    "state_reader",
+]

@@ -1,0 +1,168 @@
+"""Carry out a plan against the live account: check the state, act in order, roll back, re-check.
+
+`apply_plan(plan, state, clients, options)`:
+
+1. reads the current state (`state()`, normally the collector) and refuses a plan
+   whose fingerprint differs from it (`PlanStaleError`) unless `force`;
+2. checks the instances (the "before" verdicts);
+3. carries out each change in the plan's order with its handler (`handlers.py`):
+   idempotent, tagged `ssmreach:managed=true` and `ssmreach:plan-id`, endpoints waited
+   for until available; with `dry_run`, EC2 calls go out with `DryRun=True` and
+   nothing changes;
+4. when a step fails, undoes what this run created or added, newest first, and says
+   what could not be undone;
+5. reads the state again and checks the instances (the "after" verdicts).
+
+This package and `ssmreach.collect` are the only ones that call AWS; only this one
+writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ssmreach.analysis.engine import CheckOptions, check_estate
+from ssmreach.analysis.verdict import CheckResult
+from ssmreach.apply.handlers import Context, Outcome, run_change
+from ssmreach.errors import SsmreachError
+from ssmreach.model.estate import Estate
+from ssmreach.plan.plan import Plan, fingerprint
+
+__all__ = ["ApplyOptions", "ApplyResult", "PlanStaleError", "StepResult", "apply_plan"]
+
+Status = Literal["done", "unchanged", "dry-run", "failed", "rolled-back", "not-run"]
+
+
+class PlanStaleError(SsmreachError):
+    """The account no longer matches the state the plan was computed from."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    dry_run: bool = False
+    force: bool = False
+    timeout: float = 300.0  # per endpoint, waiting for `available`
+    poll: float = 2.0
+    recheck: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    change_id: str
+    summary: str
+    status: Status
+    resource: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    plan_id: str
+    dry_run: bool
+    steps: tuple[StepResult, ...]
+    failed: StepResult | None = None
+    rolled_back: tuple[str, ...] = ()  # what this run undid
+    left: tuple[str, ...] = ()  # what it could not undo
+    before: CheckResult | None = None
+    after: CheckResult | None = None
+    stale: bool = False  # applied with force although the state had moved on
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for s in self.steps if s.status == "done")
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def apply_plan(
+    plan: Plan,
+    state: Callable[[], Estate],
+    clients: Callable[[str, str], Any],
+    options: ApplyOptions | None = None,
+) -> ApplyResult:
+    """Carry out `plan`; `state()` reads the account, `clients(service, region)` makes clients."""
+    options = options or ApplyOptions()
+    estate = state()
+    current = fingerprint(estate, plan.scope)
+    stale = current != plan.fingerprint
+    if stale and not options.force:
+        raise PlanStaleError(
+            f"the account changed since plan {plan.id} was made (fingerprint {current[:19]}… "
+            f"is not {plan.fingerprint[:19]}…): plan again, or pass --force"
+        )
+    check = CheckOptions(features=plan.features)
+    before = check_estate(estate, check) if options.recheck else None
+    ctx = Context(
+        plan_id=plan.id,
+        clients=clients,
+        dry_run=options.dry_run,
+        timeout=options.timeout,
+        poll=options.poll,
+    )
+    steps: list[StepResult] = []
+    undo: list[Outcome] = []
+    failed: StepResult | None = None
+    for change in plan.changes:
+        try:
+            outcome = run_change(ctx, change)
+        except (ClientError, BotoCoreError, LookupError, RuntimeError, TimeoutError) as exc:
+            failed = StepResult(change.id, change.summary, "failed", None, _message(exc))
+            steps.append(failed)
+            break
+        if outcome.acted and outcome.undo is not None:
+            undo.append(outcome)
+        status: Status = (
+            "dry-run" if options.dry_run else ("done" if outcome.acted else "unchanged")
+        )
+        steps.append(StepResult(change.id, change.summary, status, outcome.resource, outcome.note))
+    rolled_back: list[str] = []
+    left: list[str] = []
+    if failed is not None:
+        done = {s.change_id for s in steps}
+        steps.extend(
+            StepResult(c.id, c.summary, "not-run") for c in plan.changes if c.id not in done
+        )
+        for outcome in reversed(undo):
+            assert outcome.undo is not None
+            try:
+                outcome.undo()
+                rolled_back.append(outcome.undo_what)
+            except (ClientError, BotoCoreError) as exc:
+                left.append(
+                    f"{outcome.undo_what} failed ({_message(exc)}); {outcome.resource} is left"
+                )
+        undone = {o.resource for o in undo}
+        steps = [
+            StepResult(s.change_id, s.summary, "rolled-back", s.resource, s.note)
+            if s.status == "done" and s.resource in undone
+            else s
+            for s in steps
+        ]
+    after = None
+    if options.recheck and not options.dry_run:
+        after = check_estate(state(), check)
+    return ApplyResult(
+        plan_id=plan.id,
+        dry_run=options.dry_run,
+        steps=tuple(steps),
+        failed=failed,
+        rolled_back=tuple(rolled_back),
+        left=tuple(left),
+        before=before,
+        after=after,
+        stale=stale,
+    )
