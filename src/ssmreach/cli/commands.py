@@ -11,6 +11,7 @@ import importlib
 import click
 
 COMMANDS: dict[str, str] = {
+    "demo": "ssmreach.cli.demo_cmd:demo_command",
     "check": "ssmreach.cli.check_cmd:check_command",
     "snapshot": "ssmreach.cli.snapshot_cmd:snapshot_command",
     "permissions": "ssmreach.cli.permissions_cmd:permissions_command",

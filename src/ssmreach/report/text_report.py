@@ -27,6 +27,14 @@ HOP_MARK = {
     Outcome.FAIL: ("✗", "bold red"),
     Outcome.UNKNOWN: ("?", "magenta"),
 }
+SHORT = {
+    "run-command": "run-cmd",
+    "session-manager": "session",
+    "patch-manager": "patch",
+    "agent-update": "agent-upd",
+    "vss-snapshot": "vss",
+    "cloudwatch-logs": "logs",
+}
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -93,11 +101,13 @@ def render_text(
         )
         return buffer.getvalue()
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    wide = width >= 110
     table.add_column("instance", no_wrap=True)
-    table.add_column("subnet", style="dim", no_wrap=True)
+    if wide:
+        table.add_column("subnet", style="dim", no_wrap=True)
     for feature in features:
-        table.add_column(feature, no_wrap=True)
-    for row in by_instance.values():
+        table.add_column(feature if wide else SHORT.get(feature, feature), no_wrap=True)
+    for row in sorted(by_instance.values(), key=lambda r: _label(next(iter(r.values())))):
         first = next(iter(row.values()))
         cells = []
         for feature in features:
@@ -107,7 +117,8 @@ def render_text(
             else:
                 word, style = MARK[fr.verdict]
                 cells.append(Text(word, style=style))
-        table.add_row(_label(first), first.subnet or "-", *cells)
+        label = _label(first) if wide else (first.name or first.instance)
+        table.add_row(label, *([first.subnet or "-"] if wide else []), *cells)
     console.print(table)
     findings = group_findings(result)
     console.print()

@@ -1,0 +1,1 @@
+"""`ssmreach demo`: the whole story on an embedded, offline AWS (moto)."""
