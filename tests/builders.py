@@ -105,6 +105,8 @@ class EstateBuilder:
         self.zone_records: list[dict[str, Any]] = []
         self.rules: list[dict[str, Any]] = []
         self.rule_assocs: list[dict[str, Any]] = []
+        self.tgw_attachments: list[dict[str, Any]] = []
+        self.tgw_routes: dict[str, list[dict[str, Any]]] = {}
         self.dhmc_role: str | None = None
         self.session_prefs: dict[str, Any] | None = None
         self.omitted: set[str] = set()
@@ -392,6 +394,43 @@ class EstateBuilder:
             }
         )
         return pcx
+
+    def transit_gateway(self, vpcs: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+        """A transit gateway with one route table, every VPC attached and propagated.
+
+        `vpcs` maps VPC id to its CIDR; returns (tgw id, route table id, attachment by VPC)."""
+        tgw = self._id("tgw")
+        table = self._id("tgw-rtb")
+        attachments = {}
+        for vpc_id in vpcs:
+            att = self._id("tgw-attach")
+            attachments[vpc_id] = att
+            self.tgw_attachments.append(
+                {
+                    "TransitGatewayAttachmentId": att,
+                    "TransitGatewayId": tgw,
+                    "ResourceType": "vpc",
+                    "ResourceId": vpc_id,
+                    "State": "available",
+                    "Association": {"TransitGatewayRouteTableId": table, "State": "associated"},
+                }
+            )
+        self.tgw_routes[table] = [
+            {
+                "DestinationCidrBlock": cidr,
+                "Type": "propagated",
+                "State": "active",
+                "TransitGatewayAttachments": [
+                    {
+                        "ResourceId": vpc_id,
+                        "TransitGatewayAttachmentId": attachments[vpc_id],
+                        "ResourceType": "vpc",
+                    }
+                ],
+            }
+            for vpc_id, cidr in vpcs.items()
+        ]
+        return tgw, table, attachments
 
     # -- endpoints --------------------------------------------------------------------------
     def endpoint(
@@ -708,6 +747,19 @@ class EstateBuilder:
             },
             ("ec2", "DescribeInstances"): {"Reservations": self.reservations},
             ("ssm", "DescribeInstanceInformation"): {"InstanceInformationList": self.info},
+            ("ec2", "DescribeTransitGatewayAttachments"): {
+                "TransitGatewayAttachments": self.tgw_attachments
+            },
+            ("ec2", "SearchTransitGatewayRoutes"): [
+                {
+                    "Request": {
+                        "TransitGatewayRouteTableId": t,
+                        "Filters": [{"Name": "state", "Values": ["active", "blackhole"]}],
+                    },
+                    "Response": {"Routes": routes},
+                }
+                for t, routes in self.tgw_routes.items()
+            ],
             ("ssm", "GetServiceSetting"): [
                 {
                     "Request": {

@@ -184,6 +184,72 @@ def hub_and_spoke(
     return b, iid
 
 
+def hub_and_spoke_tgw(
+    *, return_route: bool = True, tgw_blackhole: bool = False
+) -> tuple[EstateBuilder, str]:
+    b = EstateBuilder()
+    hub = b.vpc("10.1.0.0/16")
+    hub_sn = b.subnet(hub, "10.1.1.0/24", "a")
+    hub_rtb = b.route_table(hub, [hub_sn])
+    hub_sg = b.sg(hub, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/8")])
+    spoke = b.vpc("10.2.0.0/16")
+    app = b.subnet(spoke, "10.2.1.0/24", "a")
+    spoke_rtb = b.route_table(spoke, [app])
+    tgw, table, _ = b.transit_gateway({hub: "10.1.0.0/16", spoke: "10.2.0.0/16"})
+    if tgw_blackhole:
+        b.tgw_routes[table][0]["State"] = "blackhole"
+    b.add_route(spoke_rtb, "10.0.0.0/8", tgw)
+    if return_route:
+        b.add_route(hub_rtb, "10.2.0.0/16", tgw)
+    for svc in ("ssm", "ssmmessages", "ec2messages"):
+        ep = b.endpoint(hub, svc, [hub_sn], [hub_sg], private_dns=False)
+        name = f"{svc}.us-east-1.amazonaws.com"
+        b.private_zone(
+            name,
+            [spoke],
+            [
+                {
+                    "Name": name + ".",
+                    "Type": "A",
+                    "AliasTarget": {
+                        "HostedZoneId": "Z7HUB",
+                        "DNSName": f"{ep}-abc.{svc}.us-east-1.vpce.amazonaws.com",
+                        "EvaluateTargetHealth": False,
+                    },
+                }
+            ],
+        )
+    iid = b.instance("spoke-app", app, [b.sg(spoke, "app")], b.role("ssm-core"))
+    return b, iid
+
+
+def test_hub_and_spoke_over_a_transit_gateway() -> None:
+    b, iid = hub_and_spoke_tgw()
+    r = result_for(b, iid, "core")
+    assert r.verdict is Verdict.PRIVATE, codes(r)
+    assert {"transit-gateway", "tgw-return", "return-route"} <= {h.step for h in r.services[0].hops}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"return_route": False}, "NO_RETURN_ROUTE"),
+        ({"tgw_blackhole": True}, "ROUTE_BLACKHOLE"),
+    ],
+)
+def test_transit_gateway_failures(kwargs: dict[str, bool], code: str) -> None:
+    b, iid = hub_and_spoke_tgw(**kwargs)
+    r = result_for(b, iid, "core")
+    assert r.verdict is Verdict.BLOCKED and code in codes(r), codes(r)
+
+
+def test_transit_gateway_without_its_data_is_unknown() -> None:
+    b, iid = hub_and_spoke_tgw()
+    b.omitted.add("SearchTransitGatewayRoutes")
+    r = result_for(b, iid, "core")
+    assert r.verdict is Verdict.UNKNOWN and "DATA_MISSING" in codes(r)
+
+
 def test_hub_and_spoke_is_private() -> None:
     b, iid = hub_and_spoke()
     got = verdicts(b, iid)

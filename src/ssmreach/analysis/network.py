@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ssmreach.analysis import nacl, security_groups
-from ssmreach.analysis.addresses import Place, network
+from ssmreach.analysis.addresses import Match, Place, network, relation
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.reasons import reason
 from ssmreach.analysis.routing import route_table_for, select_route
@@ -327,9 +327,11 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
         leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
         _check_peering(leg, estate, node, target, target_id)
         return
-    if target_id.startswith(
-        ("tgw-", "vgw-", "eni-", "i-", "lgw-", "cagw-")
-    ) or target_id.startswith("arn:"):
+    if target_id.startswith("tgw-"):
+        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+        _check_transit_gateway(leg, node, target, target_id)
+        return
+    if target_id.startswith(("vgw-", "eni-", "i-", "lgw-", "cagw-", "arn:")):
         msg = f"{choice.detail}: where {target_id} takes the traffic is not in the snapshot"
         leg.add(
             Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
@@ -420,6 +422,188 @@ def _check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id:
             back.route_table_id,
             msg,
             f"Add a route to {node.subnet.cidr_block or node.subnet.subnet_id} via {pcx_id} in {back.route_table_id}.",
+        ),
+    )
+
+
+def _tgw_attachment(
+    regions: Sequence[RegionData], tgw_id: str, vpc_id: str
+) -> tuple[aws.TransitGatewayAttachment, RegionData] | Gap | None:
+    for region in regions:
+        for att in region.tgw_attachments.values():
+            if (
+                att.transit_gateway_id == tgw_id
+                and att.resource_id == vpc_id
+                and (att.resource_type or "vpc") == "vpc"
+                and att.state.lower() in ("available", "modifying")
+            ):
+                return att, region
+    for region in regions:
+        gap = region.gap("DescribeTransitGatewayAttachments")
+        if gap is not None:
+            return gap
+    return None
+
+
+def _tgw_route(
+    region: RegionData, table_id: str, place: Place
+) -> tuple[aws.TgwRoute | None, bool] | Gap:
+    """Longest-prefix match in a transit gateway route table: (route, uncertain)."""
+    routes = region.tgw_routes.get(table_id)
+    if routes is None:
+        return region.gap("SearchTransitGatewayRoutes") or _missing(
+            region, "SearchTransitGatewayRoutes", table_id
+        )
+    if isinstance(routes, Gap):
+        return routes
+    best: tuple[int, aws.TgwRoute] | None = None
+    uncertain = False
+    for route in routes:
+        if not route.destination_cidr_block:
+            uncertain = uncertain or route.prefix_list_id is not None
+            continue
+        net = network(route.destination_cidr_block)
+        match = relation(route.destination_cidr_block, place)
+        if match is Match.YES and net is not None and (best is None or net.prefixlen > best[0]):
+            best = (net.prefixlen, route)
+        elif match is Match.MAYBE:
+            uncertain = True
+    return (best[1] if best else None), uncertain
+
+
+def _check_transit_gateway(leg: Leg, node: Node, target: Target, tgw_id: str) -> None:
+    """Through a transit gateway: each side's attachment, its route table there, and back."""
+    regions = list({id(r): r for r in (node.region, target.region)}.values())
+    crossings = (
+        ("transit-gateway", node.vpc.vpc_id, target.vpc_id, target.place, "NO_ROUTE"),
+        ("tgw-return", target.vpc_id, node.vpc.vpc_id, node.place, "NO_RETURN_ROUTE"),
+    )
+    for step, from_vpc, to_vpc, place, code in crossings:
+        found = _tgw_attachment(regions, tgw_id, from_vpc)
+        if isinstance(found, Gap):
+            leg.add(Hop(step, tgw_id, Outcome.UNKNOWN, found.describe()), gap_reason(found, tgw_id))
+            return
+        if found is None:
+            msg = f"{tgw_id} has no available attachment for {from_vpc}"
+            leg.add(
+                Hop(step, tgw_id, Outcome.FAIL, msg),
+                reason(code, Severity.ERROR, tgw_id, msg, f"Attach {from_vpc} to {tgw_id}."),
+            )
+            return
+        att, region = found
+        table_id = att.association.transit_gateway_route_table_id if att.association else None
+        if not table_id:
+            att_id = att.transit_gateway_attachment_id
+            msg = f"attachment {att_id} of {from_vpc} is associated with no route table of {tgw_id}"
+            leg.add(
+                Hop(step, att_id, Outcome.FAIL, msg),
+                reason(
+                    code,
+                    Severity.ERROR,
+                    att_id,
+                    msg,
+                    f"Associate {att_id} with a route table of {tgw_id}.",
+                ),
+            )
+            return
+        looked = _tgw_route(region, table_id, place)
+        if isinstance(looked, Gap):
+            leg.add(
+                Hop(step, table_id, Outcome.UNKNOWN, looked.describe()),
+                gap_reason(looked, table_id),
+            )
+            return
+        route, uncertain = looked
+        if route is None:
+            if uncertain:
+                msg = f"{table_id}: a prefix-list route may cover {place.describe()}"
+                leg.add(
+                    Hop(step, table_id, Outcome.UNKNOWN, msg),
+                    reason("DATA_MISSING", Severity.WARNING, table_id, msg),
+                )
+                return
+            msg = f"transit gateway route table {table_id} has no route to {place.describe()} in {to_vpc}"
+            leg.add(
+                Hop(step, table_id, Outcome.FAIL, msg),
+                reason(
+                    code,
+                    Severity.ERROR,
+                    table_id,
+                    msg,
+                    f"Propagate the attachment of {to_vpc} into {table_id}, or add a static route.",
+                ),
+            )
+            return
+        if route.state.lower() == "blackhole":
+            msg = f"transit gateway route table {table_id}: {route.destination_cidr_block} is a blackhole"
+            leg.add(
+                Hop(step, table_id, Outcome.FAIL, msg),
+                reason(
+                    "ROUTE_BLACKHOLE",
+                    Severity.ERROR,
+                    table_id,
+                    msg,
+                    f"Replace the blackhole route {route.destination_cidr_block} in {table_id}.",
+                ),
+            )
+            return
+        owners = {a.resource_id for a in route.transit_gateway_attachments}
+        if to_vpc not in owners:
+            where = ", ".join(sorted(o for o in owners if o)) or "an attachment not in the snapshot"
+            msg = (
+                f"{table_id} sends {route.destination_cidr_block} to {where}, not to {to_vpc}; "
+                "the onward path is not in the snapshot"
+            )
+            leg.add(
+                Hop(step, table_id, Outcome.UNKNOWN, msg),
+                reason(
+                    "EGRESS_UNMODELED",
+                    Severity.WARNING,
+                    tgw_id,
+                    msg,
+                    "Confirm the path with `ssmreach probe`.",
+                ),
+            )
+            return
+        leg.add(
+            Hop(
+                step,
+                table_id,
+                Outcome.UNKNOWN if uncertain else Outcome.PASS,
+                f"{tgw_id} route table {table_id}: {route.destination_cidr_block} -> {to_vpc}",
+            )
+        )
+    back = _route_table(target.region, target.subnet_id, target.vpc_id)
+    if isinstance(back, Gap):
+        _gap_hop(leg, "return-route", back, target.subnet_id)
+        return
+    choice = select_route(target.region, back, node.place)
+    if (
+        choice.route is not None
+        and choice.route.target == tgw_id
+        and choice.route.state.lower() != "blackhole"
+    ):
+        leg.add(
+            Hop(
+                "return-route",
+                back.route_table_id,
+                Outcome.UNKNOWN if choice.uncertain else Outcome.PASS,
+                choice.detail,
+            )
+        )
+        return
+    msg = (
+        f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no route "
+        f"back to the instance through {tgw_id}"
+    )
+    leg.add(
+        Hop("return-route", back.route_table_id, Outcome.FAIL, msg),
+        reason(
+            "NO_RETURN_ROUTE",
+            Severity.ERROR,
+            back.route_table_id,
+            msg,
+            f"Add a route to {node.subnet.cidr_block or node.subnet.subnet_id} via {tgw_id} in {back.route_table_id}.",
         ),
     )
 

@@ -297,6 +297,52 @@ class PrefixListEntriesCall(_Aws, frozen=True, kw_only=True):
     error: ApiError | None = None
 
 
+class TgwAttachmentAssociation(_Aws, frozen=True, kw_only=True):
+    transit_gateway_route_table_id: str | None = None
+    state: str | None = None
+
+
+class TransitGatewayAttachment(_Aws, frozen=True, kw_only=True):
+    transit_gateway_attachment_id: str
+    transit_gateway_id: str
+    resource_type: str | None = None
+    resource_id: str | None = None
+    state: str = "available"
+    association: TgwAttachmentAssociation | None = None
+
+
+class DescribeTransitGatewayAttachments(_Aws, frozen=True, kw_only=True):
+    transit_gateway_attachments: tuple[TransitGatewayAttachment, ...] = ()
+
+
+class TgwRouteAttachment(_Aws, frozen=True, kw_only=True):
+    resource_id: str | None = None
+    transit_gateway_attachment_id: str | None = None
+    resource_type: str | None = None
+
+
+class TgwRoute(_Aws, frozen=True, kw_only=True):
+    destination_cidr_block: str | None = None
+    prefix_list_id: str | None = None
+    transit_gateway_attachments: tuple[TgwRouteAttachment, ...] = ()
+    type: str | None = None
+    state: str = "active"
+
+
+class TgwRoutesRequest(_Aws, frozen=True, kw_only=True):
+    transit_gateway_route_table_id: str
+
+
+class TgwRoutesResponse(_Aws, frozen=True, kw_only=True):
+    routes: tuple[TgwRoute, ...] = ()
+
+
+class TgwRoutesCall(_Aws, frozen=True, kw_only=True):
+    request: TgwRoutesRequest
+    response: TgwRoutesResponse | None = None
+    error: ApiError | None = None
+
+
 # --- EC2: filtering -------------------------------------------------------------------
 
 

@@ -117,6 +117,8 @@ class RegionData:
     nat_gateways: Mapping[str, aws.NatGateway] = field(default_factory=dict)
     internet_gateways: Mapping[str, aws.InternetGateway] = field(default_factory=dict)
     prefix_lists: Mapping[str, PrefixListInfo] = field(default_factory=dict)
+    tgw_attachments: Mapping[str, aws.TransitGatewayAttachment] = field(default_factory=dict)
+    tgw_routes: Mapping[str, tuple[aws.TgwRoute, ...] | Gap] = field(default_factory=dict)
     instances: tuple[aws.Instance, ...] = ()
     instance_information: Mapping[str, aws.InstanceInformation] = field(default_factory=dict)
     service_settings: Mapping[str, str | Gap] = field(default_factory=dict)

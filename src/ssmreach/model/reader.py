@@ -174,6 +174,13 @@ class _Reader:
         nats = {n.nat_gateway_id: n for n in (nat_r.nat_gateways if nat_r else ())}
         igw_r = get("ec2", "DescribeInternetGateways", aws.DescribeInternetGateways)
         igws = {g.internet_gateway_id: g for g in (igw_r.internet_gateways if igw_r else ())}
+        tgw_r = get(
+            "ec2", "DescribeTransitGatewayAttachments", aws.DescribeTransitGatewayAttachments
+        )
+        tgw_attachments = {
+            a.transit_gateway_attachment_id: a
+            for a in (tgw_r.transit_gateway_attachments if tgw_r else ())
+        }
         inst_r = get("ec2", "DescribeInstances", aws.DescribeInstances)
         instances = tuple(
             i
@@ -225,6 +232,8 @@ class _Reader:
             nat_gateways=nats,
             internet_gateways=igws,
             prefix_lists=self._prefix_lists(account, region, get),
+            tgw_attachments=tgw_attachments,
+            tgw_routes=self._tgw_routes(account, region, get),
             instances=instances,
             instance_information=info,
             service_settings=self._service_settings(account, region, get),
@@ -302,6 +311,21 @@ class _Reader:
                 lists[pl_id] = PrefixListInfo(pl_id, None, cidrs)
         # Entries are read for the gap bookkeeping only when something references them.
         return lists
+
+    def _tgw_routes(
+        self, account: str, region: str, get: Any
+    ) -> dict[str, tuple[aws.TgwRoute, ...] | Gap]:
+        calls = get("ec2", "SearchTransitGatewayRoutes", list[aws.TgwRoutesCall])
+        routes: dict[str, tuple[aws.TgwRoute, ...] | Gap] = {}
+        for call in calls or ():
+            table = call.request.transit_gateway_route_table_id
+            if call.error is not None:
+                routes[table] = self._call_error(
+                    account, region, "ec2", "SearchTransitGatewayRoutes", table, call.error
+                )
+            elif call.response is not None:
+                routes[table] = call.response.routes
+        return routes
 
     def _service_settings(self, account: str, region: str, get: Any) -> dict[str, str | Gap]:
         calls = get("ssm", "GetServiceSetting", list[aws.ServiceSettingCall])
