@@ -32,7 +32,7 @@ def test_role_arns_add_assume_role() -> None:
 
 
 def test_only_known_purposes() -> None:
-    result = CliRunner().invoke(cli, ["permissions", "--for", "apply"])
+    result = CliRunner().invoke(cli, ["permissions", "--for", "delete-everything"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
 
@@ -42,4 +42,24 @@ def test_help_has_examples() -> None:
     assert result.exit_code == 0
     assert "Examples:" in result.output
     assert "ssmreach permissions > ssmreach-read.json" in result.output
-    assert "--for [snapshot]" in result.output
+    assert "--for [snapshot|apply]" in result.output
+
+
+def test_apply_permissions_cover_every_change_kind_and_the_reads() -> None:
+    import msgspec
+
+    from ssmreach.collect.permissions import minimal_policy
+    from ssmreach.plan.changes import CHANGE_TYPES
+
+    policy = minimal_policy("apply")
+    actions = {
+        a
+        for st in policy["Statement"]
+        for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    }
+    for kind in CHANGE_TYPES:
+        declared = next(f.default for f in msgspec.structs.fields(kind) if f.name == "permissions")
+        assert set(declared) <= actions, kind.__name__
+    assert "ec2:DescribeVpcs" in actions and "ec2:DeleteVpcEndpoints" in actions
+    result = CliRunner().invoke(cli, ["permissions", "--for", "apply"])
+    assert result.exit_code == 0 and "SsmreachApplyWrite" in result.stdout

@@ -15,6 +15,9 @@ COMMANDS: dict[str, str] = {
     "check": "ssmreach.cli.check_cmd:check_command",
     "snapshot": "ssmreach.cli.snapshot_cmd:snapshot_command",
     "permissions": "ssmreach.cli.permissions_cmd:permissions_command",
+    "plan": "ssmreach.cli.plan_cmd:plan_command",
+    "apply": "ssmreach.cli.apply_cmd:apply_command",
+    "export": "ssmreach.cli.export_cmd:export_command",
     "probe": "ssmreach.cli.probe_cmd:probe_command",
 }
 

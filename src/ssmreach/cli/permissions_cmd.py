@@ -17,7 +17,8 @@ from ssmreach.collect.permissions import PURPOSES, Purpose, minimal_policy
     type=click.Choice(PURPOSES),
     default="snapshot",
     show_default=True,
-    help="The command whose permissions to print (`snapshot` also covers a live `check`).",
+    help="The command whose permissions to print (`snapshot` also covers a live `check` and "
+    "`plan`; `apply` adds the writes of every change a plan can hold and their rollback).",
 )
 @click.option(
     "--role-arn",
@@ -41,5 +42,6 @@ def permissions_command(purpose: Purpose, role_arn: Sequence[str]) -> None:
       aws iam create-policy --policy-name ssmreach-read \\
           --policy-document file://ssmreach-read.json
       ssmreach permissions --role-arn arn:aws:iam::111122223333:role/ssmreach-read
+      ssmreach permissions --for apply > ssmreach-apply.json
     """
     click.echo(json.dumps(minimal_policy(purpose, role_arn), indent=2))

@@ -14,12 +14,43 @@ from typing import Any, Literal
 
 from ssmreach.collect.calls import ASSUME_ROLE, CALLS, REGION_LISTING, ApiCall
 
-Purpose = Literal["snapshot"]
-PURPOSES: tuple[Purpose, ...] = ("snapshot",)
+Purpose = Literal["snapshot", "apply"]
+PURPOSES: tuple[Purpose, ...] = ("snapshot", "apply")
+
+# What `apply` calls to undo what a failed run created; the code never calls them on
+# anything else (IAM cannot express "created by this run", and Route 53 has no tag keys).
+ROLLBACK_ACTIONS = (
+    "ec2:DeleteRoute",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "route53:DeleteHostedZone",
+    "route53:DisassociateVPCFromHostedZone",
+)
+
+
+# Reads `apply` makes beyond the snapshot's, to stay idempotent.
+APPLY_READS = ("route53:ListHostedZonesByName",)
+
+
+def apply_actions() -> list[str]:
+    """The write actions of every change kind a plan can hold (declared on each kind)."""
+    import msgspec
+
+    from ssmreach.plan.changes import CHANGE_TYPES
+
+    actions: set[str] = set(APPLY_READS)
+    for kind in CHANGE_TYPES:
+        for field in msgspec.structs.fields(kind):
+            if field.name == "permissions" and isinstance(field.default, tuple):
+                actions.update(field.default)
+    return sorted(actions)
 
 
 def calls_needed(purpose: Purpose = "snapshot") -> tuple[ApiCall, ...]:
-    if purpose != "snapshot":
+    """The reads: `apply` reads the account exactly as `snapshot` does, before and after."""
+    if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     return (*CALLS, REGION_LISTING)
 
@@ -39,6 +70,23 @@ def minimal_policy(purpose: Purpose = "snapshot", role_arns: Sequence[str] = ())
             "Resource": "*",
         }
     ]
+    if purpose == "apply":
+        statements.append(
+            {
+                "Sid": "SsmreachApplyWrite",
+                "Effect": "Allow",
+                "Action": apply_actions(),
+                "Resource": "*",
+            }
+        )
+        statements.append(
+            {
+                "Sid": "SsmreachApplyRollback",
+                "Effect": "Allow",
+                "Action": list(ROLLBACK_ACTIONS),
+                "Resource": "*",
+            }
+        )
     if role_arns:
         statements.append(
             {
