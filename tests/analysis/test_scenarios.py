@@ -567,3 +567,18 @@ def test_session_preferences_add_services() -> None:
     r = result_for(e.b, iid, "session-manager")
     assert [s.service for s in r.services] == ["ssm", "ssmmessages", "kms", "logs"]
     assert r.verdict is Verdict.BLOCKED  # no kms/logs endpoint and no internet
+
+
+def test_dhmc_needs_a_recent_agent_and_a_known_version() -> None:
+    e = one_vpc()
+    e.b.role(
+        "AWSSystemsManagerDefaultEC2InstanceManagementRole",
+        managed=["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"],
+        profile=False,
+    )
+    e.b.dhmc_role = "service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole"
+    old = e.b.instance("old", e.app, [e.app_sg], None, agent="3.1.1004.0")
+    unlisted = e.b.instance("unlisted", e.app, [e.app_sg], None, agent=None)
+    r = result_for(e.b, old, "core")
+    assert r.verdict is Verdict.BLOCKED and {"NO_INSTANCE_PROFILE", "AGENT_TOO_OLD"} <= codes(r)
+    assert result_for(e.b, unlisted, "core").verdict is Verdict.UNKNOWN

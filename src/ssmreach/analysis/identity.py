@@ -11,6 +11,7 @@ guide, "Configure instance permissions" and "Default Host Management Configurati
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -139,6 +140,20 @@ class PolicyCache:
         return result
 
 
+def _no_credentials(iid: str, msg: str, fix: str) -> Identity:
+    return Identity(
+        "none",
+        None,
+        Verdict.BLOCKED,
+        (reason("NO_INSTANCE_PROFILE", Severity.ERROR, iid, msg, fix),),
+        msg,
+    )
+
+
+def _unreadable(gap: Gap, iid: str, detail: str) -> Identity:
+    return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(gap, iid),), detail)
+
+
 def _role_from_dhmc(
     estate: Estate,
     region: RegionData,
@@ -159,57 +174,31 @@ def _role_from_dhmc(
         )
         setting = gap
     if isinstance(setting, Gap):
-        return Identity(
-            "unknown",
-            None,
-            Verdict.UNKNOWN,
-            (gap_reason(setting, iid),),
+        return _unreadable(
+            setting,
+            iid,
             "the instance has no instance profile and the Default Host Management setting cannot be read",
         )
     if setting in ("", "$None"):
         msg = f"the instance has no instance profile and Default Host Management Configuration is off in {region.region}"
-        return Identity(
-            "none",
-            None,
-            Verdict.BLOCKED,
-            (
-                reason(
-                    "NO_INSTANCE_PROFILE",
-                    Severity.ERROR,
-                    iid,
-                    msg,
-                    f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to the instance, or turn on Default Host Management Configuration in {region.region}.",
-                ),
-            ),
+        return _no_credentials(
+            iid,
             msg,
+            f"Attach an instance profile whose role has AmazonSSMManagedInstanceCore to the instance, or turn on Default Host Management Configuration in {region.region}.",
         )
     account = estate.account_data(region.account)
     iam_gap = account.gap("GetAccountAuthorizationDetails")
     if iam_gap is not None:
-        return Identity(
-            "unknown",
-            None,
-            Verdict.UNKNOWN,
-            (gap_reason(iam_gap, iid),),
-            f"Default Host Management names role {setting}, but IAM was not read",
+        return _unreadable(
+            iam_gap, iid, f"Default Host Management names role {setting}, but IAM was not read"
         )
     role = account.roles_by_name.get(setting.rsplit("/", 1)[-1])
     if role is None:
         msg = f"the instance has no instance profile, and the Default Host Management role {setting} does not exist"
-        return Identity(
-            "none",
-            None,
-            Verdict.BLOCKED,
-            (
-                reason(
-                    "NO_INSTANCE_PROFILE",
-                    Severity.ERROR,
-                    iid,
-                    msg,
-                    f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to the instance.",
-                ),
-            ),
+        return _no_credentials(
+            iid,
             msg,
+            f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to the instance.",
         )
     if agent.version is None:
         msg = f"the instance would use the Default Host Management role {role.role_name}, which needs agent {format_version(DHMC_MIN)} or newer; the agent version is unknown"
@@ -232,28 +221,17 @@ def _role_from_dhmc(
             f"the instance has no instance profile and its agent {format_version(agent.version)} is older than "
             f"{format_version(DHMC_MIN)}, which Default Host Management needs"
         )
-        return Identity(
-            "none",
-            None,
-            Verdict.BLOCKED,
-            (
-                reason(
-                    "NO_INSTANCE_PROFILE",
-                    Severity.ERROR,
-                    iid,
-                    msg,
-                    "Attach an instance profile to the instance, or update its agent.",
-                ),
-                reason(
-                    "AGENT_TOO_OLD",
-                    Severity.WARNING,
-                    iid,
-                    msg,
-                    f"Update the SSM agent on the instance to {format_version(DHMC_MIN)} or newer.",
-                ),
-            ),
-            msg,
+        blocked = _no_credentials(
+            iid, msg, "Attach an instance profile to the instance, or update its agent."
         )
+        too_old = reason(
+            "AGENT_TOO_OLD",
+            Severity.WARNING,
+            iid,
+            msg,
+            f"Update the SSM agent on the instance to {format_version(DHMC_MIN)} or newer.",
+        )
+        return dataclasses.replace(blocked, reasons=(*blocked.reasons, too_old))
     return Identity(
         "dhmc",
         cache.role_policies(account, role),
@@ -279,12 +257,8 @@ def resolve_identity(
     account = estate.account_data(region.account)
     gap = account.gap("GetAccountAuthorizationDetails")
     if gap is not None:
-        return Identity(
-            "unknown",
-            None,
-            Verdict.UNKNOWN,
-            (gap_reason(gap, iid),),
-            f"instance profile {profile.arn} cannot be resolved: IAM was not read",
+        return _unreadable(
+            gap, iid, f"instance profile {profile.arn} cannot be resolved: IAM was not read"
         )
     role = account.profile_roles.get(profile.arn)
     if role is None:

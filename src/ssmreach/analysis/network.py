@@ -390,40 +390,7 @@ def _check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id:
             f"{pcx_id} is active between {node.vpc.vpc_id} and {target.vpc_id}",
         )
     )
-    back = _route_table(target.region, target.subnet_id, target.vpc_id)
-    if isinstance(back, Gap):
-        _gap_hop(leg, "return-route", back, target.subnet_id)
-        return
-    choice = select_route(target.region, back, node.place)
-    if (
-        choice.route is not None
-        and choice.route.target == pcx_id
-        and choice.route.state.lower() != "blackhole"
-    ):
-        leg.add(
-            Hop(
-                "return-route",
-                back.route_table_id,
-                Outcome.UNKNOWN if choice.uncertain else Outcome.PASS,
-                choice.detail,
-            )
-        )
-        return
-    msg = (
-        f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no route back to "
-        f"the instance through {pcx_id}"
-        + (f"; it sends it to {choice.route.target}" if choice.route else "")
-    )
-    leg.add(
-        Hop("return-route", back.route_table_id, Outcome.FAIL, msg),
-        reason(
-            "NO_RETURN_ROUTE",
-            Severity.ERROR,
-            back.route_table_id,
-            msg,
-            f"Add a route to {node.subnet.cidr_block or node.subnet.subnet_id} via {pcx_id} in {back.route_table_id}.",
-        ),
-    )
+    check_return_route(leg, node, target, pcx_id)
 
 
 def _tgw_attachment(
@@ -573,38 +540,30 @@ def _check_transit_gateway(leg: Leg, node: Node, target: Target, tgw_id: str) ->
                 f"{tgw_id} route table {table_id}: {route.destination_cidr_block} -> {to_vpc}",
             )
         )
+    check_return_route(leg, node, target, tgw_id)
+
+
+def check_return_route(leg: Leg, node: Node, target: Target, via: str) -> None:
+    """The endpoint subnet's route table must send the reply back through `via`."""
     back = _route_table(target.region, target.subnet_id, target.vpc_id)
     if isinstance(back, Gap):
         _gap_hop(leg, "return-route", back, target.subnet_id)
         return
     choice = select_route(target.region, back, node.place)
-    if (
-        choice.route is not None
-        and choice.route.target == tgw_id
-        and choice.route.state.lower() != "blackhole"
-    ):
-        leg.add(
-            Hop(
-                "return-route",
-                back.route_table_id,
-                Outcome.UNKNOWN if choice.uncertain else Outcome.PASS,
-                choice.detail,
-            )
-        )
+    route = choice.route
+    if route is not None and route.target == via and route.state.lower() != "blackhole":
+        result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
+        leg.add(Hop("return-route", back.route_table_id, result, choice.detail))
         return
     msg = (
-        f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no route "
-        f"back to the instance through {tgw_id}"
+        f"{back.route_table_id} (the route table of {target.subnet_id} in {target.vpc_id}) has no "
+        f"route back to the instance through {via}"
+        + (f"; it sends it to {route.target}" if route else "")
     )
+    fix = f"Add a route to {node.subnet.cidr_block or node.subnet.subnet_id} via {via} in {back.route_table_id}."
     leg.add(
         Hop("return-route", back.route_table_id, Outcome.FAIL, msg),
-        reason(
-            "NO_RETURN_ROUTE",
-            Severity.ERROR,
-            back.route_table_id,
-            msg,
-            f"Add a route to {node.subnet.cidr_block or node.subnet.subnet_id} via {tgw_id} in {back.route_table_id}.",
-        ),
+        reason("NO_RETURN_ROUTE", Severity.ERROR, back.route_table_id, msg, fix),
     )
 
 
