@@ -252,6 +252,26 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
                 for call in f.get(a, GLOBAL, "route53", "GetHostedZone", []):
                     if call["Request"]["Id"] == change.zone_id:
                         call["Response"]["VPCs"].append({"VPCRegion": r, "VPCId": change.vpc_id})
+            case c.AddNetworkAclEntry():
+                acl = next(
+                    x
+                    for x in ec2("DescribeNetworkAcls", "NetworkAcls")
+                    if x["NetworkAclId"] == change.network_acl_id
+                )
+                assert not any(
+                    e["RuleNumber"] == change.rule_number and e["Egress"] == change.egress
+                    for e in acl["Entries"]
+                ), "CreateNetworkAclEntry would fail: the rule number is taken"
+                acl["Entries"].append(
+                    {
+                        "RuleNumber": change.rule_number,
+                        "Protocol": change.protocol,
+                        "RuleAction": "allow",
+                        "Egress": change.egress,
+                        "CidrBlock": change.cidr,
+                        "PortRange": {"From": change.from_port, "To": change.to_port},
+                    }
+                )
             case _:
                 raise AssertionError(f"simulate: unknown change {type(change).__name__}")
     return f.snapshot()

@@ -22,6 +22,7 @@ from typing import Literal
 import msgspec
 
 __all__ = [
+    "AddNetworkAclEntry",
     "AssociateGatewayRouteTables",
     "AssociateHostedZone",
     "AuthorizeEgress",
@@ -236,6 +237,27 @@ class CreateRoute(_Change, frozen=True, kw_only=True):
     permissions: tuple[str, ...] = ("ec2:CreateRoute",)
 
 
+class AddNetworkAclEntry(_Change, frozen=True, kw_only=True):
+    """`CreateNetworkAclEntry`: one allow entry (TCP `from_port`-`to_port` to or from `cidr`)
+    in an existing network ACL, numbered before the rule that denies the traffic.
+
+    `cidr` is a subnet CIDR (never a single address) between an instance subnet and an
+    endpoint subnet; for traffic to S3 through a gateway endpoint it is 0.0.0.0/0, because
+    the S3 address ranges are many and change (the AWS-documented practice for network
+    ACL return traffic). The rule number is one no entry of that direction uses, so
+    nothing is replaced.
+    """
+
+    network_acl_id: str
+    rule_number: int
+    egress: bool
+    cidr: str
+    from_port: int
+    to_port: int
+    protocol: str = "6"
+    permissions: tuple[str, ...] = ("ec2:CreateNetworkAclEntry",)
+
+
 Change = (
     SetVpcAttribute
     | CreateSecurityGroup
@@ -250,6 +272,7 @@ Change = (
     | CreatePrivateHostedZone
     | AssociateHostedZone
     | CreateRoute
+    | AddNetworkAclEntry
 )
 """Every kind of change a plan holds (a closed union: the JSON `type` field names the kind)."""
 
@@ -267,6 +290,7 @@ CHANGE_TYPES: tuple[type[_Change], ...] = (
     CreatePrivateHostedZone,
     AssociateHostedZone,
     CreateRoute,
+    AddNetworkAclEntry,
 )
 
 CREATES: frozenset[type[_Change]] = frozenset(

@@ -21,8 +21,12 @@ returns a `Plan`; it never calls AWS. The rules are requirements.md §4:
   groups that restrict egress; the VPC DNS attributes when they are false.
 - Reuse: an endpoint with private DNS off is modified; an endpoint whose groups do
   not admit the instances gets the endpoint group added. Nothing is deleted.
+- Network ACLs that deny the planned paths get allow entries (`nacl_rules`): subnet
+  CIDRs between instance and endpoint subnets, 0.0.0.0/0 to S3 through the gateway
+  endpoint, numbered before the entry that denies; never a replacement.
 - Causes a change of this kind cannot fix (no instance profile, IAM denies, IMDS off,
-  custom DNS, forwarding rules, network ACLs, ...) become `ManualStep`s.
+  custom DNS, forwarding rules, a network ACL with no free rule number, ...) become
+  `ManualStep`s.
 
 With `hub`, interface endpoints live in the hub VPC with private DNS off, and one
 private hosted zone per service name (alias to the hub endpoint) is associated with
@@ -42,15 +46,22 @@ import msgspec
 
 from ssmreach.analysis import security_groups
 from ssmreach.analysis.addresses import Place, network
-from ssmreach.analysis.engine import CheckOptions, agent_facts, check_estate, session_preferences
+from ssmreach.analysis.engine import (
+    CheckOptions,
+    agent_facts,
+    check_estate,
+    ephemeral_ports,
+    session_preferences,
+)
 from ssmreach.analysis.features import DEFAULT_FEATURES, channel_options
 from ssmreach.analysis.network import endpoint_groups
 from ssmreach.analysis.routing import route_table_for, select_route
 from ssmreach.analysis.services import endpoint_service_name, service_host, service_offered
-from ssmreach.analysis.verdict import CheckResult, Severity, Verdict
+from ssmreach.analysis.verdict import CheckResult, Reason, Severity, Verdict
 from ssmreach.errors import UsageError
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, Gap, RegionData, normalize_name
+from ssmreach.plan import nacl_rules
 from ssmreach.plan.changes import (
     AssociateGatewayRouteTables,
     AssociateHostedZone,
@@ -95,8 +106,6 @@ MANUAL_CODES: dict[str, str] = {
     "CUSTOM_DNS_UNVERIFIED": "the VPC uses custom DNS servers, which must forward amazonaws.com to the VPC resolver",
     "DNS_FORWARDED": "a Resolver FORWARD rule sends the service name outside the VPC",
     "PHZ_SHADOWS_SERVICE": "a private hosted zone shadows the service name; it belongs to someone",
-    "NACL_OUTBOUND_DENIED": "a network ACL denies the traffic; network ACLs are shared by whole subnets",
-    "NACL_INBOUND_DENIED": "a network ACL denies the traffic; network ACLs are shared by whole subnets",
     "ENDPOINT_NOT_AVAILABLE": "the endpoint exists but is not available",
     "ROUTE_BLACKHOLE": "a route points at a target that is gone",
     "PEERING_NOT_ACTIVE": "the peering connection is not active",
@@ -107,6 +116,13 @@ MANUAL_CODES: dict[str, str] = {
     "READ_DENIED": "reading the data the check needs was denied",
 }
 """Reason codes a plan never fixes by itself, with why a person is needed."""
+
+NACL_CODES: dict[str, str] = {
+    "NACL_OUTBOUND_DENIED": "a network ACL denies the traffic and the plan has no path to open in it",
+    "NACL_INBOUND_DENIED": "a network ACL denies the traffic and the plan has no path to open in it",
+}
+"""Reason codes the plan fixes with network ACL entries where it knows the path after the
+plan (`nacl_rules`); the rest stay manual steps, with why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +183,12 @@ class _Planner:
         self.designs: list[VpcDesign] = []
         self.approximate = False
         self._groups: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # (account, region, client VPC, service) -> (region, endpoint or reference, subnets)
+        self._reach: dict[tuple[str, str, str, str], tuple[RegionData, str, tuple[str, ...]]] = {}
+        self._nacl = nacl_rules.NaclPlanner()
+        self._nacl_reasons: dict[str, list[Reason]] = defaultdict(list)  # instance -> reasons
+        self._nacl_handled: set[str] = set()
+        self._nacl_unhandled: set[str] = set()
 
     # -- bookkeeping ------------------------------------------------------------------------
     def add(self, change: Change, fixes: Iterable[Finding] = ()) -> str:
@@ -209,6 +231,8 @@ class _Planner:
             if fr.verdict is Verdict.PRIVATE:
                 continue
             for r in fr.reasons:
+                if r.code in NACL_CODES and r.severity is not Severity.INFO:
+                    self._nacl_reasons[fr.instance].append(r)
                 if r.code in MANUAL_CODES and r.severity is not Severity.INFO:
                     self.add_manual(
                         r.code,
@@ -774,7 +798,12 @@ class _Planner:
             )
             if made is None:
                 continue
-            _endpoint, subnets, groups, deps = made
+            endpoint, subnets, groups, deps = made
+            self._reach[(region.account, region.region, vpc_id, service)] = (
+                region,
+                endpoint,
+                tuple(subnets),
+            )
             self._egress_to_endpoint(region, clients, vpc.findings(service), subnets, groups, deps)
         if interface:
             self._sibling_endpoints(region, vpc_id, clients, skip=interface)
@@ -891,6 +920,12 @@ class _Planner:
             if made is None:
                 continue
             endpoint, subnets, groups, deps = made
+            for user in users:
+                self._reach[(region.account, region.region, user.vpc_id, service)] = (
+                    region,
+                    endpoint,
+                    tuple(subnets),
+                )
             existing = self._existing_interface(
                 region, hub_id, endpoint_service_name(region.region, service)
             )
@@ -1103,6 +1138,85 @@ class _Planner:
                 [f for f in findings if f.code in ("NO_ROUTE", "NO_RETURN_ROUTE")] or findings,
             )
 
+    # -- network ACLs ------------------------------------------------------------------------
+    def network_acls(self, vpcs: Iterable[_Vpc]) -> None:
+        """Allow entries in the network ACLs that deny the paths the plan leaves the
+        instances with (see `nacl_rules`); NACL causes it cannot plan stay manual."""
+        for vpc in sorted(vpcs, key=lambda v: (v.region.account, v.region.region, v.vpc_id)):
+            # S3 first: its 0.0.0.0/0 entries also carry the endpoints' replies
+            for service in ("s3", *INTERFACE_ORDER):
+                for iid, need in sorted(vpc.needs.get(service, {}).items()):
+                    planned = self._planned_path(vpc.region, vpc.vpc_id, service, need.instance)
+                    if planned is None:
+                        self._nacl_unhandled.add(iid)
+                        continue
+                    self._nacl_handled.add(iid)
+                    region, crossings = planned
+                    findings = [f for f in need.findings if f.code in NACL_CODES] or need.findings
+                    for problem in self._nacl.allow(region, crossings, findings):
+                        self.add_manual(
+                            problem.code, problem.acl_id, problem.message, [iid], problem.fix
+                        )
+        for change, fixed in self._nacl.planned():
+            self.add(change, fixed)
+        for iid, reasons in sorted(self._nacl_reasons.items()):
+            if iid in self._nacl_handled and iid not in self._nacl_unhandled:
+                continue
+            for r in reasons:
+                self.add_manual(
+                    r.code, r.resource, f"{r.message} ({NACL_CODES[r.code]})", [iid], r.fix
+                )
+
+    def _planned_path(
+        self, region: RegionData, vpc_id: str, service: str, instance: aws.Instance
+    ) -> tuple[RegionData, list[nacl_rules.Crossing]] | None:
+        """The NACL crossings of the path `instance` takes to `service` after the plan: to
+        the endpoint's subnet (the best one, as the engine picks it), or to S3 through the
+        gateway endpoint. None when the plan leaves no such path."""
+        subnet = _subnet_of(region, instance)
+        ip = instance.private_ip_address
+        if subnet is None or not ip or not subnet.cidr_block:
+            return None
+        client = Place(net=network(ip), label="the instance")
+        ephemeral = ephemeral_ports(region, instance)
+        if service == "s3":
+            if route_table_for(region, subnet.subnet_id, vpc_id) is None:
+                return None
+            return region, nacl_rules.gateway_crossings(subnet, self._s3_place(region), ephemeral)
+        reach = self._reach.get((region.account, region.region, vpc_id, service))
+        if reach is None:
+            return None
+        _, endpoint, subnets = reach  # the same account and Region (hub members share them)
+        targets = _endpoint_targets(region, endpoint, subnets)
+        if not targets:
+            return None
+        az = (
+            instance.placement.availability_zone
+            if instance.placement and instance.placement.availability_zone
+            else subnet.availability_zone
+        )
+        targets.sort(key=lambda t: (t.subnet.availability_zone != az, t.subnet.subnet_id))
+        options = [nacl_rules.endpoint_crossings(subnet, client, ephemeral, t) for t in targets]
+        chosen = next((o for o in options if self._nacl.passes(region, o)), options[0])
+        return region, chosen
+
+    def _s3_place(self, region: RegionData) -> Place:
+        name = endpoint_service_name(region.region, "s3")
+        prefix = next((p for p in region.prefix_lists.values() if p.name == name), None)
+        if prefix is None:
+            return Place(public=True, aws_service=name, label=f"public s3 addresses ({name})")
+        cidrs = (
+            tuple(n for n in (network(c) for c in prefix.cidrs or ()) if n)
+            if prefix.cidrs
+            else None
+        )
+        return Place(
+            prefix_list_id=prefix.prefix_list_id,
+            prefix_list_cidrs=cidrs,
+            aws_service=name,
+            label=f"{prefix.prefix_list_id} ({name})",
+        )
+
     # -- result ----------------------------------------------------------------------------
     def plan(self, result: CheckResult) -> Plan:
         vpcs = self.collect(result)
@@ -1112,6 +1226,7 @@ class _Planner:
         for vpc in sorted(rest, key=lambda v: (v.region.account, v.region.region, v.vpc_id)):
             if vpc.needs:
                 self.per_vpc(vpc)
+        self.network_acls(vpcs.values())
         changes = _ordered(
             [
                 msgspec.structs.replace(c, fixes=tuple(sorted(self.fixes.get(c.id, ()))))
@@ -1167,10 +1282,11 @@ _KIND_ORDER = {
     "SetEndpointPolicy": 6,
     "CreateGatewayEndpoint": 7,
     "AssociateGatewayRouteTables": 8,
-    "AuthorizeEgress": 9,
-    "CreateRoute": 10,
-    "CreatePrivateHostedZone": 11,
-    "AssociateHostedZone": 12,
+    "AddNetworkAclEntry": 9,
+    "AuthorizeEgress": 10,
+    "CreateRoute": 11,
+    "CreatePrivateHostedZone": 12,
+    "AssociateHostedZone": 13,
 }
 
 
@@ -1199,6 +1315,36 @@ def _ordered(changes: list[Change]) -> tuple[Change, ...]:
             out.extend(pending)
             break
     return tuple(out)
+
+
+def _endpoint_targets(
+    region: RegionData, endpoint: str, subnets: Sequence[str]
+) -> list[nacl_rules.Target]:
+    """Where an endpoint's network interfaces are: those in the snapshot (subnet and
+    address), else its subnets (a planned endpoint: addresses not known yet)."""
+    targets: list[nacl_rules.Target] = []
+    existing = None if is_ref(endpoint) else region.endpoints.get(endpoint)
+    for eni_id in existing.network_interface_ids if existing else ():
+        eni = region.network_interfaces.get(eni_id)
+        subnet = region.subnets.get(eni.subnet_id or "") if eni else None
+        if eni is None or subnet is None or not subnet.cidr_block:
+            continue
+        ip = eni.private_ip_address or (
+            eni.private_ip_addresses[0].private_ip_address if eni.private_ip_addresses else None
+        )
+        targets.append(
+            nacl_rules.Target(subnet, Place(net=network(ip or subnet.cidr_block), label=eni_id))
+        )
+    if not targets:
+        for subnet_id in subnets:
+            subnet = None if is_ref(subnet_id) else region.subnets.get(subnet_id)
+            if subnet is not None and subnet.cidr_block:
+                targets.append(
+                    nacl_rules.Target(
+                        subnet, Place(net=network(subnet.cidr_block), label=subnet.subnet_id)
+                    )
+                )
+    return targets
 
 
 def _plan_id(print_fp: str, changes: Sequence[Change]) -> str:
