@@ -33,6 +33,24 @@ def hub_plan() -> Plan:
     return make_plan(b.estate(), options=PlanOptions(hub=hub))
 
 
+def nacl_plan() -> Plan:
+    """An instance subnet whose network ACL takes only SSH in: one entry for the replies."""
+    from builders import nacl_entry
+    from scenario import one_vpc
+
+    s = one_vpc()
+    s.b.nacl(
+        s.vpc,
+        [s.app],
+        [
+            nacl_entry(100, "allow", egress=False, ports=(22, 22)),
+            nacl_entry(100, "allow", egress=True),
+        ],
+    )
+    s.b.instance("etl", s.app, [s.app_sg], s.profile)
+    return make_plan(s.b.estate())
+
+
 def every_kind() -> Plan:
     """One change of each kind, with references between them."""
     common = {"account": A, "region": R, "vpc_id": VPC}
@@ -134,6 +152,17 @@ def every_kind() -> Plan:
             summary="route",
             **common,
         ),
+        c.AddNetworkAclEntry(
+            id="acl-entry",
+            network_acl_id="acl-0aaaaaaaaaaaaaaa1",
+            rule_number=90,
+            egress=False,
+            cidr="10.0.11.0/24",
+            from_port=32768,
+            to_port=60999,
+            summary="acl entry",
+            **common,
+        ),
         c.CreatePrivateHostedZone(
             id="zone",
             zone_name=f"ssm.{R}.amazonaws.com",
@@ -185,4 +214,5 @@ PLANS = {
     "partly-private": lambda: example("partly-private"),
     "hub": hub_plan,
     "every-kind": every_kind,
+    "nacl": nacl_plan,
 }

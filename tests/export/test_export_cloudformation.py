@@ -38,6 +38,7 @@ def test_every_kind_is_a_resource_or_a_listed_command() -> None:
         "AWS::EC2::SecurityGroupEgress",
         "AWS::EC2::VPCEndpoint",
         "AWS::EC2::Route",
+        "AWS::EC2::NetworkAclEntry",
         "AWS::Route53::HostedZone",
         "AWS::Route53::RecordSet",
     } == types
@@ -69,6 +70,18 @@ def test_every_kind_is_a_resource_or_a_listed_command() -> None:
         }
     ]
     assert {"Key": "ssmreach:managed", "Value": "true"} in endpoint["Properties"]["Tags"]
+    acl_entry = next(
+        r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::NetworkAclEntry"
+    )
+    assert acl_entry["Properties"] == {
+        "NetworkAclId": "acl-0aaaaaaaaaaaaaaa1",
+        "RuleNumber": 90,
+        "Protocol": 6,
+        "RuleAction": "allow",
+        "Egress": False,
+        "CidrBlock": "10.0.11.0/24",
+        "PortRange": {"From": 32768, "To": 60999},
+    }
 
 
 def test_a_plan_over_two_regions_is_refused() -> None:

@@ -44,11 +44,30 @@ def test_every_kind_uses_standalone_resources_and_variables() -> None:
         "aws_vpc_endpoint_policy",
         "aws_vpc_endpoint_route_table_association",
         "aws_route",
+        "aws_network_acl_rule",
         "aws_route53_zone",
         "aws_route53_record",
         "aws_route53_zone_association",
     }
     assert "data" in main  # the existing hub endpoint is read, not managed
+    (rule,) = [
+        body
+        for block in main["resource"]
+        for kind, named in block.items()
+        if kind.strip('"') == "aws_network_acl_rule"
+        for body in named.values()
+    ]
+    fields = {k: v.strip('"') if isinstance(v, str) else v for k, v in rule.items()}
+    assert {k: v for k, v in fields.items() if not k.startswith("__")} == {
+        "network_acl_id": "acl-0aaaaaaaaaaaaaaa1",
+        "rule_number": 90,
+        "egress": False,
+        "protocol": "tcp",
+        "rule_action": "allow",
+        "cidr_block": "10.0.11.0/24",
+        "from_port": 32768,
+        "to_port": 60999,
+    }
     variables = {
         name.strip('"') for block in hcl2.loads(files["variables.tf"])["variable"] for name in block
     }

@@ -2,8 +2,9 @@
 
 Every handler first looks for what it would create (a group with the same name, an
 endpoint for the same service, a rule that already exists), so carrying out the same
-plan twice changes nothing the second time. Creation calls carry a `ClientToken`
-(EC2) or `CallerReference` (Route 53) derived from the plan id and the change id.
+plan twice changes nothing the second time. EC2 creation calls carry a `ClientToken`
+derived from the plan id and the change id; a Route 53 `CallerReference` adds the time,
+since Route 53 refuses one used before (even for a zone deleted since).
 What a handler creates or adds is returned with an `undo` that removes exactly that,
 so a failed run can roll back what *this* run did. In dry-run mode EC2 calls are sent
 with `DryRun=True` (the answer `DryRunOperation` means "would succeed"); calls
@@ -424,37 +425,174 @@ def _route(ctx: Context, ch: c.CreateRoute) -> Outcome:
     )
 
 
+def _same_entry(entry: dict[str, Any], ch: c.AddNetworkAclEntry) -> bool:
+    ports = entry.get("PortRange") or {}
+    return (
+        str(entry.get("Protocol")) in (ch.protocol, "tcp")
+        and str(entry.get("RuleAction", "")).lower() == "allow"
+        and entry.get("CidrBlock") == ch.cidr
+        and ports.get("From") == ch.from_port
+        and ports.get("To") == ch.to_port
+    )
+
+
+def _nacl_entry(ctx: Context, ch: c.AddNetworkAclEntry) -> Outcome:
+    ec2 = ctx.clients("ec2", ch.region)
+    acls = ec2.describe_network_acls(NetworkAclIds=[ch.network_acl_id]).get("NetworkAcls", [])
+    if not acls:
+        raise LookupError(f"{ch.network_acl_id} does not exist")
+    direction = "outbound" if ch.egress else "inbound"
+    for entry in acls[0].get("Entries", []):
+        if entry.get("RuleNumber") != ch.rule_number or bool(entry.get("Egress")) != ch.egress:
+            continue
+        if _same_entry(entry, ch):
+            return Outcome(ch.network_acl_id, False, "the entry exists")
+        raise RuntimeError(
+            f"{ch.network_acl_id} already has a different {direction} rule {ch.rule_number}; "
+            "not replaced (plan again)"
+        )
+    args: dict[str, Any] = {
+        "NetworkAclId": ch.network_acl_id,
+        "RuleNumber": ch.rule_number,
+        "Protocol": ch.protocol,
+        "RuleAction": "allow",
+        "Egress": ch.egress,
+        "CidrBlock": ch.cidr,
+        "PortRange": {"From": ch.from_port, "To": ch.to_port},
+    }
+    if ctx.dry_run:
+        return _dry(ctx, ec2.create_network_acl_entry, **args)
+    ec2.create_network_acl_entry(**args)
+
+    def undo() -> None:
+        ec2.delete_network_acl_entry(
+            NetworkAclId=ch.network_acl_id, RuleNumber=ch.rule_number, Egress=ch.egress
+        )
+
+    return Outcome(
+        ch.network_acl_id,
+        True,
+        f"{direction} rule {ch.rule_number}",
+        undo,
+        f"delete {direction} rule {ch.rule_number} from {ch.network_acl_id}",
+    )
+
+
+def _alias_record(ec2: Any, endpoint_id: str, name: str) -> dict[str, Any]:
+    """The zone-apex alias record to the endpoint's regional DNS name."""
+    endpoint = _endpoint(ec2, endpoint_id)
+    entries = [
+        e for e in endpoint.get("DnsEntries", []) if e.get("DnsName") and e.get("HostedZoneId")
+    ]
+    if not entries:
+        raise RuntimeError(f"{endpoint_id} has no DNS name to alias")
+    # the regional name (vpce-…-….<service>.<region>.vpce.amazonaws.com) is the shortest of the
+    # endpoint's own names; zonal names add the AZ, the private name has no endpoint id
+    own = [e for e in entries if endpoint_id in e["DnsName"]] or entries
+    entry = min(own, key=lambda e: len(e["DnsName"]))
+    return {
+        "Name": name,
+        "Type": "A",
+        "AliasTarget": {
+            "HostedZoneId": entry["HostedZoneId"],
+            "DNSName": entry["DnsName"],
+            "EvaluateTargetHealth": False,
+        },
+    }
+
+
+def _private_zones(r53: Any, name: str) -> list[tuple[str, set[str]]]:
+    """The private zones named `name`: (zone id, associated VPC ids)."""
+    found: list[tuple[str, set[str]]] = []
+    for zone in r53.list_hosted_zones_by_name(DNSName=name).get("HostedZones", []):
+        if zone["Name"] != name or not zone.get("Config", {}).get("PrivateZone"):
+            continue
+        zone_id = zone["Id"].rsplit("/", 1)[-1]
+        vpcs = r53.get_hosted_zone(Id=zone_id).get("VPCs", [])
+        found.append((zone_id, {v["VPCId"] for v in vpcs if v.get("VPCId")}))
+    return found
+
+
+def _complete_zone(
+    ctx: Context, r53: Any, ch: c.CreatePrivateHostedZone, zone_id: str, have: set[str]
+) -> Outcome:
+    """An existing zone for the name that serves some of the VPCs: associate the others and
+    add the alias record when the zone has no A or CNAME record for its apex."""
+    name = ch.zone_name.rstrip(".") + "."
+    missing = [v for v in ch.vpc_ids if v not in have]
+    records = r53.list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=name, StartRecordType="A", MaxItems="2"
+    ).get("ResourceRecordSets", [])
+    has_record = any(r["Name"] == name and r["Type"] in ("A", "CNAME") for r in records)
+    if not missing and has_record:
+        return Outcome(zone_id, False, "exists")
+    record = (
+        None
+        if has_record
+        else _alias_record(ctx.clients("ec2", ch.region), ctx.real(ch.endpoint_id), name)
+    )
+    associated: list[str] = []
+
+    def undo() -> None:
+        if record is not None:
+            with contextlib.suppress(ClientError):
+                r53.change_resource_record_sets(
+                    HostedZoneId=zone_id,
+                    ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]},
+                )
+        for vpc in associated:
+            r53.disassociate_vpc_from_hosted_zone(
+                HostedZoneId=zone_id, VPC={"VPCRegion": ch.region, "VPCId": vpc}
+            )
+
+    try:
+        for vpc in missing:
+            r53.associate_vpc_with_hosted_zone(
+                HostedZoneId=zone_id, VPC={"VPCRegion": ch.region, "VPCId": vpc}
+            )
+            associated.append(vpc)
+        if record is not None:
+            r53.change_resource_record_sets(
+                HostedZoneId=zone_id,
+                ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]},
+            )
+    except ClientError:
+        undo()
+        raise
+    done = [f"associated {', '.join(associated)}"] if associated else []
+    done += ["added the alias record"] if record is not None else []
+    return Outcome(
+        zone_id,
+        True,
+        f"exists; {' and '.join(done)}",
+        undo,
+        f"undo the changes to private hosted zone {zone_id}",
+    )
+
+
 def _zone(ctx: Context, ch: c.CreatePrivateHostedZone) -> Outcome:
     r53 = ctx.clients("route53", ch.region)
     if ctx.dry_run:
         return Outcome(None, False, "dry run: Route 53 has no dry-run flag; not sent")
     name = ch.zone_name.rstrip(".") + "."
-    for zone in r53.list_hosted_zones_by_name(DNSName=name).get("HostedZones", []):
-        if zone["Name"] == name and zone.get("Config", {}).get("PrivateZone"):
-            return Outcome(zone["Id"].rsplit("/", 1)[-1], False, "exists")
-    ec2 = ctx.clients("ec2", ch.region)
-    endpoint = _endpoint(ec2, ctx.real(ch.endpoint_id))
-    entries = [e for e in endpoint.get("DnsEntries", []) if e.get("DnsName")]
-    if not entries:
-        raise RuntimeError(f"{endpoint['VpcEndpointId']} has no DNS name to alias")
     vpcs = list(ch.vpc_ids)
+    # A zone of this name that serves one of the VPCs is the one to complete (a VPC takes only
+    # one private zone per name); same-name zones of other VPCs are someone else's.
+    for zone_id, have in _private_zones(r53, name):
+        if have & set(vpcs):
+            return _complete_zone(ctx, r53, ch, zone_id, have)
+    record = _alias_record(ctx.clients("ec2", ch.region), ctx.real(ch.endpoint_id), name)
+    # Route 53 refuses a CallerReference used before, even for a zone deleted since (a run
+    # rolled back): unique per attempt, the plan and change kept in front for tracing
+    reference = f"{ctx.token(ch)[:40]}-{time.time_ns()}"
     created = r53.create_hosted_zone(
         Name=name,
-        CallerReference=ctx.token(ch)[:128],
+        CallerReference=reference,
         VPC={"VPCRegion": ch.region, "VPCId": vpcs[0]},
         HostedZoneConfig={"Comment": f"ssmreach {ctx.plan_id}: {ch.service}", "PrivateZone": True},
     )
     zone_id = created["HostedZone"]["Id"].rsplit("/", 1)[-1]
     associated = [vpcs[0]]
-    record = {
-        "Name": name,
-        "Type": "A",
-        "AliasTarget": {
-            "HostedZoneId": entries[0]["HostedZoneId"],
-            "DNSName": entries[0]["DnsName"],
-            "EvaluateTargetHealth": False,
-        },
-    }
 
     def undo() -> None:
         with contextlib.suppress(ClientError):
@@ -522,6 +660,7 @@ HANDLERS: dict[type, Callable[[Context, Any], Outcome]] = {
     c.AssociateGatewayRouteTables: _gateway_tables,
     c.SetEndpointPolicy: _policy,
     c.CreateRoute: _route,
+    c.AddNetworkAclEntry: _nacl_entry,
     c.CreatePrivateHostedZone: _zone,
     c.AssociateHostedZone: _zone_association,
 }

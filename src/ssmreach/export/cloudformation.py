@@ -3,7 +3,8 @@
 What a template can create becomes resources: the endpoint security group and its
 rules (`AWS::EC2::SecurityGroup`, `SecurityGroupIngress`, `SecurityGroupEgress`, which
 may also add rules to existing groups), interface and gateway endpoints
-(`AWS::EC2::VPCEndpoint`), routes (`AWS::EC2::Route`), and, for hub and spoke, the
+(`AWS::EC2::VPCEndpoint`), routes (`AWS::EC2::Route`), allow entries in existing
+network ACLs (`AWS::EC2::NetworkAclEntry`), and, for hub and spoke, the
 private hosted zones with their alias records (`AWS::Route53::HostedZone`,
 `AWS::Route53::RecordSet`). A stack cannot modify resources it does not own, so the
 changes to existing endpoints and VPCs (private DNS, added groups, route-table
@@ -206,6 +207,19 @@ def template_for(plan: Plan) -> dict[str, Any]:
                         key: change.target,
                     },
                 }
+            case c.AddNetworkAclEntry():
+                resources[name] = {
+                    "Type": "AWS::EC2::NetworkAclEntry",
+                    "Properties": {
+                        "NetworkAclId": change.network_acl_id,
+                        "RuleNumber": change.rule_number,
+                        "Protocol": int(change.protocol),
+                        "RuleAction": "allow",
+                        "Egress": change.egress,
+                        "CidrBlock": change.cidr,
+                        "PortRange": {"From": change.from_port, "To": change.to_port},
+                    },
+                }
             case c.CreatePrivateHostedZone():
                 resources[name] = {
                     "Type": "AWS::Route53::HostedZone",
@@ -261,6 +275,8 @@ def template_for(plan: Plan) -> dict[str, Any]:
             "Type": "AWS::CloudFormation::WaitConditionHandle",
             "Properties": {},
         }
+    if json.dumps({"Ref": "PlanId"}) not in json.dumps(resources):
+        del parameters["PlanId"]  # nothing tagged (network ACL entries carry no tags)
     outputs["ChangesOutsideTemplate"] = {
         "Description": "Changes to existing resources this stack cannot make (see Metadata.ssmreach)",
         "Value": str(len(outside)),

@@ -35,6 +35,7 @@ _PREFIX = {
     "CreatePrivateHostedZone": "Zone",
     "AssociateHostedZone": "ZoneAssociation",
     "CreateRoute": "Route",
+    "AddNetworkAclEntry": "NetworkAclEntry",
 }
 
 
@@ -96,6 +97,13 @@ def cli_command(change: c.Change) -> str:
             return (
                 f"aws route53 associate-vpc-with-hosted-zone --hosted-zone-id {change.zone_id} "
                 f"--vpc VPCRegion={change.region},VPCId={change.vpc_id}"
+            )
+        case c.AddNetworkAclEntry():
+            return (
+                f"aws ec2 create-network-acl-entry --network-acl-id {change.network_acl_id} "
+                f"--rule-number {change.rule_number} --{'egress' if change.egress else 'ingress'} "
+                f"--protocol {change.protocol} --rule-action allow --cidr-block {change.cidr} "
+                f"--port-range From={change.from_port},To={change.to_port}{region}"
             )
         case _:
             return f"# {change.summary}"

@@ -17,7 +17,8 @@ never takes over an endpoint or a VPC it did not create:
 `aws_vpc_endpoint_private_dns`, `aws_vpc_endpoint_security_group_association`,
 `aws_vpc_endpoint_route_table_association`, `aws_vpc_endpoint_policy`,
 `aws_route53_zone_association`, `aws_vpc_security_group_ingress_rule` /
-`egress_rule` (rules on existing groups) and `aws_route`.
+`egress_rule` (rules on existing groups), `aws_route` and `aws_network_acl_rule`
+(entries in existing network ACLs).
 """
 
 from __future__ import annotations
@@ -228,6 +229,14 @@ def render_terraform(plan: Plan) -> dict[str, str]:
                 )
                 block.set(key, change.target)
                 blocks.append(block)
+            case c.AddNetworkAclEntry():
+                block = Block("resource", ("aws_network_acl_rule", name))
+                block.set("network_acl_id", change.network_acl_id)
+                block.set("rule_number", change.rule_number).set("egress", change.egress)
+                block.set("protocol", "tcp").set("rule_action", "allow")
+                block.set("cidr_block", change.cidr)
+                block.set("from_port", change.from_port).set("to_port", change.to_port)
+                blocks.append(block)
             case c.CreatePrivateHostedZone():
                 zone = Block("resource", ("aws_route53_zone", name))
                 zone.set("name", change.zone_name)
@@ -331,6 +340,7 @@ _KIND: dict[type, str] = {
     c.ModifyEndpointPrivateDns: "aws_vpc_endpoint_private_dns",
     c.SetEndpointPolicy: "aws_vpc_endpoint_policy",
     c.CreateRoute: "aws_route",
+    c.AddNetworkAclEntry: "aws_network_acl_rule",
     c.CreatePrivateHostedZone: "aws_route53_zone",
     c.AssociateHostedZone: "aws_route53_zone_association",
 }
