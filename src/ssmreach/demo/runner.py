@@ -133,9 +133,11 @@ def run_demo(folder: Path, console: Console) -> DemoOutcome:
                 clients[(service, region)] = factory(region_name=region).client(service)
             return clients[(service, region)]
 
+        # Nothing changed since the check, so the state apply compares the plan with is
+        # the estate just read (apply refuses a plan older than the account's state).
         result = apply_plan(
             plan,
-            lambda: parse_snapshot(_read(factory)),
+            lambda: estate,
             client,
             ApplyOptions(timeout=30, poll=0.05, recheck=False),
         )
