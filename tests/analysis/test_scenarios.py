@@ -582,3 +582,13 @@ def test_dhmc_needs_a_recent_agent_and_a_known_version() -> None:
     r = result_for(e.b, old, "core")
     assert r.verdict is Verdict.BLOCKED and {"NO_INSTANCE_PROFILE", "AGENT_TOO_OLD"} <= codes(r)
     assert result_for(e.b, unlisted, "core").verdict is Verdict.UNKNOWN
+
+
+def test_private_zones_need_dns_hostnames_in_the_spoke() -> None:
+    b, iid = hub_and_spoke()
+    spoke = next(v["VpcId"] for v in b.vpcs if v["CidrBlock"] == "10.2.0.0/16")
+    for attr in b.vpc_attrs:
+        if attr["Request"] == {"VpcId": spoke, "Attribute": "enableDnsHostnames"}:
+            attr["Response"]["EnableDnsHostnames"]["Value"] = False
+    r = result_for(b, iid, "core")
+    assert r.verdict is Verdict.BLOCKED and "VPC_DNS_HOSTNAMES_DISABLED" in codes(r)

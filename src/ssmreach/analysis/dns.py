@@ -16,6 +16,7 @@ itself, which includes private hosted zones and endpoint zones of the VPC.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -202,11 +203,23 @@ def resolve(
                     Hop("dns", zone.zone.zone_id, Outcome.UNKNOWN, zone.vpcs.describe()),
                     (gap_reason(zone.vpcs, zone.zone.zone_id),),
                 )
+    # Private hosted zones, like endpoint private DNS, need enableDnsHostnames as well
+    # (Route 53 developer guide, "Considerations when working with a private hosted zone").
+    hostnames = _attribute(region, vpc_id, "enableDnsHostnames")
+    ignored_zones: list[PrivateZone] = []
     for zone in estate.zones_by_vpc.get(vpc_id, ()):
         if matches_domain(host, zone.domain):
-            candidates.append(_Candidate(zone.domain, "zone", zone=zone))
+            if isinstance(hostnames, Gap):
+                return DnsAnswer(
+                    "unknown",
+                    Hop("dns", vpc_id, Outcome.UNKNOWN, hostnames.describe()),
+                    (gap_reason(hostnames, vpc_id),),
+                )
+            if hostnames:
+                candidates.append(_Candidate(zone.domain, "zone", zone=zone))
+            else:
+                ignored_zones.append(zone)
     # Managed zones of interface endpoints with private DNS in this VPC.
-    hostnames = _attribute(region, vpc_id, "enableDnsHostnames")
     for ep in region.endpoints_by_vpc.get(vpc_id, ()):
         if not (ep.is_interface and ep.private_dns_enabled and ep.state.lower() == "available"):
             continue
@@ -272,7 +285,24 @@ def resolve(
                     endpoint=ep,
                     endpoint_region=region,
                 )
-    return _public_answer(estate, region, vpc, host, service_name, hostnames)
+    answer = _public_answer(estate, region, vpc, host, service_name, hostnames)
+    if ignored_zones and not any(r.code == "VPC_DNS_HOSTNAMES_DISABLED" for r in answer.reasons):
+        zone = ignored_zones[0]
+        msg = (
+            f"{vpc.vpc_id} has enableDnsHostnames false, so private hosted zone {zone.domain} "
+            f"({zone.zone.zone_id}) does not answer and {host} resolves publicly"
+        )
+        extra = reason(
+            "VPC_DNS_HOSTNAMES_DISABLED",
+            Severity.WARNING,
+            vpc.vpc_id,
+            msg,
+            f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
+        )
+        answer = dataclasses.replace(
+            answer, reasons=(extra, *(r for r in answer.reasons if r.code != "ENDPOINT_MISSING"))
+        )
+    return answer
 
 
 def _answer_from_zone(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,9 +51,13 @@ class Context:
     timeout: float = 300.0
     poll: float = 2.0
     made: dict[str, str] = field(default_factory=dict)  # change id -> resource id
+    # One per run: a ClientToken makes a retried call within this run safe; a later run
+    # (after a rollback deleted what this one made) must not be handed the deleted
+    # resource back. Across runs, the handlers look for what exists before creating.
+    run: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def token(self, change: c.Change) -> str:
-        return hashlib.sha256(f"{self.plan_id}/{change.id}".encode()).hexdigest()[:64]
+        return hashlib.sha256(f"{self.plan_id}/{change.id}/{self.run}".encode()).hexdigest()[:64]
 
     def real(self, value: str) -> str:
         if not c.is_ref(value):

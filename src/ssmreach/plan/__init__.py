@@ -6,6 +6,7 @@ planner.py   `make_plan(estate, result, options)`: check result -> plan
 policies.py  endpoint policies the plan sets
 pricing.py   monthly cost of interface endpoints and hosted zones
 render.py    the plan as text a person reads
+nacl_rules.py network ACL entries for the paths a plan leaves
 """
 
 from __future__ import annotations

@@ -901,7 +901,8 @@ class _Planner:
         )
         hub_dns = self._dns_attributes(hub_vpc, False)
         for vpc in spokes:
-            self._dns_attributes(vpc, False)
+            # Spokes resolve through private hosted zones, which need both DNS attributes.
+            self._dns_attributes(vpc, True)
         # endpoint subnets in the hub: the clients' AZs where the hub has subnets
         for service in interface:
             users = [v for v in everyone if service in v.needs]
