@@ -191,12 +191,18 @@ def session_factory(extra: dict[str, Callable[..., Any]] | None = None) -> Calla
                     {"PrivateIpAddress": eni["PrivateIpAddress"], "Primary": True}
                 ]
 
-    def cached_services(params: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]] | None:
-        found = _SERVICES.get(str(params.get("body")))
+    def cached_services(
+        params: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> tuple[_Http, dict[str, Any]] | None:
+        context["ssmreach_services_key"] = str(params.get("body"))
+        found = _SERVICES.get(context["ssmreach_services_key"])
         return (_Http(), copy.deepcopy(found)) if found is not None else None
 
-    def keep_services(params: dict[str, Any], parsed: dict[str, Any], **_: Any) -> None:
-        _SERVICES.setdefault(str(params.get("body")), copy.deepcopy(parsed))
+    def keep_services(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # after-call handlers get no request parameters: the key comes from before-call
+        key = context.get("ssmreach_services_key")
+        if key is not None and "Error" not in parsed:
+            _SERVICES.setdefault(key, copy.deepcopy(parsed))
 
     handlers: dict[str, Callable[..., Any]] = {
         "before-call.ssm.DescribeInstanceInformation": instance_information,
