@@ -16,10 +16,7 @@ from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.model.reader import load_snapshot, parse_snapshot
-from ssmreach.report.html import render_html
 from ssmreach.report.json_report import iter_json
-from ssmreach.report.markdown import render_markdown
-from ssmreach.report.sarif import render_sarif
 from ssmreach.report.text_report import render_text
 
 
@@ -150,10 +147,16 @@ def check_command(
     if fmt == "json":
         data = iter_json(result)
     elif fmt == "sarif":
+        from ssmreach.report.sarif import render_sarif
+
         data = render_sarif(result)
     elif fmt == "html":
+        from ssmreach.report.html import render_html
+
         data = render_html(result, estate)
     elif fmt == "markdown":
+        from ssmreach.report.markdown import render_markdown
+
         data = render_markdown(result)
     else:
         color = output is None and sys.stdout.isatty()

@@ -13,11 +13,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ssmreach.collect import CollectResult, ProgressEvent, collect_snapshot
+if TYPE_CHECKING:
+    from ssmreach.collect import CollectResult, ProgressEvent
 from ssmreach.model.raw import RawSnapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,6 +110,8 @@ def run_collection(
 ) -> CollectResult:
     """Run the collector, with a progress display when stderr is a terminal."""
     with _progress_display(not quiet and sys.stderr.isatty()) as progress:
+        from ssmreach.collect import collect_snapshot  # boto3 loads only when an account is read
+
         return collect_snapshot(
             region,
             profile=profile,
