@@ -599,18 +599,14 @@ class _Planner:
             group, group_deps = self.endpoint_group(region, vpc_id, clients)
             if group not in reach:
                 deps.append(
-                    self.add(
-                        ModifyEndpointSecurityGroups(
-                            id=f"endpoint-groups/{eid}",
-                            account=region.account,
-                            region=region.region,
-                            vpc_id=vpc_id,
-                            endpoint_id=eid,
-                            service=service,
-                            add_group_ids=(group,),
-                            depends_on=group_deps,
-                            summary=f"add the endpoint security group to {eid} ({service})",
-                        ),
+                    self._add_endpoint_group(
+                        region,
+                        vpc_id,
+                        eid,
+                        service,
+                        group,
+                        group_deps,
+                        service,
                         [f for f in findings if f.code == "SG_INGRESS_DENIED"],
                     )
                 )
@@ -842,19 +838,43 @@ class _Planner:
             if group in {g.group_id for g in existing.groups}:
                 continue
             eid = existing.vpc_endpoint_id
-            self.add(
-                ModifyEndpointSecurityGroups(
-                    id=f"endpoint-groups/{eid}",
-                    account=region.account,
-                    region=region.region,
-                    vpc_id=vpc_id,
-                    endpoint_id=eid,
-                    service=service,
-                    add_group_ids=(group,),
-                    depends_on=group_deps,
-                    summary=f"add the endpoint security group to {eid} ({service}, which the agent may fall back to)",
-                )
+            self._add_endpoint_group(
+                region,
+                vpc_id,
+                eid,
+                service,
+                group,
+                group_deps,
+                f"{service}, which the agent may fall back to",
+                [],
             )
+
+    def _add_endpoint_group(
+        self,
+        region: RegionData,
+        vpc_id: str,
+        eid: str,
+        service: str,
+        group: str,
+        group_deps: tuple[str, ...],
+        what: str,
+        fixes: Sequence[Finding],
+    ) -> str:
+        """Add the endpoint security group to an existing endpoint (never replacing its groups)."""
+        return self.add(
+            ModifyEndpointSecurityGroups(
+                id=f"endpoint-groups/{eid}",
+                account=region.account,
+                region=region.region,
+                vpc_id=vpc_id,
+                endpoint_id=eid,
+                service=service,
+                add_group_ids=(group,),
+                depends_on=group_deps,
+                summary=f"add the endpoint security group to {eid} ({what})",
+            ),
+            fixes,
+        )
 
     def _egress_to_endpoint(
         self,
