@@ -93,6 +93,14 @@ def _missing(region: RegionData, operation: str, request: str) -> Gap:
     )
 
 
+def _uncertain_route(leg: Leg, table: aws.RouteTable, detail: str) -> None:
+    """Only a route whose addresses the snapshot lacks may match: the step is UNKNOWN."""
+    leg.add(
+        Hop("route", table.route_table_id, Outcome.UNKNOWN, detail),
+        reason("DATA_MISSING", Severity.WARNING, table.route_table_id, detail),
+    )
+
+
 def _route_table(region: RegionData, subnet_id: str, vpc_id: str) -> aws.RouteTable | Gap:
     rtb_id = route_table_for(region, subnet_id, vpc_id)
     table = region.route_tables.get(rtb_id) if rtb_id else None
@@ -280,10 +288,7 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
     choice = select_route(node.region, table, target.place)
     if choice.route is None:
         if choice.uncertain:
-            leg.add(
-                Hop("route", table.route_table_id, Outcome.UNKNOWN, choice.detail),
-                reason("DATA_MISSING", Severity.WARNING, table.route_table_id, choice.detail),
-            )
+            _uncertain_route(leg, table, choice.detail)
             return
         msg = f"{choice.detail}, where {target.label} lives"
         leg.add(
@@ -648,10 +653,7 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
     route = choice.route
     if route is None:
         if choice.uncertain:
-            leg.add(
-                Hop("route", table.route_table_id, Outcome.UNKNOWN, choice.detail),
-                reason("DATA_MISSING", Severity.WARNING, table.route_table_id, choice.detail),
-            )
+            _uncertain_route(leg, table, choice.detail)
         else:
             msg = f"{table.route_table_id} has no route to the internet (no 0.0.0.0/0 route) and no endpoint answers"
             leg.add(
