@@ -18,7 +18,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,21 +307,15 @@ def _endpoint_groups(ctx: Context, ch: c.ModifyEndpointSecurityGroups) -> Outcom
             return Outcome(None, False, "dry run: the group is created earlier in the plan")
         raise
     have = {g["GroupId"] for g in _endpoint(ec2, ch.endpoint_id).get("Groups", [])}
-    missing = [g for g in wanted if g not in have]
-    if not missing:
-        return Outcome(ch.endpoint_id, False, "the groups are attached")
-    dry = _modify(ctx, ch.region, ch.endpoint_id, AddSecurityGroupIds=missing)
-    if dry is not None:
-        return dry
-
-    def undo() -> None:
-        ec2.modify_vpc_endpoint(VpcEndpointId=ch.endpoint_id, RemoveSecurityGroupIds=missing)
-
-    return Outcome(
+    return _add_members(
+        ctx,
+        ec2,
+        ch.region,
         ch.endpoint_id,
-        True,
-        undo=undo,
-        undo_what=f"remove {', '.join(missing)} from {ch.endpoint_id}",
+        wanted,
+        have,
+        "SecurityGroupIds",
+        "the groups are attached",
     )
 
 
@@ -354,24 +348,44 @@ def _gateway(ctx: Context, ch: c.CreateGatewayEndpoint) -> Outcome:
     return Outcome(endpoint_id, True, undo=undo, undo_what=f"delete endpoint {endpoint_id}")
 
 
-def _gateway_tables(ctx: Context, ch: c.AssociateGatewayRouteTables) -> Outcome:
-    ec2 = ctx.clients("ec2", ch.region)
-    have = set(_endpoint(ec2, ch.endpoint_id).get("RouteTableIds", []))
-    missing = [t for t in ch.route_table_ids if t not in have]
+def _add_members(
+    ctx: Context,
+    ec2: Any,
+    region: str,
+    endpoint_id: str,
+    wanted: Sequence[str],
+    have: set[str],
+    kind: str,
+    already: str,
+) -> Outcome:
+    """Add the missing security groups or route tables (`kind`) to an endpoint; undo removes them."""
+    missing = [m for m in wanted if m not in have]
     if not missing:
-        return Outcome(ch.endpoint_id, False, "the route tables are associated")
-    dry = _modify(ctx, ch.region, ch.endpoint_id, AddRouteTableIds=missing)
+        return Outcome(endpoint_id, False, already)
+    dry = _modify(ctx, region, endpoint_id, **{f"Add{kind}": missing})
     if dry is not None:
         return dry
 
     def undo() -> None:
-        ec2.modify_vpc_endpoint(VpcEndpointId=ch.endpoint_id, RemoveRouteTableIds=missing)
+        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, **{f"Remove{kind}": missing})
 
     return Outcome(
+        endpoint_id, True, undo=undo, undo_what=f"remove {', '.join(missing)} from {endpoint_id}"
+    )
+
+
+def _gateway_tables(ctx: Context, ch: c.AssociateGatewayRouteTables) -> Outcome:
+    ec2 = ctx.clients("ec2", ch.region)
+    have = set(_endpoint(ec2, ch.endpoint_id).get("RouteTableIds", []))
+    return _add_members(
+        ctx,
+        ec2,
+        ch.region,
         ch.endpoint_id,
-        True,
-        undo=undo,
-        undo_what=f"remove {', '.join(missing)} from {ch.endpoint_id}",
+        ch.route_table_ids,
+        have,
+        "RouteTableIds",
+        "the route tables are associated",
     )
 
 
