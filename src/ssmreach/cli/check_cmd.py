@@ -17,7 +17,6 @@ from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.model.reader import load_snapshot, parse_snapshot
 from ssmreach.report.json_report import iter_json
-from ssmreach.report.text_report import render_text
 
 
 def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bool) -> int:
@@ -159,6 +158,8 @@ def check_command(
 
         data = render_markdown(result)
     else:
+        from ssmreach.report.text_report import render_text
+
         color = output is None and sys.stdout.isatty()
         data = render_text(result, trace=trace or bool(instances), color=color).encode()
     write_output(data, output)

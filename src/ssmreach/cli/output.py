@@ -10,14 +10,60 @@ from pathlib import Path
 
 from ssmreach.errors import UsageError
 
+_BATCH = 512  # pieces per system call (IOV_MAX is at least 1024 on Linux and macOS)
+
+
+def _write_pieces(fd: int, pieces: Iterable[bytes]) -> None:
+    """Write a stream of pieces to a file descriptor, many per system call.
+
+    The report streams shared pieces (one encoded service result for a whole group of
+    instances); `os.writev` hands them to the kernel without joining them first.
+    """
+    batch: list[bytes] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= _BATCH:
+            _write_batch(fd, batch)
+            batch = []
+    if batch:
+        _write_batch(fd, batch)
+
+
+def _write_batch(fd: int, batch: list[bytes]) -> None:
+    if not hasattr(os, "writev"):  # Windows
+        data = memoryview(b"".join(batch))
+        while data:
+            data = data[os.write(fd, data) :]
+        return
+    pending: list[bytes | memoryview] = list(batch)
+    while pending:
+        written = os.writev(fd, pending)
+        pending = _after(pending, written)
+
+
+def _after(pieces: list[bytes | memoryview], count: int) -> list[bytes | memoryview]:
+    """What is left of `pieces` once their first `count` bytes are written."""
+    for index, piece in enumerate(pieces):
+        if count < len(piece):
+            return [memoryview(piece)[count:], *pieces[index + 1 :]]
+        count -= len(piece)
+    return []
+
 
 def write_output(data: bytes | Iterable[bytes], output: Path | None) -> None:
-    """Write bytes (or chunks of bytes, streamed) to stdout or atomically to `output`."""
+    """Write bytes (or pieces of bytes, streamed) to stdout or atomically to `output`."""
     chunks = [data] if isinstance(data, bytes) else data
     if output is None:
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
+        out = sys.stdout.buffer
         sys.stdout.flush()
+        try:
+            fd = out.fileno()
+        except (AttributeError, OSError):  # a captured stream (io.UnsupportedOperation)
+            for chunk in chunks:
+                out.write(chunk)
+            sys.stdout.flush()
+            return
+        _write_pieces(fd, chunks)
         return
     parent = output.resolve().parent
     if not parent.is_dir():
@@ -26,9 +72,10 @@ def write_output(data: bytes | Iterable[bytes], output: Path | None) -> None:
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        try:
+            _write_pieces(fd, chunks)
+        finally:
+            os.close(fd)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

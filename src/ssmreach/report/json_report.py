@@ -48,7 +48,7 @@ def result_document(r: FeatureResult) -> dict[str, Any]:
     return {**_result_head(r), "services": [_service(s) for s in r.services]}
 
 
-def _result_head(r: FeatureResult) -> dict[str, Any]:
+def _result_fields(r: FeatureResult) -> dict[str, Any]:
     return {
         "instance": r.instance,
         "account": r.account,
@@ -58,8 +58,11 @@ def _result_head(r: FeatureResult) -> dict[str, Any]:
         "name": r.name,
         "feature": r.feature,
         "verdict": str(r.verdict),
-        "reasons": [_reason(x) for x in r.reasons],
     }
+
+
+def _result_head(r: FeatureResult) -> dict[str, Any]:
+    return {**_result_fields(r), "reasons": [_reason(x) for x in r.reasons]}
 
 
 def _header(result: CheckResult) -> dict[str, Any]:
@@ -84,24 +87,36 @@ def check_document(result: CheckResult) -> dict[str, Any]:
 
 
 def iter_json(result: CheckResult) -> Iterator[bytes]:
-    """The document in chunks, one result per line, so that memory stays flat.
+    """The document as a stream of byte pieces, so that memory stays flat.
 
-    Instances of one group share their ServiceResult objects, so each is encoded once
-    and spliced into every result that holds it.
+    Instances of one group share the tuples of their service results and reasons, so
+    each is encoded once and the same bytes object is yielded for every result that
+    holds it; the writer hands the pieces to the kernel without joining them.
     """
     encoder = msgspec.json.Encoder()
-    encoded: dict[int, bytes] = {}
+    services: dict[int, bytes] = {}
+    reasons: dict[int, bytes] = {}
     head = encoder.encode(_header(result))
     yield head[:-1] + b',"results":[\n'
     for index, r in enumerate(result.results):
-        parts = []
-        for service in r.services:
-            chunk = encoded.get(id(service))
-            if chunk is None:
-                chunk = encoded[id(service)] = encoder.encode(_service(service))
-            parts.append(chunk)
-        body = encoder.encode(_result_head(r))
-        yield (b",\n" if index else b"") + body[:-1] + b',"services":[' + b",".join(parts) + b"]}"
+        listed = reasons.get(id(r.reasons))
+        if listed is None:
+            listed = reasons[id(r.reasons)] = encoder.encode([_reason(x) for x in r.reasons])
+        tail = services.get(id(r.services))
+        if tail is None:
+            tail = services[id(r.services)] = (
+                encoder.encode([_service(x) for x in r.services]) + b"}"
+            )
+        yield b"".join(
+            (
+                b",\n" if index else b"",
+                encoder.encode(_result_fields(r))[:-1],
+                b',"reasons":',
+                listed,
+                b',"services":',
+            )
+        )
+        yield tail
     yield b"\n]}\n"
 
 
