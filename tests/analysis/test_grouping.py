@@ -52,3 +52,34 @@ def test_a_policy_naming_an_instance_splits_a_group() -> None:
         }
     )
     assert _compare(e.b) == {ids[0]: "PRIVATE", ids[1]: "BLOCKED", ids[2]: "PRIVATE"}
+
+
+def test_a_condition_key_the_role_reads_still_tells_vpcs_apart() -> None:
+    """Policy decisions are shared between requests that differ only in keys no policy
+    reads; a key the role does read (here aws:SourceVpc) keeps them apart."""
+    e = one_vpc()
+    other = e.b.vpc("10.1.0.0/16")
+    subnet = e.b.subnet(other, "10.1.1.0/24", "a")
+    ep_subnet = e.b.subnet(other, "10.1.11.0/24", "a")
+    rtb = e.b.route_table(other, [subnet, ep_subnet])
+    sg = e.b.sg(other, "app")
+    ep_sg = e.b.sg(other, "endpoints", ingress=[tcp(443, cidr="10.1.0.0/16")])
+    e.b.private_endpoints(other, [ep_subnet], [ep_sg], [rtb])
+    e.b.roles[0]["RolePolicyList"].append(
+        {
+            "PolicyName": "home-vpc-only",
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Action": "ssm:*",
+                        "Resource": "*",
+                        "Condition": {"StringNotEquals": {"aws:SourceVpc": e.vpc}},
+                    }
+                ]
+            },
+        }
+    )
+    home = e.b.instance("home", e.app, [e.app_sg], e.profile)
+    away = e.b.instance("away", subnet, [sg], e.profile)
+    assert _compare(e.b) == {home: "PRIVATE", away: "BLOCKED"}

@@ -172,3 +172,39 @@ def test_malformed_documents_raise(document: object, message: str) -> None:
     assert text.startswith("endpoint policy of vpce-0ab")
     assert "\n" not in text
     assert isinstance(info.value, ValueError)
+
+
+def test_referenced_keys_are_the_condition_keys_in_lower_case() -> None:
+    from ssmreach.policy.document import referenced_keys
+
+    conditional = parse_policy(
+        {
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "ssm:*",
+                    "Resource": "*",
+                    "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}},
+                }
+            ]
+        },
+        "p",
+    )
+    assert referenced_keys([parse_policy(CORE, "core"), None]) == frozenset()
+    assert referenced_keys([conditional]) == frozenset({"aws:sourcevpce"})
+
+
+def test_a_policy_variable_may_read_any_key() -> None:
+    from ssmreach.policy.document import referenced_keys
+
+    variable = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/${aws:username}/*",
+            }
+        ],
+    }
+    assert referenced_keys([parse_policy(CORE, "core"), parse_policy(variable, "v")]) is None

@@ -93,6 +93,7 @@ def aws_prefix_list_matches(prefix_list_name: str | None, place: Place) -> Match
     return Match.YES if prefix_list_name == place.aws_service else Match.NO
 
 
+@lru_cache(maxsize=65536)  # pure, and asked again for every flow a rule is checked against
 def relation(cidr: str, place: Place) -> Match:
     """Whether a rule's CIDR covers the place: certainly, possibly, or not at all.
 

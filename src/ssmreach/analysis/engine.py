@@ -191,6 +191,9 @@ class _InstanceCheck:
         self.network_key: Hashable = (
             grouper.network_key(region, instance, self.ephemeral) if grouper else iid
         )
+        self.channels = channel_options(self.agent, shared.ec2messages_offered(region)) or (
+            "ssmmessages",
+        )
         self._setup()
 
     def _block(self, verdict: Verdict, *reasons: Reason) -> None:
@@ -336,11 +339,6 @@ class _InstanceCheck:
         """The better of the message channels the agent can use (requirements.md §1)."""
         results = [self.service(ServiceNeed(o)) for o in self.channels]
         return min(results, key=lambda r: r.verdict.rank)
-
-    @property
-    def channels(self) -> tuple[str, ...]:
-        offered = self.shared.ec2messages_offered(self.region)
-        return channel_options(self.agent, offered) or ("ssmmessages",)
 
     def _feature_part(self, feature: str) -> _FeaturePart:
         """What a feature needs from the network and the role: shared by the instances

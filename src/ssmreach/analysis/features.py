@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 FEATURES: tuple[str, ...] = (
     "core",
@@ -54,6 +55,7 @@ CLOUDWATCH_STREAMING_MIN = (3, 0, 284, 0)
 DHMC_MIN = (3, 2, 582, 0)
 
 
+@lru_cache(maxsize=4096)
 def parse_version(text: str | None) -> Version | None:
     if not text:
         return None
@@ -75,6 +77,7 @@ class AgentFacts:
     legacy_windows: bool  # Windows Server 2012 or older, or Nano Server: ec2messages only
 
 
+@lru_cache(maxsize=1024)
 def is_legacy_windows(
     platform_type: str | None, platform_name: str | None, platform_version: str | None
 ) -> bool:

@@ -23,7 +23,7 @@ from ssmreach.analysis.verdict import Reason, Severity, Verdict
 from ssmreach.model import aws
 from ssmreach.model.estate import AccountData, Estate, Gap, RegionData
 from ssmreach.model.reader import DHMC_SETTING
-from ssmreach.policy.document import Policy, PolicyParseError, parse_policy
+from ssmreach.policy.document import Policy, PolicyParseError, parse_policy, referenced_keys
 from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_identity
 from ssmreach.policy.managed import builtin_managed_policy
 
@@ -38,6 +38,7 @@ class RolePolicies:
     policies: tuple[Policy, ...]
     boundary: Policy | None
     missing: tuple[str, ...]  # attached policies whose documents the snapshot lacks
+    keys: frozenset[str] | None  # the condition keys they read (None: any, see referenced_keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,13 @@ class PolicyCache:
                 missing.append(
                     role.permissions_boundary.permissions_boundary_arn + " (permissions boundary)"
                 )
-        result = RolePolicies(role, tuple(policies), boundary, tuple(missing))
+        result = RolePolicies(
+            role,
+            tuple(policies),
+            boundary,
+            tuple(missing),
+            referenced_keys([*policies, boundary]),
+        )
         self._roles[key] = result
         return result
 
@@ -104,23 +111,26 @@ class PolicyCache:
                 return None
         return builtin_managed_policy(arn)
 
-    def request_key(self, ctx: RequestContext) -> tuple[object, ...]:
+    def request_key(
+        self, ctx: RequestContext, read: frozenset[str] | None = None
+    ) -> tuple[object, ...]:
         """A cache key for a request: an instance ARN counts as any instance ARN unless
-        some policy names that instance (see grouping.py)."""
+        some policy names that instance (see grouping.py); with `read` (the condition
+        keys the policies read), other keys do not count."""
         resource = ctx.resource
         match = _INSTANCE_ARN.search(resource)
         if match and match.group(1) not in self.named_instances:
             resource = resource[: match.start(1)] + "*"
-        return (
-            ctx.action.lower(),
-            resource,
-            ctx.principal_arn,
-            tuple(sorted(ctx.keys.items())),
-            ctx.absent_keys,
-        )
+        if read is None:
+            keys = tuple(sorted(ctx.keys.items()))
+            absent = ctx.absent_keys
+        else:
+            keys = tuple(sorted((k, v) for k, v in ctx.keys.items() if k in read))
+            absent = ctx.absent_keys & read
+        return (ctx.action.lower(), resource, ctx.principal_arn, keys, absent)
 
     def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
-        key = (role.role.arn, *self.request_key(ctx))
+        key = (role.role.arn, *self.request_key(ctx, role.keys))
         cached = self._evaluations.get(key)
         if cached is not None:
             return cached

@@ -10,6 +10,7 @@ Source: VPC user guide, "Network ACLs".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ssmreach.analysis.addresses import Match, Place, relation
 from ssmreach.analysis.security_groups import protocol_matches
@@ -36,6 +37,7 @@ def _entry_ports(entry: aws.NetworkAclEntry) -> tuple[int, int]:
     return (entry.port_range.from_, entry.port_range.to)
 
 
+@lru_cache(maxsize=16384)  # pure; instances of one VPC cross the same ACLs to the same peers
 def evaluate(
     acl: aws.NetworkAcl, *, egress: bool, peer: Place, ports: tuple[int, int]
 ) -> NaclDecision:

@@ -31,7 +31,7 @@ from ssmreach.analysis.services import endpoint_service_name, service_host
 from ssmreach.analysis.verdict import Hop, Outcome, Reason, ServiceResult, Severity, Verdict
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, Gap, RegionData
-from ssmreach.policy.document import Policy, PolicyParseError, parse_policy
+from ssmreach.policy.document import Policy, PolicyParseError, parse_policy, referenced_keys
 from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_resource_policy
 
 
@@ -54,6 +54,7 @@ class PathContext:
         self._resource_evaluations: dict[tuple[object, ...], Evaluation] = {}
         self._dns: dict[tuple[str, str], DnsAnswer] = {}
         self._endpoint_policies: dict[str, Policy | str | None] = {}
+        self._endpoint_keys: dict[str, frozenset[str] | None] = {}
 
     def resolve(self, region: RegionData, vpc: aws.Vpc, host: str, service_name: str) -> DnsAnswer:
         key = (vpc.vpc_id, host)
@@ -65,7 +66,10 @@ class PathContext:
     def evaluate_endpoint_policy(
         self, endpoint: aws.VpcEndpoint, policy: Policy, req: RequestContext
     ) -> Evaluation:
-        key = (endpoint.vpc_endpoint_id, *self.policies.request_key(req))
+        eid = endpoint.vpc_endpoint_id
+        if eid not in self._endpoint_keys:
+            self._endpoint_keys[eid] = referenced_keys([policy])
+        key = (eid, *self.policies.request_key(req, self._endpoint_keys[eid]))
         result = self._resource_evaluations.get(key)
         if result is None:
             result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)

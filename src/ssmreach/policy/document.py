@@ -10,7 +10,7 @@ Anything that does not fit raises `PolicyParseError` with a one-line message.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, cast
 from urllib.parse import unquote
@@ -71,6 +71,22 @@ class Policy:
     statements: tuple[Statement, ...]
     # The document's Version; policy variables (`${...}`) are only special in "2012-10-17".
     version: str | None = None
+
+
+def referenced_keys(policies: Iterable[Policy | None]) -> frozenset[str] | None:
+    """The condition keys (lower case) that can change what these policies decide.
+
+    None when a statement uses a policy variable (`${...}`), which may read any key.
+    Requests that differ only in other keys get the same decision, so evaluations can
+    be shared between them.
+    """
+    keys: set[str] = set()
+    for policy in policies:
+        for stmt in policy.statements if policy is not None else ():
+            if "${" in stmt.source:
+                return None
+            keys.update(c.key.lower() for c in stmt.conditions)
+    return frozenset(keys)
 
 
 def _load(document: object, name: str) -> dict[str, object]:
