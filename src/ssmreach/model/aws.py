@@ -14,8 +14,12 @@ import msgspec
 from msgspec import field
 
 
-class _Aws(msgspec.Struct, frozen=True, rename="pascal", kw_only=True):
-    """Base of every AWS shape: PascalCase keys, immutable, unknown keys ignored."""
+class _Aws(msgspec.Struct, frozen=True, rename="pascal", kw_only=True, gc=False):
+    """Base of every AWS shape: PascalCase keys, immutable, unknown keys ignored.
+
+    `gc=False`: decoded from JSON, these are trees that never form reference cycles, so
+    the cycle collector need not track them; a large estate then costs it nothing.
+    """
 
 
 class Tag(_Aws, frozen=True, kw_only=True):
