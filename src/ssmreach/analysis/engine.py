@@ -158,7 +158,8 @@ class _Shared:
         return self._offered[key]
 
     def __init__(self, estate: Estate, grouped: bool) -> None:
-        self.features: dict[Hashable, _FeaturePart] = {}
+        self.features: dict[tuple[int, str], _FeaturePart] = {}
+        self.part_groups: dict[Hashable, int] = {}
         self._prefs: dict[tuple[str, str], SessionPreferences] = {}
         self._offered: dict[tuple[str, str], bool | None] = {}
         self.named_instances = Grouper.instances_named_in_policies(estate)
@@ -195,6 +196,12 @@ class _InstanceCheck:
             "ssmmessages",
         )
         self._setup()
+        # Instances with equal keys share their feature parts; one small number stands
+        # for the key so that each lookup does not hash it again.
+        groups = shared.part_groups
+        self.part_group: int = groups.setdefault(
+            (self.network_key, self.identity_key, self.channels, self.node is None), len(groups)
+        )
 
     def _block(self, verdict: Verdict, *reasons: Reason) -> None:
         self.verdict = worst([self.verdict, verdict])
@@ -344,7 +351,7 @@ class _InstanceCheck:
         """What a feature needs from the network and the role: shared by the instances
         with the same network key, identity and message channels."""
         region = self.region
-        key = (self.network_key, self.identity_key, self.channels, self.node is None, feature)
+        key = (self.part_group, feature)
         part = self.shared.features.get(key)
         if part is not None:
             return part
@@ -391,24 +398,34 @@ class _InstanceCheck:
         self.shared.features[key] = part
         return part
 
-    def feature(self, feature: str) -> FeatureResult:
+    def features(self, names: Sequence[str]) -> list[FeatureResult]:
+        """The result of each named feature for this instance, in the order given."""
         inst, region = self.instance, self.region
-        part = self._feature_part(feature)
-        own = list(self.reasons)
-        if feature == "session-manager" and self.agent.version is not None:
-            own.extend(self._session_gates(self.shared.session_preferences(region)))
-        return FeatureResult(
-            instance=inst.instance_id,
-            account=region.account,
-            region=region.region,
-            vpc=inst.vpc_id,
-            subnet=inst.subnet_id,
-            name=inst.name,
-            feature=feature,
-            verdict=self.verdict if self.verdict.rank > part.verdict.rank else part.verdict,
-            reasons=tuple(_unique(own + list(part.reasons))) if own else part.reasons,
-            services=part.services,
-        )
+        gates: list[Reason] = []
+        if "session-manager" in names and self.agent.version is not None:
+            gates = self._session_gates(self.shared.session_preferences(region))
+        name = inst.name
+        out = []
+        for feature in names:
+            part = self._feature_part(feature)
+            own = self.reasons + gates if feature == "session-manager" else self.reasons
+            out.append(
+                FeatureResult(
+                    instance=inst.instance_id,
+                    account=region.account,
+                    region=region.region,
+                    vpc=inst.vpc_id,
+                    subnet=inst.subnet_id,
+                    name=name,
+                    feature=feature,
+                    verdict=self.verdict
+                    if self.verdict.rank > part.verdict.rank
+                    else part.verdict,
+                    reasons=tuple(_unique(own + list(part.reasons))) if own else part.reasons,
+                    services=part.services,
+                )
+            )
+        return out
 
     def _session_gates(self, prefs: SessionPreferences) -> list[Reason]:
         version = self.agent.version
@@ -451,6 +468,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
     shared = _Shared(estate, options.grouped)
     ctx = PathContext(estate, shared.named_instances)
     wanted = set(options.instances)
+    features = sorted(options.features)
     results: list[FeatureResult] = []
     count = 0
     for _key, region in sorted(estate.regions.items()):
@@ -459,8 +477,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
                 continue
             count += 1
             check = _InstanceCheck(ctx, region, instance, shared)
-            for feature in sorted(options.features):
-                results.append(check.feature(feature))
+            results.extend(check.features(features))
     return CheckResult(
         accounts=estate.account_ids,
         regions=estate.region_names,
