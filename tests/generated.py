@@ -1,8 +1,19 @@
-"""Generated estates with realistic variety, for the benchmark and the grouping tests."""
+"""Generated estates with realistic variety, for the benchmark and the grouping tests.
+
+`generate` builds the estate with the fields the analysis reads; `full_records` then
+fills every instance, managed-node and network-interface record with the other fields
+AWS returns for it (DescribeInstances, DescribeInstanceInformation and the instances'
+own interfaces in DescribeNetworkInterfaces, which lists every interface of the Region),
+so that a benchmark reads a snapshot of the size `ssmreach snapshot` writes for such a
+fleet. Field sets follow the EC2 and SSM API references (Instance, InstanceNetworkInterface,
+NetworkInterface, InstanceInformation).
+"""
 
 from __future__ import annotations
 
 import random
+import zlib
+from typing import Any
 
 from builders import EstateBuilder, nacl_entry, tcp
 
@@ -126,4 +137,185 @@ def generate(instances: int, vpcs: int, seed: int = 7) -> EstateBuilder:
                 platform_version="10.0.17763" if windows else "2023",
             )
         made += count
+    return b
+
+
+LAUNCHED = "2026-10-02T08:14:51+00:00"
+PINGED = "2026-11-28T11:58:07.431000+00:00"
+
+
+def _dns_name(ip: str) -> str:
+    return f"ip-{ip.replace('.', '-')}.ec2.internal"
+
+
+def _mac(n: int) -> str:
+    return "0e:" + ":".join(f"{(n >> s) & 0xFF:02x}" for s in (32, 24, 16, 8, 0))
+
+
+def full_records(b: EstateBuilder) -> EstateBuilder:
+    """Give the instances, managed nodes and instance interfaces of `b` every field AWS
+    returns, in place; what the analysis reads is left as it is."""
+    names = {g["GroupId"]: g.get("GroupName", g["GroupId"]) for g in b.sgs}
+    info = {i["InstanceId"]: i for i in b.info}
+    for n, reservation in enumerate(b.reservations):
+        reservation.setdefault("Groups", [])
+        for inst in reservation["Instances"]:
+            iid, ip = inst["InstanceId"], inst["PrivateIpAddress"]
+            tier = inst["SecurityGroups"][0]["GroupId"]
+            groups = [
+                {"GroupName": names.get(g["GroupId"], ""), "GroupId": g["GroupId"]}
+                for g in inst["SecurityGroups"]
+            ]
+            eni = inst["NetworkInterfaces"][0]
+            az = inst["Placement"]["AvailabilityZone"]
+            attachment = {
+                "AttachTime": LAUNCHED,
+                "AttachmentId": f"eni-attach-{n:017x}",
+                "DeleteOnTermination": True,
+                "DeviceIndex": 0,
+                "Status": "attached",
+                "NetworkCardIndex": 0,
+            }
+            addresses = [{"Primary": True, "PrivateDnsName": _dns_name(ip), "PrivateIpAddress": ip}]
+            eni.update(
+                {
+                    "Attachment": attachment,
+                    "Description": "",
+                    "Groups": groups,
+                    "Ipv6Addresses": [],
+                    "MacAddress": _mac(n),
+                    "OwnerId": b.account,
+                    "PrivateDnsName": _dns_name(ip),
+                    "PrivateIpAddresses": addresses,
+                    "SourceDestCheck": True,
+                    "Status": "in-use",
+                    "VpcId": inst["VpcId"],
+                    "InterfaceType": "interface",
+                    "Operator": {"Managed": False},
+                }
+            )
+            b.enis.append(
+                {
+                    "Attachment": {**attachment, "InstanceId": iid, "InstanceOwnerId": b.account},
+                    "AvailabilityZone": az,
+                    "Description": "",
+                    "Groups": groups,
+                    "InterfaceType": "interface",
+                    "Ipv6Addresses": [],
+                    "MacAddress": _mac(n),
+                    "NetworkInterfaceId": eni["NetworkInterfaceId"],
+                    "OwnerId": b.account,
+                    "PrivateDnsName": _dns_name(ip),
+                    "PrivateIpAddress": ip,
+                    "PrivateIpAddresses": addresses,
+                    "RequesterManaged": False,
+                    "SourceDestCheck": True,
+                    "Status": "in-use",
+                    "SubnetId": inst["SubnetId"],
+                    "TagSet": [],
+                    "VpcId": inst["VpcId"],
+                    "Operator": {"Managed": False},
+                }
+            )
+            windows = inst.get("Platform") == "windows"
+            asg = f"{names.get(tier, tier)}-{inst['VpcId'][-6:]}"
+            full: dict[str, Any] = {
+                "AmiLaunchIndex": 0,
+                "ImageId": "ami-0c1f4a7e2b9d85316" if windows else "ami-0a3c14e1ddbe7f23c",
+                "InstanceId": iid,
+                "InstanceType": "m6i.large" if windows else "t3.medium",
+                "KeyName": "ops-2026",
+                "LaunchTime": LAUNCHED,
+                "Monitoring": {"State": "disabled"},
+                "Placement": {"AvailabilityZone": az, "GroupName": "", "Tenancy": "default"},
+                "PrivateDnsName": _dns_name(ip),
+                "PrivateIpAddress": ip,
+                "ProductCodes": [],
+                "PublicDnsName": "",
+                "State": {"Code": 16, "Name": "running"},
+                "StateTransitionReason": "",
+                "SubnetId": inst["SubnetId"],
+                "VpcId": inst["VpcId"],
+                "Architecture": "x86_64",
+                "BlockDeviceMappings": [
+                    {
+                        "DeviceName": "/dev/sda1" if windows else "/dev/xvda",
+                        "Ebs": {
+                            "AttachTime": LAUNCHED,
+                            "DeleteOnTermination": True,
+                            "Status": "attached",
+                            "VolumeId": f"vol-{n:017x}",
+                        },
+                    }
+                ],
+                "ClientToken": f"{asg}-{n:08x}",
+                "EbsOptimized": True,
+                "EnaSupport": True,
+                "Hypervisor": "xen",
+                "NetworkInterfaces": [eni],
+                "RootDeviceName": "/dev/sda1" if windows else "/dev/xvda",
+                "RootDeviceType": "ebs",
+                "SecurityGroups": groups,
+                "SourceDestCheck": True,
+                "Tags": [
+                    *inst.get("Tags", []),
+                    {"Key": "aws:autoscaling:groupName", "Value": asg},
+                    {
+                        "Key": "aws:ec2launchtemplate:id",
+                        "Value": f"lt-{zlib.crc32(asg.encode()):017x}",
+                    },
+                    {"Key": "aws:ec2launchtemplate:version", "Value": "7"},
+                    {"Key": "Environment", "Value": "production"},
+                    {"Key": "CostCenter", "Value": "platform-4410"},
+                ],
+                "VirtualizationType": "hvm",
+                "CpuOptions": {"CoreCount": 1, "ThreadsPerCore": 2},
+                "CapacityReservationSpecification": {"CapacityReservationPreference": "open"},
+                "HibernationOptions": {"Configured": False},
+                "MetadataOptions": {
+                    "State": "applied",
+                    "HttpPutResponseHopLimit": 2,
+                    "HttpProtocolIpv6": "disabled",
+                    "InstanceMetadataTags": "disabled",
+                    **inst["MetadataOptions"],
+                },
+                "EnclaveOptions": {"Enabled": False},
+                "BootMode": "uefi-preferred",
+                "PlatformDetails": inst["PlatformDetails"],
+                "UsageOperation": "RunInstances:0002" if windows else "RunInstances",
+                "UsageOperationUpdateTime": LAUNCHED,
+                "PrivateDnsNameOptions": {
+                    "HostnameType": "ip-name",
+                    "EnableResourceNameDnsARecord": False,
+                    "EnableResourceNameDnsAAAARecord": False,
+                },
+                "MaintenanceOptions": {"AutoRecovery": "default", "RebootMigration": "default"},
+                "CurrentInstanceBootMode": "legacy-bios",
+                "NetworkPerformanceOptions": {"BandwidthWeighting": "default"},
+                "Operator": {"Managed": False},
+            }
+            for key in ("Platform", "IamInstanceProfile", "PublicIpAddress"):
+                if key in inst:
+                    full[key] = inst[key]
+            inst.clear()
+            inst.update(full)
+            node = info.get(iid)
+            if node is not None:
+                node.update(
+                    {
+                        "LastPingDateTime": PINGED,
+                        "IsLatestVersion": node["AgentVersion"] == AGENTS[0],
+                        "IPAddress": ip,
+                        "ComputerName": _dns_name(ip) if not windows else f"EC2AMAZ-{n:07X}",
+                        "AssociationStatus": "Success",
+                        "LastAssociationExecutionDate": PINGED,
+                        "LastSuccessfulAssociationExecutionDate": PINGED,
+                        "AssociationOverview": {
+                            "DetailedStatus": "Success",
+                            "InstanceAssociationStatusAggregatedCount": {"Success": 2},
+                        },
+                        "SourceId": iid,
+                        "SourceType": "AWS::EC2::Instance",
+                    }
+                )
     return b

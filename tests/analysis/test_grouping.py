@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from builders import EstateBuilder, tcp
-from generated import generate
+from generated import full_records, generate
 from scenario import one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import FEATURES
 
 
 def test_grouped_equals_ungrouped_on_a_generated_estate() -> None:
-    b = generate(400, 18)
-    estate = b.estate()
+    estate = full_records(generate(400, 18)).estate()
     grouped = check_estate(estate, CheckOptions(features=FEATURES))
     single = check_estate(estate, CheckOptions(features=FEATURES, grouped=False))
     assert grouped.results == single.results
     assert len({r.verdict for r in grouped.results}) >= 3
+
+
+def test_full_aws_records_give_the_results_of_the_fields_the_analysis_reads() -> None:
+    """The benchmark's full records (every field AWS returns, the instances' own network
+    interfaces listed too) change the size of the snapshot, not its verdicts."""
+    minimal = generate(200, 9)
+    full = full_records(generate(200, 9))
+    first = minimal.reservations[0]["Instances"][0]
+    assert len(full.reservations[0]["Instances"][0]) > 3 * len(first)
+    assert len(full.enis) == len(minimal.enis) + sum(len(r["Instances"]) for r in full.reservations)
+    wanted = CheckOptions(features=FEATURES)
+    assert (
+        check_estate(full.estate(), wanted).results
+        == check_estate(minimal.estate(), wanted).results
+    )
 
 
 def _compare(b: EstateBuilder) -> dict[str, str]:

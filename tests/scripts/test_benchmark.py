@@ -1,0 +1,46 @@
+"""The benchmark script runs end to end on a small estate (the real sizes are for
+`python scripts/benchmark.py`; timing is not asserted here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from paths import ROOT
+
+
+def _run(tmp_path: Path, *args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "benchmark.py"), "--keep", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return done.stdout.splitlines()
+
+
+def test_full_records_snapshot_is_checked_and_measured(tmp_path: Path) -> None:
+    lines = _run(tmp_path, "--repeat", "1", "300")
+    assert lines[0].startswith("machine:")
+    size, vpcs, megabytes, floor, check, ratio, peak, results = lines[2].split()
+    assert (size, vpcs) == ("300", "10")
+    assert float(floor) > 0 and float(check) > 0 and float(peak) > 0
+    assert abs(float(ratio) - float(check) / float(floor)) < 0.1 * float(ratio) + 0.1
+    # Written as `ssmreach snapshot` writes: indented, with the fields AWS returns.
+    instances = next(tmp_path.glob("estate-300/*/*/ec2/DescribeInstances.json"))
+    text = instances.read_text()
+    assert text.startswith('{\n "Reservations"')
+    first = json.loads(text)["Reservations"][0]["Instances"][0]
+    assert {"BlockDeviceMappings", "MetadataOptions", "NetworkInterfaces"} <= set(first)
+    report = json.loads((tmp_path / "check-300.json").read_bytes())
+    assert report["summary"]["instances"] == 300
+
+
+def test_minimal_records_are_compact(tmp_path: Path) -> None:
+    lines = _run(tmp_path, "--repeat", "1", "--minimal", "200")
+    assert lines[2].split()[0] == "200"
+    instances = next(tmp_path.glob("estate-200-minimal/*/*/ec2/DescribeInstances.json"))
+    assert not instances.read_text().startswith("{\n")
