@@ -183,6 +183,7 @@ class _InstanceCheck:
         self.node: Node | None = None
         self.identity: Identity | None = None
         self.ephemeral = ephemeral_ports(region, instance)
+        self.group_ids = instance.group_ids
         grouper = shared.grouper
         iid = instance.instance_id
         dhmc = None if self.agent.version is None else self.agent.version >= DHMC_MIN
@@ -190,7 +191,9 @@ class _InstanceCheck:
             grouper.identity_key(region, instance, dhmc) if grouper else iid
         )
         self.network_key: Hashable = (
-            grouper.network_key(region, instance, self.ephemeral) if grouper else iid
+            grouper.network_key(region, instance, self.ephemeral, self.group_ids)
+            if grouper
+            else iid
         )
         self.channels = channel_options(self.agent, shared.ec2messages_offered(region)) or (
             "ssmmessages",
@@ -288,7 +291,7 @@ class _InstanceCheck:
                 )
             )
         groups: list[aws.SecurityGroup] = []
-        for gid in inst.group_ids:
+        for gid in self.group_ids:
             group = region.security_groups.get(gid)
             if group is None:
                 problems.append(
@@ -418,9 +421,7 @@ class _InstanceCheck:
                     subnet=inst.subnet_id,
                     name=name,
                     feature=feature,
-                    verdict=self.verdict
-                    if self.verdict.rank > part.verdict.rank
-                    else part.verdict,
+                    verdict=self.verdict if self.verdict.rank > part.verdict.rank else part.verdict,
                     reasons=tuple(_unique(own + list(part.reasons))) if own else part.reasons,
                     services=part.services,
                 )

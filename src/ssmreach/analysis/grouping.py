@@ -113,9 +113,15 @@ class Grouper:
         )
 
     def network_key(
-        self, region: RegionData, instance: aws.Instance, ephemeral: tuple[int, int]
+        self,
+        region: RegionData,
+        instance: aws.Instance,
+        ephemeral: tuple[int, int],
+        group_ids: tuple[str, ...] | None = None,
     ) -> Hashable:
-        """Equal keys (with the same role) reach every service the same way."""
+        """Equal keys (with the same role) reach every service the same way.
+
+        `group_ids`: the instance's security groups, when the caller has them already."""
         if instance.instance_id in self.named_instances:
             return ("single", instance.instance_id)
         return (
@@ -124,7 +130,7 @@ class Grouper:
             instance.vpc_id,
             instance.subnet_id,
             instance.placement.availability_zone if instance.placement else None,
-            tuple(sorted(instance.group_ids)),
+            tuple(sorted(instance.group_ids if group_ids is None else group_ids)),
             ephemeral,
             instance.public_ip is not None,
             self._covering(region, instance),
