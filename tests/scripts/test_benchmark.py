@@ -26,6 +26,7 @@ def test_full_records_snapshot_is_checked_and_measured(tmp_path: Path) -> None:
     lines = _run(tmp_path, "--repeat", "1", "300")
     assert lines[0].startswith("machine:")
     size, vpcs, megabytes, floor, check, ratio, peak, results = lines[2].split()
+    assert float(megabytes) > 1 and float(results) > 1
     assert (size, vpcs) == ("300", "10")
     assert float(floor) > 0 and float(check) > 0 and float(peak) > 0
     assert abs(float(ratio) - float(check) / float(floor)) < 0.1 * float(ratio) + 0.1

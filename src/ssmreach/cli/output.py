@@ -35,10 +35,13 @@ def _write_batch(fd: int, batch: list[bytes]) -> None:
         while data:
             data = data[os.write(fd, data) :]
         return
-    pending: list[bytes | memoryview] = list(batch)
+    size = sum(map(len, batch))
+    written = os.writev(fd, batch)
+    if written == size:
+        return
+    pending = _after(list(batch), written)
     while pending:
-        written = os.writev(fd, pending)
-        pending = _after(pending, written)
+        pending = _after(pending, os.writev(fd, pending))
 
 
 def _after(pieces: list[bytes | memoryview], count: int) -> list[bytes | memoryview]:

@@ -48,7 +48,7 @@ def result_document(r: FeatureResult) -> dict[str, Any]:
     return {**_result_head(r), "services": [_service(s) for s in r.services]}
 
 
-def _result_fields(r: FeatureResult) -> dict[str, Any]:
+def _instance_fields(r: FeatureResult) -> dict[str, Any]:
     return {
         "instance": r.instance,
         "account": r.account,
@@ -56,13 +56,16 @@ def _result_fields(r: FeatureResult) -> dict[str, Any]:
         "vpc": r.vpc,
         "subnet": r.subnet,
         "name": r.name,
-        "feature": r.feature,
-        "verdict": str(r.verdict),
     }
 
 
 def _result_head(r: FeatureResult) -> dict[str, Any]:
-    return {**_result_fields(r), "reasons": [_reason(x) for x in r.reasons]}
+    return {
+        **_instance_fields(r),
+        "feature": r.feature,
+        "verdict": str(r.verdict),
+        "reasons": [_reason(x) for x in r.reasons],
+    }
 
 
 def _header(result: CheckResult) -> dict[str, Any]:
@@ -96,9 +99,24 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
     encoder = msgspec.json.Encoder()
     services: dict[int, bytes] = {}
     reasons: dict[int, bytes] = {}
+    labels: dict[tuple[str, str], bytes] = {}
     head = encoder.encode(_header(result))
     yield head[:-1] + b',"results":[\n'
+    placed: FeatureResult | None = None
+    where = b""
     for index, r in enumerate(result.results):
+        if placed is None or (r.instance, r.account, r.region) != (
+            placed.instance,
+            placed.account,
+            placed.region,
+        ):
+            # Results come sorted by instance: its fields are encoded once for them all.
+            placed, where = r, encoder.encode(_instance_fields(r))[:-1]
+        label = labels.get((r.feature, r.verdict))
+        if label is None:
+            label = labels[(r.feature, r.verdict)] = (
+                b"," + encoder.encode({"feature": r.feature, "verdict": str(r.verdict)})[1:-1]
+            )
         listed = reasons.get(id(r.reasons))
         if listed is None:
             listed = reasons[id(r.reasons)] = encoder.encode([_reason(x) for x in r.reasons])
@@ -108,13 +126,7 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
                 encoder.encode([_service(x) for x in r.services]) + b"}"
             )
         yield b"".join(
-            (
-                b",\n" if index else b"",
-                encoder.encode(_result_fields(r))[:-1],
-                b',"reasons":',
-                listed,
-                b',"services":',
-            )
+            (b",\n" if index else b"", where, label, b',"reasons":', listed, b',"services":')
         )
         yield tail
     yield b"\n]}\n"
