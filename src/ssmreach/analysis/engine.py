@@ -7,10 +7,11 @@ cached per run, so the cost grows with distinct configurations, not instances.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+
+import msgspec
 
 from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
@@ -236,7 +237,7 @@ class _InstanceCheck:
         self._block(
             self.identity.verdict,
             *(
-                dataclasses.replace(r, resource=iid) if r.resource == rep else r
+                msgspec.structs.replace(r, resource=iid) if r.resource == rep else r
                 for r in self.identity.reasons
             ),
         )

@@ -219,7 +219,7 @@ def merge_service(instance: str, service: ServiceResult, doc: ProbeDocument) -> 
     verdict, via = model, service.via
 
     if seen == "UNKNOWN":
-        return replace(service, hops=hops)
+        return msgspec.structs.replace(service, hops=hops)
 
     observed = Verdict(seen)
     if model is Verdict.UNKNOWN:
@@ -278,7 +278,9 @@ def merge_service(instance: str, service: ServiceResult, doc: ProbeDocument) -> 
                 via = probe.via if observed is Verdict.PRIVATE else None
                 reasons = [r for r in reasons if r not in network]
                 reasons.extend(_probe_notes(probe))
-    return replace(service, verdict=verdict, via=via, reasons=tuple(_unique(reasons)), hops=hops)
+    return msgspec.structs.replace(
+        service, verdict=verdict, via=via, reasons=tuple(_unique(reasons)), hops=hops
+    )
 
 
 def _unique(reasons: Iterable[Reason]) -> list[Reason]:
@@ -330,7 +332,9 @@ def merge_feature(
     node_verdict = worst([Verdict.BLOCKED for r in node if r.severity is Severity.ERROR])
     verdict = worst([base, node_verdict, *(s.verdict for s in services)])
     reasons = _unique(own + node + [r for s in services for r in s.reasons])
-    return replace(result, verdict=verdict, reasons=tuple(reasons), services=tuple(services))
+    return msgspec.structs.replace(
+        result, verdict=verdict, reasons=tuple(reasons), services=tuple(services)
+    )
 
 
 def merge_probe_evidence(result: CheckResult, probes: Sequence[ProbeDocument]) -> CheckResult:

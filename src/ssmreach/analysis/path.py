@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
+
 from ssmreach.analysis.addresses import Place, network, public_service
 from ssmreach.analysis.dns import DnsAnswer, gap_reason, resolve
 from ssmreach.analysis.features import SERVICE_ACTIONS
@@ -550,7 +552,9 @@ def reach_service(
             )
         )
     severity = Severity.ERROR if verdict is Verdict.BLOCKED else Severity.WARNING
-    reasons = [dataclasses.replace(r, severity=severity) for r in stage.why_not_private] + reasons
+    reasons = [
+        msgspec.structs.replace(r, severity=severity) for r in stage.why_not_private
+    ] + reasons
     return ServiceResult(need.service, stage.host, verdict, via, tuple(reasons), tuple(leg.hops))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import msgspec
+
 
 class Verdict(StrEnum):
     """Per service hop and per (instance, feature); see the check-output spec."""
@@ -49,8 +51,13 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class Hop:
+class _Record(msgspec.Struct, frozen=True, gc=False):
+    """Base of the result records: immutable, hashable, and cheap to create (a check
+    makes one per hop and per instance and feature). They hold only strings, enums and
+    tuples of records, never a cycle, so the cycle collector need not track them."""
+
+
+class Hop(_Record, frozen=True, gc=False):
     """One step of the path, in path order: what was checked, against what, and how it went."""
 
     step: str
@@ -59,8 +66,7 @@ class Hop:
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(_Record, frozen=True, gc=False):
     """Why a verdict is what it is: a stable code, the resource in the way, and the fix."""
 
     code: str
@@ -70,8 +76,7 @@ class Reason:
     fix: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceResult:
+class ServiceResult(_Record, frozen=True, gc=False):
     """How one instance reaches one service (ssm, ssmmessages, s3, ...)."""
 
     service: str
@@ -82,8 +87,7 @@ class ServiceResult:
     hops: tuple[Hop, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureResult:
+class FeatureResult(_Record, frozen=True, gc=False):
     """The verdict of one (instance, feature) pair."""
 
     instance: str
