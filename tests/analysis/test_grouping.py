@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from builders import EstateBuilder, tcp
+import pytest
+
+from builders import EstateBuilder, nacl_entry, tcp
 from generated import full_records, generate
 from scenario import one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
@@ -97,3 +99,56 @@ def test_a_condition_key_the_role_reads_still_tells_vpcs_apart() -> None:
     home = e.b.instance("home", e.app, [e.app_sg], e.profile)
     away = e.b.instance("away", subnet, [sg], e.profile)
     assert _compare(e.b) == {home: "PRIVATE", away: "BLOCKED"}
+
+
+VARIANTS: dict[str, dict[str, object]] = {
+    "metadata service off": {"imds": "disabled"},
+    "old agent": {"agent": "2.3.50.0"},
+    "not a managed node": {"agent": None},
+    "agent offline": {"ping": "ConnectionLost"},
+    "windows": {
+        "platform": "Windows",
+        "platform_name": "Microsoft Windows Server 2019 Datacenter",
+        "platform_version": "10.0.17763",
+    },
+    "no public address": {"public_ip": None},
+    "no profile": {"profile": None},
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_instances_that_differ_in_one_fact_are_not_given_each_others_results(
+    variant: str,
+) -> None:
+    """Instances share whole results only when every fact the check reads is equal."""
+    e = one_vpc(endpoints=False)
+    e.b.add_route(e.rtb, "0.0.0.0/0", e.b.igw(e.vpc))  # only a public address gets out
+    # Replies reach only the Linux ephemeral ports, so the platform matters too.
+    e.b.nacl(
+        e.vpc,
+        [e.app],
+        [
+            nacl_entry(100, "allow", egress=True),
+            nacl_entry(100, "allow", egress=False, ports=(443, 443)),
+            nacl_entry(110, "allow", egress=False, ports=(32768, 60999)),
+        ],
+    )
+    options: dict[str, object] = {"profile": e.profile, "public_ip": "54.0.0.9"}
+    options.update(VARIANTS[variant])
+    profile = options.pop("profile")
+    twins = [
+        e.b.instance(f"twin{i}", e.app, [e.app_sg], e.profile, public_ip=f"54.0.0.{i + 1}")
+        for i in range(2)
+    ]
+    odd = e.b.instance("odd", e.app, [e.app_sg], profile, **options)  # type: ignore[arg-type]
+    later = e.b.instance("later", e.app, [e.app_sg], e.profile, public_ip="54.0.0.3")
+    estate = e.b.estate()
+    grouped = check_estate(estate, CheckOptions(features=FEATURES))
+    single = check_estate(estate, CheckOptions(features=FEATURES, grouped=False))
+    assert grouped.results == single.results
+
+    def facts(iid: str) -> list[object]:
+        return [(r.verdict, r.reasons, r.services) for r in single.results if r.instance == iid]
+
+    assert facts(twins[0]) == facts(twins[1]) == facts(later)
+    assert facts(odd) != facts(twins[0]), "the variant should change some result"

@@ -168,6 +168,7 @@ class _Shared:
         self.identities: dict[Hashable, tuple[str, Identity]] = {}
         self.services: dict[Hashable, ServiceResult] = {}
         self.stages: dict[Hashable, NetworkStage] = {}
+        self.profiles: dict[Hashable, list[FeatureResult]] = {}
 
 
 class _InstanceCheck:
@@ -409,6 +410,8 @@ class _InstanceCheck:
         if "session-manager" in names and self.agent.version is not None:
             gates = self._session_gates(self.shared.session_preferences(region))
         name = inst.name
+        # Reasons of its own name the instance: its results cannot serve another one.
+        self.personal = bool(self.reasons or gates)
         out = []
         for feature in names:
             part = self._feature_part(feature)
@@ -464,6 +467,28 @@ def _unique(reasons: Iterable[Reason]) -> list[Reason]:
     return out
 
 
+def _instance_results(
+    ctx: PathContext,
+    region: RegionData,
+    instance: aws.Instance,
+    shared: _Shared,
+    features: Sequence[str],
+) -> list[FeatureResult]:
+    """An instance's results; copied from an instance with the same profile (see
+    grouping.py) when that instance had no reason of its own, computed otherwise."""
+    grouper = shared.grouper
+    key = grouper.profile_key(region, instance) if grouper else None
+    model = shared.profiles.get(key) if key is not None else None
+    if model is not None:
+        name = instance.name
+        return [msgspec.structs.replace(r, instance=instance.instance_id, name=name) for r in model]
+    check = _InstanceCheck(ctx, region, instance, shared)
+    results = check.features(features)
+    if key is not None and not check.personal:
+        shared.profiles[key] = results
+    return results
+
+
 def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckResult:
     """Verdicts for every instance (or the chosen ones) and every chosen feature."""
     options = options or CheckOptions()
@@ -478,8 +503,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
             if wanted and instance.instance_id not in wanted:
                 continue
             count += 1
-            check = _InstanceCheck(ctx, region, instance, shared)
-            results.extend(check.features(features))
+            results.extend(_instance_results(ctx, region, instance, shared, features))
     return CheckResult(
         accounts=estate.account_ids,
         regions=estate.region_names,

@@ -13,6 +13,10 @@ they have a public address, and when no rule, route or policy tells them apart:
 
 Messages of shared results name no instance-specific value ("the instance", "the
 instance's ARN"); instance-level reasons are rebound per instance.
+
+Instances whose every fact the check reads is equal (`profile_key`) and that have no
+reason of their own (such as an offline agent) share even their feature results, which
+then differ only in the instance's id and name.
 """
 
 from __future__ import annotations
@@ -134,4 +138,38 @@ class Grouper:
             ephemeral,
             instance.public_ip is not None,
             self._covering(region, instance),
+        )
+
+    def profile_key(self, region: RegionData, instance: aws.Instance) -> Hashable:
+        """Equal keys: every fact of the instance that a check reads is equal (placement,
+        address class, groups, profile, metadata options, what SSM reports of its agent,
+        platform), so their results differ only in the instance's id and name."""
+        iid = instance.instance_id
+        if iid in self.named_instances:
+            return ("single", iid)
+        info = region.instance_information.get(iid)
+        options = instance.metadata_options
+        return (
+            region.account,
+            region.region,
+            instance.vpc_id,
+            instance.subnet_id,
+            instance.placement.availability_zone if instance.placement else None,
+            instance.group_ids,
+            bool(instance.private_ip_address),
+            instance.public_ip is not None,
+            self._covering(region, instance),
+            instance.iam_instance_profile.arn if instance.iam_instance_profile else None,
+            (options.http_endpoint, options.http_tokens) if options else None,
+            (
+                info.ping_status,
+                info.agent_version,
+                info.platform_type,
+                info.platform_name,
+                info.platform_version,
+            )
+            if info
+            else None,
+            instance.platform,
+            instance.platform_details,
         )
