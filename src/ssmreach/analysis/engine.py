@@ -184,6 +184,7 @@ class _InstanceCheck:
         self.verdict = Verdict.PRIVATE
         self.node: Node | None = None
         self.identity: Identity | None = None
+        self.personal = False  # has reasons of its own (set with its results)
         self.ephemeral = ephemeral_ports(region, instance)
         self.group_ids = instance.group_ids
         grouper = shared.grouper

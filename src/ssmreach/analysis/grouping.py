@@ -59,6 +59,12 @@ def _policy_texts(estate: Estate) -> Iterable[str]:
             yield json.dumps(policy.default_document)
 
 
+def _placement(region: RegionData, instance: aws.Instance) -> tuple[str | None, ...]:
+    """Where an instance is: account, Region, VPC, subnet, Availability Zone."""
+    zone = instance.placement.availability_zone if instance.placement else None
+    return (region.account, region.region, instance.vpc_id, instance.subnet_id, zone)
+
+
 class Grouper:
     """Computes group keys for the instances of one estate."""
 
@@ -129,11 +135,7 @@ class Grouper:
         if instance.instance_id in self.named_instances:
             return ("single", instance.instance_id)
         return (
-            region.account,
-            region.region,
-            instance.vpc_id,
-            instance.subnet_id,
-            instance.placement.availability_zone if instance.placement else None,
+            *_placement(region, instance),
             tuple(sorted(instance.group_ids if group_ids is None else group_ids)),
             ephemeral,
             instance.public_ip is not None,
@@ -150,11 +152,7 @@ class Grouper:
         info = region.instance_information.get(iid)
         options = instance.metadata_options
         return (
-            region.account,
-            region.region,
-            instance.vpc_id,
-            instance.subnet_id,
-            instance.placement.availability_zone if instance.placement else None,
+            *_placement(region, instance),
             instance.group_ids,
             bool(instance.private_ip_address),
             instance.public_ip is not None,
