@@ -8,6 +8,7 @@ guide, "Route priority"; PrivateLink guide, "Gateway endpoints".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ssmreach.analysis.addresses import Match, Place, aws_prefix_list_matches, network, relation
 from ssmreach.model import aws
@@ -62,8 +63,36 @@ def _route_match(region: RegionData, route: aws.Route, place: Place) -> tuple[Ma
     return (Match.MAYBE if Match.MAYBE in results else Match.NO), length
 
 
+class _RouteQuery:
+    """A route lookup as a cache key: the same Region and table objects, an equal place."""
+
+    __slots__ = ("_hash", "place", "region", "table")
+
+    def __init__(self, region: RegionData, table: aws.RouteTable, place: Place) -> None:
+        self.region, self.table, self.place = region, table, place
+        self._hash = hash((id(region), id(table), place))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _RouteQuery)
+            and other.region is self.region
+            and other.table is self.table
+            and other.place == self.place
+        )
+
+
 def select_route(region: RegionData, table: aws.RouteTable, place: Place) -> RouteChoice:
-    """Longest-prefix match of `place` in `table`."""
+    """Longest-prefix match of `place` in `table`. Instances of one subnet ask for the
+    same destinations (the endpoints' interfaces) again and again: answers are cached."""
+    return _select(_RouteQuery(region, table, place))
+
+
+@lru_cache(maxsize=16384)
+def _select(query: _RouteQuery) -> RouteChoice:
+    region, table, place = query.region, query.table, query.place
     best: tuple[int, aws.Route] | None = None
     maybe: list[tuple[int, aws.Route]] = []
     for route in table.routes:
