@@ -7,12 +7,14 @@ guide, "Route priority"; PrivateLink guide, "Gateway endpoints".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from ssmreach.analysis.addresses import Match, Place, aws_prefix_list_matches, network, relation
 from ssmreach.model import aws
-from ssmreach.model.estate import RegionData
+from ssmreach.model.estate import PrefixListInfo, RegionData
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,24 +24,32 @@ class RouteChoice:
     detail: str
 
 
+class _Lists(NamedTuple):
+    """What a route lookup needs of its Region besides the table: prefix lists and the
+    gateway endpoints that route to them."""
+
+    prefix_lists: Mapping[str, PrefixListInfo]
+    endpoints: Mapping[str, aws.VpcEndpoint]
+
+
 def route_table_for(region: RegionData, subnet_id: str, vpc_id: str) -> str | None:
     """The subnet's explicitly associated table, else the VPC's main table."""
     return region.subnet_route_table.get(subnet_id) or region.main_route_table.get(vpc_id)
 
 
-def _prefix_list_name(region: RegionData, route: aws.Route) -> str | None:
+def _prefix_list_name(lists: _Lists, route: aws.Route) -> str | None:
     pl_id = route.destination_prefix_list_id
-    info = region.prefix_lists.get(pl_id) if pl_id else None
+    info = lists.prefix_lists.get(pl_id) if pl_id else None
     if info and info.name:
         return info.name
     target = route.gateway_id or ""
-    endpoint = region.endpoints.get(target)
+    endpoint = lists.endpoints.get(target)
     if endpoint is not None and endpoint.is_gateway:
         return endpoint.service_name
     return None
 
 
-def _route_match(region: RegionData, route: aws.Route, place: Place) -> tuple[Match, int]:
+def _route_match(lists: _Lists, route: aws.Route, place: Place) -> tuple[Match, int]:
     cidr = route.destination_cidr_block or route.destination_ipv6_cidr_block
     if cidr:
         net = network(cidr)
@@ -47,12 +57,12 @@ def _route_match(region: RegionData, route: aws.Route, place: Place) -> tuple[Ma
     pl_id = route.destination_prefix_list_id
     if not pl_id:
         return Match.NO, 0
-    info = region.prefix_lists.get(pl_id)
+    info = lists.prefix_lists.get(pl_id)
     lengths = [n.prefixlen for n in (network(c) for c in (info.cidrs or ())) if n] if info else []
     length = min(lengths) if lengths else 1
     if place.prefix_list_id == pl_id:
         return Match.YES, length
-    settled = aws_prefix_list_matches(_prefix_list_name(region, route), place)
+    settled = aws_prefix_list_matches(_prefix_list_name(lists, route), place)
     if settled is not None:
         return settled, length
     if info is None or info.cidrs is None:
@@ -64,13 +74,16 @@ def _route_match(region: RegionData, route: aws.Route, place: Place) -> tuple[Ma
 
 
 class _RouteQuery:
-    """A route lookup as a cache key: the same Region and table objects, an equal place."""
+    """A route lookup as a cache key: the same table and Region lists, an equal place.
 
-    __slots__ = ("_hash", "place", "region", "table")
+    Identity, not equality, of the table and lists: equal ids in another estate never
+    share an answer, and a cached query keeps only these small objects alive."""
 
-    def __init__(self, region: RegionData, table: aws.RouteTable, place: Place) -> None:
-        self.region, self.table, self.place = region, table, place
-        self._hash = hash((id(region), id(table), place))
+    __slots__ = ("_hash", "lists", "place", "table")
+
+    def __init__(self, lists: _Lists, table: aws.RouteTable, place: Place) -> None:
+        self.lists, self.table, self.place = lists, table, place
+        self._hash = hash((id(lists.prefix_lists), id(lists.endpoints), id(table), place))
 
     def __hash__(self) -> int:
         return self._hash
@@ -78,8 +91,9 @@ class _RouteQuery:
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, _RouteQuery)
-            and other.region is self.region
             and other.table is self.table
+            and other.lists.prefix_lists is self.lists.prefix_lists
+            and other.lists.endpoints is self.lists.endpoints
             and other.place == self.place
         )
 
@@ -87,16 +101,16 @@ class _RouteQuery:
 def select_route(region: RegionData, table: aws.RouteTable, place: Place) -> RouteChoice:
     """Longest-prefix match of `place` in `table`. Instances of one subnet ask for the
     same destinations (the endpoints' interfaces) again and again: answers are cached."""
-    return _select(_RouteQuery(region, table, place))
+    return _select(_RouteQuery(_Lists(region.prefix_lists, region.endpoints), table, place))
 
 
 @lru_cache(maxsize=16384)
 def _select(query: _RouteQuery) -> RouteChoice:
-    region, table, place = query.region, query.table, query.place
+    table, place = query.table, query.place
     best: tuple[int, aws.Route] | None = None
     maybe: list[tuple[int, aws.Route]] = []
     for route in table.routes:
-        match, length = _route_match(region, route, place)
+        match, length = _route_match(query.lists, route, place)
         if match is Match.YES and (best is None or length > best[0]):
             best = (length, route)
         elif match is Match.MAYBE:
