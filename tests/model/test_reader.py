@@ -93,3 +93,32 @@ def test_broken_error_file(tmp_path: Path) -> None:
     )
     with pytest.raises(SnapshotError, match=r"DescribeNatGateways\.error\.json"):
         load_snapshot(snap)
+
+
+def test_a_lazy_read_equals_an_eager_one(tmp_path: Path) -> None:
+    from ssmreach.model.raw import RawOk, read_raw_snapshot
+    from ssmreach.model.reader import parse_snapshot
+
+    b = EstateBuilder()
+    vpc = b.vpc()
+    b.instance("web", b.subnet(vpc, "10.0.1.0/24"), [b.default_sg(vpc)], b.role("r"))
+    b.denied.add("DescribeNetworkAcls")
+    snap = b.write(tmp_path / "snap")
+    lazy, eager = read_raw_snapshot(snap, lazy=True), read_raw_snapshot(snap)
+    assert dict(lazy.files.items()) == eager.files
+    assert all(
+        isinstance(v, RawOk) for k, v in eager.files.items() if k.operation != "DescribeNetworkAcls"
+    )
+    assert parse_snapshot(lazy) == parse_snapshot(eager)
+
+
+def test_a_file_that_goes_away_after_listing_is_named(tmp_path: Path) -> None:
+    from ssmreach.model.raw import read_raw_snapshot
+    from ssmreach.model.reader import parse_snapshot
+
+    snap = _snap(tmp_path)
+    raw = read_raw_snapshot(snap, lazy=True)
+    path = snap / "111122223333" / "us-east-1" / "ec2" / "DescribeSubnets.json"
+    path.unlink()
+    with pytest.raises(SnapshotError, match=r"DescribeSubnets\.json: cannot be read"):
+        parse_snapshot(raw)

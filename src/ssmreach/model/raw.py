@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,10 +143,41 @@ def read_manifest(folder: Path) -> Manifest:
     return manifest
 
 
-def read_raw_snapshot(folder: Path) -> RawSnapshot:
-    """Read a snapshot folder into memory without parsing the AWS responses."""
+class _FolderFiles(Mapping[OperationKey, RawFile]):
+    """The operations of a snapshot folder, each file read only when it is asked for.
+
+    A large snapshot is then never in memory all at once: the reader decodes one file
+    and lets its bytes go before it reads the next. Error files are small and were
+    checked when the folder was listed.
+    """
+
+    def __init__(self, entries: dict[OperationKey, Path | RawError]) -> None:
+        self._entries = entries
+
+    def __getitem__(self, key: OperationKey) -> RawFile:
+        entry = self._entries[key]
+        if isinstance(entry, RawError):
+            return entry
+        try:
+            return RawOk(entry.read_bytes())
+        except OSError as exc:
+            raise SnapshotError(str(entry), f"cannot be read ({exc.strerror or exc})") from None
+
+    def __iter__(self) -> Iterator[OperationKey]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def read_raw_snapshot(folder: Path, *, lazy: bool = False) -> RawSnapshot:
+    """Read a snapshot folder without parsing the AWS responses.
+
+    `lazy`: list the files now and read each one when it is first asked for (see
+    `_FolderFiles`); otherwise every file is read into memory at once.
+    """
     manifest = read_manifest(folder)
-    files: dict[OperationKey, RawFile] = {}
+    files: dict[OperationKey, Path | RawError] = {}
     for account_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         if not _ACCOUNT.match(account_dir.name):
             continue
@@ -155,12 +186,15 @@ def read_raw_snapshot(folder: Path) -> RawSnapshot:
                 continue
             for service_dir in sorted(p for p in region_dir.iterdir() if p.is_dir()):
                 for path in sorted(service_dir.glob("*.json")):
-                    _read_file(path, account_dir.name, region_dir.name, service_dir.name, files)
-    return RawSnapshot(manifest=manifest, files=files, source=str(folder))
+                    _list_file(path, account_dir.name, region_dir.name, service_dir.name, files)
+    if lazy:
+        return RawSnapshot(manifest=manifest, files=_FolderFiles(files), source=str(folder))
+    loaded = _FolderFiles(files)
+    return RawSnapshot(manifest=manifest, files=dict(loaded.items()), source=str(folder))
 
 
-def _read_file(
-    path: Path, account: str, region: str, service: str, files: dict[OperationKey, RawFile]
+def _list_file(
+    path: Path, account: str, region: str, service: str, files: dict[OperationKey, Path | RawError]
 ) -> None:
     name = path.name
     is_error = name.endswith(".error.json")
@@ -168,8 +202,8 @@ def _read_file(
     if not _OPERATION.match(operation):
         return
     key = OperationKey(account, region, service, operation)
-    body = path.read_bytes()
     if is_error:
+        body = path.read_bytes()
         try:
             err = msgspec.json.decode(body, type=_ErrorFile)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
@@ -180,7 +214,7 @@ def _read_file(
         if key not in files:
             files[key] = RawError(err.error.code, err.error.message)
         return
-    files[key] = RawOk(body)
+    files[key] = path
 
 
 def encode_error(error: RawError) -> bytes:

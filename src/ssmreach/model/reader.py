@@ -37,7 +37,7 @@ _DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 
 def load_snapshot(folder: str | Path) -> Estate:
     """Read and parse a snapshot folder."""
-    return parse_snapshot(read_raw_snapshot(Path(folder)))
+    return parse_snapshot(read_raw_snapshot(Path(folder), lazy=True))
 
 
 def parse_snapshot(raw: RawSnapshot) -> Estate:
