@@ -514,6 +514,50 @@ class EstateBuilder:
             self.add_route(rtb, self.s3_pl, ep_id)
         return ep_id
 
+    def gwlb_endpoint(self, vpc_id: str, subnet_id: str) -> str:
+        """A Gateway Load Balancer endpoint (an inspection appliance's entry) in `subnet_id`."""
+        ep_id = self._id("vpce")
+        eni_id = self._id("eni")
+        self.enis.append(
+            {
+                "NetworkInterfaceId": eni_id,
+                "SubnetId": subnet_id,
+                "VpcId": vpc_id,
+                "PrivateIpAddress": self.next_ip(subnet_id),
+                "InterfaceType": "gateway_load_balancer_endpoint",
+                "Description": f"VPC Endpoint Interface {ep_id}",
+            }
+        )
+        self.endpoints.append(
+            {
+                "VpcEndpointId": ep_id,
+                "VpcEndpointType": "GatewayLoadBalancer",
+                "VpcId": vpc_id,
+                "ServiceName": "com.amazonaws.vpce.us-east-1.vpce-svc-0inspection",
+                "State": "available",
+                "SubnetIds": [subnet_id],
+                "NetworkInterfaceIds": [eni_id],
+            }
+        )
+        return ep_id
+
+    def firewall_endpoint(self, vpc_id: str, subnet_id: str | None) -> str:
+        """An AWS Network Firewall endpoint: a `vpce-` that DescribeVpcEndpoints does not list;
+        its interface (when `subnet_id` is given) names it in its description."""
+        ep_id = self._id("vpce")
+        if subnet_id is not None:
+            self.enis.append(
+                {
+                    "NetworkInterfaceId": self._id("eni"),
+                    "SubnetId": subnet_id,
+                    "VpcId": vpc_id,
+                    "PrivateIpAddress": self.next_ip(subnet_id),
+                    "InterfaceType": "gateway_load_balancer_endpoint",
+                    "Description": f"VPC Endpoint Interface {ep_id}",
+                }
+            )
+        return ep_id
+
     def private_endpoints(
         self, vpc_id: str, subnets: list[str], sgs: list[str], route_tables: list[str]
     ) -> dict[str, str]:

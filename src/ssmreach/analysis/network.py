@@ -13,9 +13,10 @@ from ssmreach.analysis import nacl, security_groups
 from ssmreach.analysis.addresses import Match, Place, network, relation
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.reasons import reason
-from ssmreach.analysis.routing import route_table_for, select_route
+from ssmreach.analysis.routing import RouteChoice, route_table_for, select_route
 from ssmreach.analysis.verdict import Hop, Outcome, Reason, Severity
 from ssmreach.model import aws
+from ssmreach.model import route_targets as rt
 from ssmreach.model.estate import Estate, Gap, RegionData
 
 HTTPS = (443, 443)
@@ -68,7 +69,9 @@ class Leg:
     hops: list[Hop] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     outcome: Outcome = Outcome.PASS
-    via: str | None = None  # nat-/igw-/vpce- for internet or gateway legs
+    via: str | None = None  # what carries the traffic out: an endpoint, NAT or internet gateway
+    private: bool = False  # through an interface endpoint (set by the endpoint leg)
+    gateway_endpoint: aws.VpcEndpoint | None = None  # the gateway endpoint path (S3, DynamoDB)
 
     def add(self, hop: Hop, *reasons: Reason) -> None:
         self.hops.append(hop)
@@ -303,7 +306,7 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
         )
         return
     route = choice.route
-    if route.state.lower() == "blackhole":
+    if isinstance(node.region.target_of(route), rt.Blackhole):
         msg = f"{choice.detail} is a blackhole"
         leg.add(
             Hop("route", table.route_table_id, Outcome.FAIL, msg),
@@ -317,42 +320,113 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
         )
         return
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
-    target_id = route.target
-    if target_id == "local":
-        if target.vpc_id != node.vpc.vpc_id:
-            msg = f"{choice.detail}: {target.label} is in {target.vpc_id}, not in {node.vpc.vpc_id}"
+    kind = node.region.target_of(route)
+    match kind:
+        case rt.Local():
+            if target.vpc_id != node.vpc.vpc_id:
+                msg = f"{choice.detail}: {target.label} is in {target.vpc_id}, not in {node.vpc.vpc_id}"
+                leg.add(
+                    Hop("route", table.route_table_id, Outcome.FAIL, msg),
+                    reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg),
+                )
+                return
+            leg.add(
+                Hop("route", table.route_table_id, hop_result, choice.detail + " (inside the VPC)")
+            )
+        case rt.Peering():
+            leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+            _check_peering(leg, estate, node, target, kind.id)
+        case rt.TransitGateway():
+            leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+            _check_transit_gateway(leg, node, target, kind.id)
+        case rt.Appliance():
+            through_appliance(leg, node, table, choice, kind, target.place)
+        case rt.UnknownTarget(gap=Gap() as gap):
+            _gap_hop(leg, "route", gap, kind.id)
+        case (
+            rt.VirtualPrivateGateway()
+            | rt.OtherGateway()
+            | rt.UnknownTarget()
+            | rt.NatGateway(connectivity="private" | None)
+        ):
+            _unmodeled(leg, node, table, choice, kind)
+        case _:
+            msg = f"{choice.detail}: {target.label} is a private address that {kind.id} ({kind.label}) does not reach"
             leg.add(
                 Hop("route", table.route_table_id, Outcome.FAIL, msg),
                 reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg),
             )
-            return
-        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail + " (inside the VPC)"))
-        return
-    if target_id.startswith("pcx-"):
-        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
-        _check_peering(leg, estate, node, target, target_id)
-        return
-    if target_id.startswith("tgw-"):
-        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
-        _check_transit_gateway(leg, node, target, target_id)
-        return
-    if target_id.startswith(("vgw-", "eni-", "i-", "lgw-", "cagw-", "arn:")):
-        msg = f"{choice.detail}: where {target_id} takes the traffic is not in the snapshot"
-        leg.add(
-            Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
-            reason(
-                "EGRESS_UNMODELED",
-                Severity.WARNING,
-                target_id,
-                msg,
-                f"Confirm the path with `ssmreach probe`, or add the endpoint in {node.vpc.vpc_id}.",
-            ),
-        )
-        return
-    msg = f"{choice.detail}: {target.label} is a private address that {target_id} does not reach"
+
+
+def _unmodeled(
+    leg: Leg, node: Node, table: aws.RouteTable, choice: RouteChoice, kind: rt.RouteTarget
+) -> None:
+    """The route leaves for something whose onward path the snapshot does not hold."""
+    msg = (
+        f"{choice.detail}: where {kind.id} ({kind.label}) takes the traffic is not in the snapshot"
+    )
     leg.add(
-        Hop("route", table.route_table_id, Outcome.FAIL, msg),
-        reason("NO_ROUTE", Severity.ERROR, table.route_table_id, msg),
+        Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
+        reason(
+            "EGRESS_UNMODELED",
+            Severity.WARNING,
+            kind.id,
+            msg,
+            f"Confirm the path with `ssmreach probe`, or create the VPC endpoints in {node.vpc.vpc_id}.",
+        ),
+    )
+
+
+def _onward(region: RegionData, appliance: rt.Appliance, place: Place) -> str:
+    """Where the appliance's subnet sends the traffic next, in words (the snapshot's view)."""
+    if appliance.subnet_id is None:
+        return "its subnet is not in the snapshot, so the onward path is unknown"
+    subnet = region.subnets.get(appliance.subnet_id)
+    table = _route_table(region, appliance.subnet_id, subnet.vpc_id if subnet else "")
+    if isinstance(table, Gap):
+        return f"the route table of its subnet {appliance.subnet_id} is not in the snapshot"
+    choice = select_route(region, table, place)
+    if choice.route is None:
+        return (
+            f"its subnet {appliance.subnet_id} has no onward route ({choice.detail}), "
+            "so the traffic may stop there"
+        )
+    onward = region.target_of(choice.route)
+    return f"then its subnet {appliance.subnet_id} routes it on: {choice.detail} ({onward.label})"
+
+
+def through_appliance(
+    leg: Leg,
+    node: Node,
+    table: aws.RouteTable,
+    choice: RouteChoice,
+    appliance: rt.Appliance,
+    place: Place,
+) -> None:
+    """A route to an inspection appliance (Gateway Load Balancer or firewall endpoint, a
+    middlebox interface): what the appliance lets through is not in any AWS read, so the
+    leg is UNKNOWN, never PRIVATE and never BLOCKED; the hop names the onward path."""
+    leg.add(
+        Hop(
+            "route",
+            table.route_table_id,
+            Outcome.UNKNOWN if choice.uncertain else Outcome.PASS,
+            f"{choice.detail} ({appliance.label})",
+        )
+    )
+    msg = (
+        f"traffic to {place.describe()} goes through the {appliance.label} {appliance.id}; "
+        f"what it lets through is not in the snapshot; {_onward(node.region, appliance, place)}"
+    )
+    leg.add(
+        Hop("appliance", appliance.id, Outcome.UNKNOWN, msg),
+        reason(
+            "EGRESS_UNMODELED",
+            Severity.WARNING,
+            appliance.id,
+            msg,
+            f"Confirm with `ssmreach probe` on a node that the {appliance.label} {appliance.id} lets HTTPS to the AWS service names through, or create the VPC endpoints in {node.vpc.vpc_id} so the traffic does not leave the VPC.",
+        ),
     )
 
 
@@ -556,7 +630,11 @@ def check_return_route(leg: Leg, node: Node, target: Target, via: str) -> None:
         return
     choice = select_route(target.region, back, node.place)
     route = choice.route
-    if route is not None and route.target == via and route.state.lower() != "blackhole":
+    if (
+        route is not None
+        and route.target == via
+        and not isinstance(target.region.target_of(route), rt.Blackhole)
+    ):
         result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
         leg.add(Hop("return-route", back.route_table_id, result, choice.detail))
         return
@@ -667,7 +745,7 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
                 ),
             )
         return leg
-    if route.state.lower() == "blackhole":
+    if isinstance(region.target_of(route), rt.Blackhole):
         msg = f"{choice.detail} is a blackhole"
         leg.add(
             Hop("route", table.route_table_id, Outcome.FAIL, msg),
@@ -681,79 +759,91 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
         )
         return leg
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
-    target_id = route.target
-    if target_id.startswith("vpce-"):
-        leg.add(
-            Hop("route", table.route_table_id, hop_result, choice.detail + " (gateway endpoint)")
-        )
-        leg.via = target_id
-        return leg
-    if target_id.startswith("igw-"):
-        attached = _igw_attached(region, target_id, node.vpc.vpc_id)
-        if isinstance(attached, Gap):
-            _gap_hop(leg, "route", attached, target_id)
-            return leg
-        if not attached:
-            msg = f"{choice.detail}, but {target_id} is not attached to {node.vpc.vpc_id} (a blackhole)"
+    kind = region.target_of(route)
+    match kind:
+        case rt.GatewayEndpoint() if _carries_prefix_list(region, route, kind):
+            leg.add(
+                Hop(
+                    "route", table.route_table_id, hop_result, choice.detail + " (gateway endpoint)"
+                )
+            )
+            leg.via = kind.id
+            leg.gateway_endpoint = kind.endpoint
+        case rt.InternetGateway():
+            _igw_leg(leg, node, table, choice, kind, place, hop_result)
+        case rt.NatGateway():
+            leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+            _nat_leg(leg, estate, node, place, kind.id)
+        case rt.Peering() | rt.Local() | rt.EgressOnlyInternetGateway():
+            msg = f"{choice.detail}: {kind.id} ({kind.label}) does not carry IPv4 traffic to the internet"
             leg.add(
                 Hop("route", table.route_table_id, Outcome.FAIL, msg),
-                reason("ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg),
-            )
-            return leg
-        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
-        if not node.instance.public_ip:
-            msg = f"the instance has no public IPv4 address, so {target_id} (the route of {table.route_table_id}) cannot carry its traffic"
-            leg.add(
-                Hop("igw", target_id, Outcome.FAIL, msg),
                 reason(
-                    "NO_PUBLIC_IP",
+                    "NO_ROUTE",
                     Severity.ERROR,
                     table.route_table_id,
                     msg,
-                    f"Create the VPC endpoints in {node.vpc.vpc_id} (recommended), or route through a NAT gateway.",
+                    f"Create the VPC endpoint in {node.vpc.vpc_id}, or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
                 ),
             )
-            return leg
-        leg.add(
-            Hop(
-                "igw",
-                target_id,
-                Outcome.PASS,
-                "the instance has a public IPv4 address",
-            )
-        )
-        leg.via = target_id
-        check_own_subnet(leg, node, place, "to the internet")
-        return leg
-    if target_id.startswith("nat-"):
-        leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
-        _nat_leg(leg, estate, node, place, target_id)
-        return leg
-    if target_id.startswith("pcx-") or target_id == "local":
-        msg = f"{choice.detail}: {target_id} does not carry traffic to the internet"
+        case rt.Appliance():
+            through_appliance(leg, node, table, choice, kind, place)
+        case rt.UnknownTarget(gap=Gap() as gap):
+            _gap_hop(leg, "route", gap, kind.id)
+        case _:
+            _unmodeled(leg, node, table, choice, kind)
+    return leg
+
+
+def _carries_prefix_list(region: RegionData, route: aws.Route, gateway: rt.GatewayEndpoint) -> bool:
+    """Only a prefix-list route to a gateway endpoint of that list's service is the gateway
+    path (PrivateLink guide, "Gateway endpoints": the endpoint adds a route whose
+    destination is the service's prefix list)."""
+    pl_id = route.destination_prefix_list_id
+    if not pl_id:
+        return False
+    info = region.prefix_lists.get(pl_id)
+    return info is None or info.name is None or info.name == gateway.service_name
+
+
+def _igw_leg(
+    leg: Leg,
+    node: Node,
+    table: aws.RouteTable,
+    choice: RouteChoice,
+    igw: rt.InternetGateway,
+    place: Place,
+    hop_result: Outcome,
+) -> None:
+    target_id = igw.id
+    attached = _igw_attached(node.region, target_id, node.vpc.vpc_id)
+    if isinstance(attached, Gap):
+        _gap_hop(leg, "route", attached, target_id)
+        return
+    if not attached:
+        msg = f"{choice.detail}, but {target_id} is not attached to {node.vpc.vpc_id} (a blackhole)"
         leg.add(
             Hop("route", table.route_table_id, Outcome.FAIL, msg),
+            reason("ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg),
+        )
+        return
+    leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+    if not node.instance.public_ip:
+        msg = f"the instance has no public IPv4 address, so {target_id} (the route of {table.route_table_id}) cannot carry its traffic"
+        leg.add(
+            Hop("igw", target_id, Outcome.FAIL, msg),
             reason(
-                "NO_ROUTE",
+                "NO_PUBLIC_IP",
                 Severity.ERROR,
                 table.route_table_id,
                 msg,
-                f"Create the VPC endpoint in {node.vpc.vpc_id}, or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
+                f"Create the VPC endpoints in {node.vpc.vpc_id} (recommended), or route through a NAT gateway.",
             ),
         )
-        return leg
-    msg = f"{choice.detail}: where {target_id} takes the traffic is not in the snapshot"
-    leg.add(
-        Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
-        reason(
-            "EGRESS_UNMODELED",
-            Severity.WARNING,
-            target_id,
-            msg,
-            f"Confirm the path with `ssmreach probe`, or create the VPC endpoint in {node.vpc.vpc_id}.",
-        ),
-    )
-    return leg
+        return
+    leg.add(Hop("igw", target_id, Outcome.PASS, "the instance has a public IPv4 address"))
+    leg.via = target_id
+    check_own_subnet(leg, node, place, "to the internet")
 
 
 def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) -> None:
@@ -785,8 +875,30 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
     onward = select_route(region, table, place)
     route = onward.route
     attached: bool | Gap = False
-    if route is not None and route.target.startswith("igw-") and route.state.lower() != "blackhole":
-        attached = _igw_attached(region, route.target, nat.vpc_id or node.vpc.vpc_id)
+    onward_kind = region.target_of(route) if route is not None else None
+    if isinstance(
+        onward_kind,
+        rt.Appliance
+        | rt.TransitGateway
+        | rt.VirtualPrivateGateway
+        | rt.OtherGateway
+        | rt.UnknownTarget,
+    ):
+        # NAT, then an inspection appliance or another network: seen up to there only.
+        msg = f"{nat_id} is in {nat_subnet}, whose route table sends the traffic on through {onward_kind.id} ({onward_kind.label}); where it goes from there is not in the snapshot"
+        leg.add(
+            Hop("nat", nat_id, Outcome.UNKNOWN, msg),
+            reason(
+                "EGRESS_UNMODELED",
+                Severity.WARNING,
+                onward_kind.id,
+                msg,
+                f"Confirm the path with `ssmreach probe`, or create the VPC endpoints in {node.vpc.vpc_id}.",
+            ),
+        )
+        return
+    if isinstance(onward_kind, rt.InternetGateway):
+        attached = _igw_attached(region, onward_kind.id, nat.vpc_id or node.vpc.vpc_id)
     if isinstance(attached, Gap):
         _gap_hop(leg, "nat", attached, nat_id)
         return

@@ -94,14 +94,12 @@ class PathContext:
         return self._endpoint_policies[key]
 
 
-def _verdict(leg: Leg, via: str | None) -> Verdict:
+def _verdict(leg: Leg, private: bool) -> Verdict:
     if leg.outcome is Outcome.FAIL:
         return Verdict.BLOCKED
     if leg.outcome is Outcome.UNKNOWN:
         return Verdict.UNKNOWN
-    if via and via.startswith("vpce-"):
-        return Verdict.PRIVATE
-    return Verdict.INTERNET
+    return Verdict.PRIVATE if private else Verdict.INTERNET
 
 
 def _requests(
@@ -438,6 +436,7 @@ def _endpoint_leg(
         unknown = [(t, lg) for t, lg in legs if lg.outcome is Outcome.UNKNOWN]
         target, chosen = unknown[0] if unknown else legs[0]
     chosen.via = eid
+    chosen.private = True
     return chosen
 
 
@@ -451,6 +450,7 @@ class NetworkStage:
     reasons: tuple[Reason, ...] = ()
     outcome: Outcome = Outcome.PASS
     via: str | None = None
+    private: bool = False  # through an interface or gateway endpoint
     endpoint: aws.VpcEndpoint | None = None
     why_not_private: tuple[Reason, ...] = ()
 
@@ -498,14 +498,15 @@ def network_stage(ctx: PathContext, node: Node, service: str) -> NetworkStage:
         why_not_private = list(dns.reasons)
         place = _public_place(region, service, service_name)
         leg = internet_leg(ctx.estate, node, place)
-        if leg.via and leg.via.startswith("vpce-"):
-            endpoint = region.endpoints.get(leg.via)
+        if leg.gateway_endpoint is not None:
+            endpoint = leg.gateway_endpoint
+            leg.private = True
             _gateway_checks(leg, node, place)
         elif service == "s3":
             why_not_private.extend(_s3_why_not_private(node, service_name))
         else:
             endpoint = None
-    private = leg.via is not None and leg.via.startswith("vpce-")
+    private = leg.private
     return NetworkStage(
         host=host,
         final=None,
@@ -513,6 +514,7 @@ def network_stage(ctx: PathContext, node: Node, service: str) -> NetworkStage:
         reasons=tuple(leg.reasons),
         outcome=leg.outcome,
         via=leg.via,
+        private=private,
         endpoint=endpoint if private else None,
         why_not_private=tuple(why_not_private),
     )
@@ -538,7 +540,7 @@ def reach_service(
     if leg.outcome is not Outcome.FAIL:
         _iam_hop(leg, ctx, need, identity, requests)
     via = stage.via
-    verdict = _verdict(leg, via)
+    verdict = _verdict(leg, stage.private)
     reasons = list(leg.reasons)
     if verdict is Verdict.INTERNET:
         service_name = endpoint_service_name(node.region.region, need.service)

@@ -42,7 +42,8 @@ def endpoint_private_names(
         names.append(detail.private_dns_name.lower().rstrip("."))
     for entry in dns_entries:
         entry = entry.lower().rstrip(".")
-        if entry and ".vpce." not in entry and not entry.startswith("vpce-") and entry not in names:
+        # Endpoint-specific names (regional and zonal) all live under `.vpce.amazonaws.com`.
+        if entry and ".vpce." not in entry and entry not in names:
             names.append(entry)
     if not names:
         prefix = "com.amazonaws."

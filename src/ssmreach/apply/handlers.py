@@ -24,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ssmreach.model.route_targets import connection_kind
 from ssmreach.plan import changes as c
 
 __all__ = ["Context", "Outcome", "run_change"]
@@ -415,7 +416,9 @@ def _policy(ctx: Context, ch: c.SetEndpointPolicy) -> Outcome:
 
 def _route(ctx: Context, ch: c.CreateRoute) -> Outcome:
     ec2 = ctx.clients("ec2", ch.region)
-    key = "VpcPeeringConnectionId" if ch.target.startswith("pcx-") else "TransitGatewayId"
+    key = (
+        "VpcPeeringConnectionId" if connection_kind(ch.target) == "peering" else "TransitGatewayId"
+    )
     tables = ec2.describe_route_tables(RouteTableIds=[ch.route_table_id]).get("RouteTables", [])
     for route in tables[0].get("Routes", []) if tables else []:
         if route.get("DestinationCidrBlock") == ch.destination_cidr:

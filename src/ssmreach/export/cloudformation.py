@@ -30,6 +30,7 @@ from ssmreach.export.common import (
     name_for,
     single_scope,
 )
+from ssmreach.model.route_targets import connection_kind
 from ssmreach.plan import changes as c
 from ssmreach.plan.plan import Plan
 
@@ -196,7 +197,7 @@ def template_for(plan: Plan) -> dict[str, Any]:
             case c.CreateRoute():
                 key = (
                     "VpcPeeringConnectionId"
-                    if change.target.startswith("pcx-")
+                    if connection_kind(change.target) == "peering"
                     else "TransitGatewayId"
                 )
                 resources[name] = {

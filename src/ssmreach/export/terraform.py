@@ -37,6 +37,7 @@ from ssmreach.export.common import (
     snake,
 )
 from ssmreach.export.hcl import Block, Expr, Value, render_blocks, value_text
+from ssmreach.model.route_targets import connection_kind
 from ssmreach.plan import changes as c
 from ssmreach.plan.plan import Plan
 
@@ -224,7 +225,7 @@ def render_terraform(plan: Plan) -> dict[str, str]:
                 block.set("destination_cidr_block", change.destination_cidr)
                 key = (
                     "vpc_peering_connection_id"
-                    if change.target.startswith("pcx-")
+                    if connection_kind(change.target) == "peering"
                     else "transit_gateway_id"
                 )
                 block.set(key, change.target)

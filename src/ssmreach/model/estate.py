@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ssmreach.model import aws
+from ssmreach.model.route_targets import Blackhole, RouteTarget, UnknownTarget
 
 GapKind = Literal["missing", "denied", "failed"]
 
@@ -125,10 +126,17 @@ class RegionData:
     session_preferences: str | Gap | None = None
     resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
     resolver_rules_by_vpc: Mapping[str, tuple[aws.ResolverRule, ...]] = field(default_factory=dict)
+    route_targets: Mapping[str, RouteTarget] = field(default_factory=dict)
 
     def gap(self, operation: str) -> Gap | None:
         """The gap for a whole operation, or None when its answer is in the snapshot."""
         return self.gaps.get(operation)
+
+    def target_of(self, route: aws.Route) -> RouteTarget:
+        """The typed target of a route of this Region (`Blackhole` when its state says so)."""
+        if route.state.lower() == "blackhole":
+            return Blackhole(route.target)
+        return self.route_targets.get(route.target) or UnknownTarget(route.target)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from ssmreach.model.estate import (
     gap_kind_for,
 )
 from ssmreach.model.raw import GLOBAL, OperationKey, RawError, RawOk, RawSnapshot, read_raw_snapshot
+from ssmreach.model.route_targets import TargetFacts, parse_route_targets
 
 T = TypeVar("T")
 
@@ -208,10 +209,21 @@ class _Reader:
                         id=rassoc.resolver_rule_id, domain_name=None, rule_type="UNKNOWN"
                     )
                 )
+        route_targets = parse_route_targets(
+            route_tables,
+            TargetFacts(
+                endpoints=endpoints,
+                endpoints_gap=gaps.get("DescribeVpcEndpoints"),
+                nat_gateways=nats,
+                network_interfaces=enis,
+                instance_subnets={i.instance_id: i.subnet_id for i in instances if i.subnet_id},
+            ),
+        )
         return RegionData(
             account=account,
             region=region,
             gaps=gaps,
+            route_targets=route_targets,
             vpcs=vpcs,
             vpc_attributes=attrs,
             subnets=subnets,

@@ -60,6 +60,7 @@ from ssmreach.analysis.services import endpoint_service_name, service_host, serv
 from ssmreach.analysis.verdict import CheckResult, Reason, Severity, Verdict
 from ssmreach.errors import UsageError
 from ssmreach.model import aws
+from ssmreach.model import route_targets as rt
 from ssmreach.model.estate import Estate, Gap, RegionData, normalize_name
 from ssmreach.plan import nacl_rules
 from ssmreach.plan.changes import (
@@ -1121,7 +1122,12 @@ class _Planner:
             choice = select_route(region, route_table, Place(net=network(destination)))
             target = choice.route.target if choice.route else None
             if target and (
-                target == connection or (target.startswith(("pcx-", "tgw-")) and connection is None)
+                target == connection
+                or (
+                    connection is None
+                    and choice.route is not None
+                    and isinstance(region.target_of(choice.route), rt.Peering | rt.TransitGateway)
+                )
             ):
                 continue
             if connection is None:
@@ -1135,7 +1141,7 @@ class _Planner:
                 continue
             if (
                 choice.route is not None
-                and choice.route.target not in ("local",)
+                and not isinstance(region.target_of(choice.route), rt.Local)
                 and network(choice.route.destination) == network(destination)
             ):
                 self.add_manual(
