@@ -16,6 +16,7 @@ import msgspec
 from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.features import (
+    CHANNEL_EITHER,
     CLOUDWATCH_STREAMING_MIN,
     DEFAULT_FEATURES,
     DHMC_MIN,
@@ -40,10 +41,12 @@ from ssmreach.analysis.path import (
     reach_service,
 )
 from ssmreach.analysis.reasons import reason
-from ssmreach.analysis.services import service_offered
+from ssmreach.analysis.services import endpoint_service_name, service_offered
 from ssmreach.analysis.verdict import (
     CheckResult,
     FeatureResult,
+    Hop,
+    Outcome,
     Reason,
     ServiceResult,
     Severity,
@@ -198,9 +201,8 @@ class _InstanceCheck:
             if grouper
             else iid
         )
-        self.channels = channel_options(self.agent, shared.ec2messages_offered(region)) or (
-            "ssmmessages",
-        )
+        # Empty when the agent can use only ec2messages and the Region does not offer it.
+        self.channels = channel_options(self.agent, shared.ec2messages_offered(region))
         self._setup()
         # Instances with equal keys share their feature parts; one small number stands
         # for the key so that each lookup does not hash it again.
@@ -350,8 +352,24 @@ class _InstanceCheck:
 
     def channel(self) -> ServiceResult:
         """The better of the message channels the agent can use (requirements.md §1)."""
+        if not self.channels:
+            return self._no_channel()
         results = [self.service(ServiceNeed(o)) for o in self.channels]
         return min(results, key=lambda r: r.verdict.rank)
+
+    def _no_channel(self) -> ServiceResult:
+        """The agent can use only ec2messages, which this Region does not offer: no channel
+        (requirements.md section 1). Never fall back to ssmmessages, which the agent lacks."""
+        region = self.region
+        service_name = endpoint_service_name(region.region, "ec2messages")
+        msg = (
+            "the agent can use only the ec2messages channel (older than "
+            f"{format_version(CHANNEL_EITHER)}, Windows Server 2012 or older, or Nano Server), "
+            f"and {region.region} offers no {service_name} endpoint service"
+        )
+        found = reason("EC2MESSAGES_NOT_OFFERED", Severity.ERROR, service_name, msg)
+        hop = Hop("channel", service_name, Outcome.FAIL, msg)
+        return ServiceResult("ec2messages", None, Verdict.BLOCKED, None, (found,), (hop,))
 
     def _feature_part(self, feature: str) -> _FeaturePart:
         """What a feature needs from the network and the role: shared by the instances

@@ -403,6 +403,20 @@ def _endpoint_leg(
             ),
         )
         return leg
+    if endpoint.is_interface and not endpoint.subnet_ids and not endpoint.network_interface_ids:
+        # No subnet, no network interface: the endpoint has no address to connect to.
+        msg = f"{eid} has no subnet (and so no network interface): nothing answers at its addresses"
+        leg.add(
+            Hop("endpoint", eid, Outcome.FAIL, msg),
+            reason(
+                "ENDPOINT_NO_SUBNETS",
+                Severity.ERROR,
+                eid,
+                msg,
+                f"Add a subnet in each Availability Zone of the instances to {eid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {eid} --add-subnet-ids ...).",
+            ),
+        )
+        return leg
     targets = _targets(node, region, endpoint, only_enis)
     if isinstance(targets, Gap):
         leg.add(Hop("endpoint", eid, Outcome.UNKNOWN, targets.describe()), gap_reason(targets, eid))

@@ -34,6 +34,18 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         "Find out why the endpoint is not available (its LastError), then fix or recreate it.",
     ),
     ReasonCode(
+        "ENDPOINT_NO_SUBNETS",
+        "error",
+        "The interface endpoint has no subnet and no network interface, so nothing answers at the address its name resolves to.",
+        "Add one subnet per Availability Zone of the instances to the endpoint.",
+    ),
+    ReasonCode(
+        "EC2MESSAGES_NOT_OFFERED",
+        "error",
+        "The node's agent can use only the ec2messages channel (agent older than 3.1.821.0, Windows Server 2012 or older, Nano Server), and the Region offers no ec2messages endpoint service (Regions launched in 2024 or later): Run Command and the features built on it cannot work.",
+        "Update the SSM agent to 3.3.40.0 or later out of band (user data, a new AMI, EC2 Instance Connect): AWS-UpdateSSMAgent itself travels over Run Command.",
+    ),
+    ReasonCode(
         "PRIVATE_DNS_DISABLED",
         "error / warning",
         "The service's endpoint has PrivateDnsEnabled false and no private hosted zone maps the name to it, so the name resolves to public IPs.",
@@ -300,7 +312,7 @@ def reference_markdown() -> str:
         "# Reason codes",
         "",
         "Every finding of `ssmreach check` carries one of these codes. Codes are stable API:",
-        "they are never renamed. `ENDPOINT_OTHER_AZ` and the probe codes (`MODEL_PROBE_MISMATCH`,",
+        "they are never renamed. `ENDPOINT_OTHER_AZ`, `ENDPOINT_NO_SUBNETS`, the `EC2MESSAGES_*` codes and the probe codes (`MODEL_PROBE_MISMATCH`,",
         "`PROBE_*`, `PROXY_IMDS_NOT_EXCLUDED`, `AGENT_NOT_RUNNING`, `CLOCK_SKEW`) are additions",
         "to the spec's table.",
         "Regenerate this page with `python -m ssmreach.analysis.reasons > docs/reasons.md`.",

@@ -108,6 +108,8 @@ MANUAL_CODES: dict[str, str] = {
     "DNS_FORWARDED": "a Resolver FORWARD rule sends the service name outside the VPC",
     "PHZ_SHADOWS_SERVICE": "a private hosted zone shadows the service name; it belongs to someone",
     "ENDPOINT_NOT_AVAILABLE": "the endpoint exists but is not available",
+    "ENDPOINT_NO_SUBNETS": "the endpoint exists without subnets; which subnets it gets is the owner's choice",
+    "EC2MESSAGES_NOT_OFFERED": "the node's agent must be updated out of band (AWS-UpdateSSMAgent travels over Run Command)",
     "ROUTE_BLACKHOLE": "a route points at a target that is gone",
     "PEERING_NOT_ACTIVE": "the peering connection is not active",
     "EGRESS_UNMODELED": "the path leaves through a device the snapshot does not model",
