@@ -190,3 +190,21 @@ def test_broken_probe_file_is_one_line_exit_2(tmp_path: Path) -> None:
         "check", "--snapshot", str(EXAMPLES / "partly-private"), "--probe", str(bad)
     )
     assert code == 2 and "probe.json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_assume_ec2messages_retired_blocks_an_old_agent(tmp_path: Path) -> None:
+    from scenario import one_vpc
+
+    e = one_vpc()
+    e.b.instance("old", e.app, [e.app_sg], e.profile, agent="3.0.1124.0")
+    snap = str(e.b.write(tmp_path / "snap"))
+    code, out, _ = invoke(
+        "check", "--snapshot", snap, "--feature", "run-command", "--format", "json"
+    )
+    assert code == 0 and "EC2MESSAGES_RETIRED" in out
+    code, out, _ = invoke(
+        "check", "--snapshot", snap, "--feature", "run-command", "--assume-ec2messages", "retired"
+    )
+    assert code == 1 and "EC2MESSAGES_RETIRED" in out
+    code, _, err = invoke("check", "--snapshot", snap, "--assume-ec2messages", "gone")
+    assert code == 2 and "gone" in err

@@ -444,3 +444,17 @@ def test_text_groups_by_vpc_with_costs() -> None:
     assert "fixes ENDPOINT_MISSING" in text
     assert "ec2:CreateVpcEndpoint" in text
     assert msgspec.json.decode(encode_plan(plan))["monthly_cost"] == pytest.approx(7.3)
+
+
+def test_nodes_relying_on_ec2messages_get_one_manual_agent_update_step() -> None:
+    e = one_vpc()
+    old = [
+        e.b.instance(f"old-{n}", e.app, [e.app_sg], e.profile, agent="3.2.582.0") for n in range(2)
+    ]
+    e.b.instance("new", e.app, [e.app_sg], e.profile)
+    plan = make_plan(e.b.estate())
+    steps = [m for m in plan.manual if m.code == "EC2MESSAGES_RETIRED"]
+    assert len(steps) == 1
+    assert sorted(steps[0].instances) == sorted(old)
+    assert "3.3.40.0" in (steps[0].fix or "")
+    assert "out of band" in steps[0].message

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import msgspec
 
@@ -41,6 +42,12 @@ from ssmreach.analysis.path import (
     reach_service,
 )
 from ssmreach.analysis.reasons import reason
+from ssmreach.analysis.retirement import (
+    Assumption,
+    as_of_date,
+    ec2messages_retirement,
+    relies_on_ec2messages,
+)
 from ssmreach.analysis.services import endpoint_service_name, service_offered
 from ssmreach.analysis.verdict import (
     CheckResult,
@@ -66,6 +73,8 @@ class CheckOptions:
     features: tuple[str, ...] = DEFAULT_FEATURES
     instances: tuple[str, ...] = ()  # empty: all
     grouped: bool = True  # analyse instances with equal group keys once (see grouping.py)
+    assume_ec2messages: Assumption = "auto"  # see retirement.py
+    as_of: date | None = None  # the day the check judges; None: the snapshot's date, else today
 
 
 def agent_facts(region: RegionData, instance: aws.Instance) -> AgentFacts:
@@ -161,7 +170,15 @@ class _Shared:
             self._offered[key] = service_offered(region, "ec2messages")
         return self._offered[key]
 
-    def __init__(self, estate: Estate, grouped: bool) -> None:
+    def __init__(
+        self,
+        estate: Estate,
+        grouped: bool,
+        assumption: Assumption = "auto",
+        as_of: date | None = None,
+    ) -> None:
+        self.assumption: Assumption = assumption
+        self.as_of = as_of or as_of_date(estate.created)
         self.features: dict[tuple[int, str], _FeaturePart] = {}
         self.part_groups: dict[Hashable, int] = {}
         self._prefs: dict[tuple[str, str], SessionPreferences] = {}
@@ -201,14 +218,20 @@ class _InstanceCheck:
             if grouper
             else iid
         )
-        # Empty when the agent can use only ec2messages and the Region does not offer it.
-        self.channels = channel_options(self.agent, shared.ec2messages_offered(region))
+        # Empty when the agent can use only ec2messages and the Region does not offer it
+        # (or it is assumed retired).
+        self.offered = shared.ec2messages_offered(region)
+        self.relies = relies_on_ec2messages(self.agent) and self.offered is not False
+        self.channels = channel_options(self.agent, self.offered)
+        if shared.assumption == "retired":
+            self.channels = tuple(c for c in self.channels if c != "ec2messages")
         self._setup()
         # Instances with equal keys share their feature parts; one small number stands
         # for the key so that each lookup does not hash it again.
         groups = shared.part_groups
         self.part_group: int = groups.setdefault(
-            (self.network_key, self.identity_key, self.channels, self.node is None), len(groups)
+            (self.network_key, self.identity_key, self.channels, self.relies, self.node is None),
+            len(groups),
         )
 
     def _block(self, verdict: Verdict, *reasons: Reason) -> None:
@@ -355,13 +378,58 @@ class _InstanceCheck:
         if not self.channels:
             return self._no_channel()
         results = [self.service(ServiceNeed(o)) for o in self.channels]
-        return min(results, key=lambda r: r.verdict.rank)
+        return self._retirement(min(results, key=lambda r: r.verdict.rank))
+
+    def _retirement(self, result: ServiceResult) -> ServiceResult:
+        """The ec2messages retirement on a node that relies on it (retirement.py)."""
+        assumption = self.shared.assumption
+        if not self.relies or assumption == "available":
+            return result
+        fact = ec2messages_retirement()
+        service_name = endpoint_service_name(self.region.region, "ec2messages")
+        who = (
+            f"the node's agent (older than {fact.fixed_in_text}, or Windows Server 2012 or older, "
+            "or Nano Server) relies on the ec2messages channel"
+        )
+        if assumption == "retired":
+            msg = f"{who}; ec2messages is assumed retired (--assume-ec2messages retired), and whether this agent moves to ssmmessages is not known"
+            verdict = worst([result.verdict, Verdict.UNKNOWN])
+        elif self.shared.as_of < fact.date:
+            msg = f"{who}, which AWS retires on {fact.date.isoformat()} for nodes that rely solely on it ({fact.source})"
+            verdict = result.verdict
+        else:
+            msg = f"{who}; since {fact.date.isoformat()} AWS may no longer serve it to such nodes (an AWS Health notice quoted at {fact.source}; not confirmed by AWS documentation)"
+            verdict = result.verdict
+        found = reason(
+            "EC2MESSAGES_RETIRED",
+            Severity.WARNING,
+            service_name,
+            msg,
+            f"Update the SSM agent to {fact.fixed_in_text} or later: AWS-UpdateSSMAgent while Run Command still works, otherwise out of band (user data, a new AMI).",
+        )
+        return msgspec.structs.replace(result, verdict=verdict, reasons=(*result.reasons, found))
 
     def _no_channel(self) -> ServiceResult:
         """The agent can use only ec2messages, which this Region does not offer: no channel
         (requirements.md section 1). Never fall back to ssmmessages, which the agent lacks."""
         region = self.region
         service_name = endpoint_service_name(region.region, "ec2messages")
+        if self.offered is not False:  # offered, but assumed retired
+            fact = ec2messages_retirement()
+            msg = (
+                "the agent can use only the ec2messages channel (older than "
+                f"{format_version(CHANNEL_EITHER)}, Windows Server 2012 or older, or Nano Server), "
+                f"which is assumed retired since {fact.date.isoformat()} (--assume-ec2messages retired)"
+            )
+            found = reason(
+                "EC2MESSAGES_RETIRED",
+                Severity.ERROR,
+                service_name,
+                msg,
+                f"Update the SSM agent to {fact.fixed_in_text} or later out of band (user data, a new AMI, EC2 Instance Connect): AWS-UpdateSSMAgent itself travels over Run Command.",
+            )
+            hop = Hop("channel", service_name, Outcome.FAIL, msg)
+            return ServiceResult("ec2messages", None, Verdict.BLOCKED, None, (found,), (hop,))
         msg = (
             "the agent can use only the ec2messages channel (older than "
             f"{format_version(CHANNEL_EITHER)}, Windows Server 2012 or older, or Nano Server), "
@@ -511,7 +579,7 @@ def _instance_results(
 def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckResult:
     """Verdicts for every instance (or the chosen ones) and every chosen feature."""
     options = options or CheckOptions()
-    shared = _Shared(estate, options.grouped)
+    shared = _Shared(estate, options.grouped, options.assume_ec2messages, options.as_of)
     ctx = PathContext(estate, shared.named_instances)
     wanted = set(options.instances)
     features = sorted(options.features)

@@ -46,6 +46,12 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         "Update the SSM agent to 3.3.40.0 or later out of band (user data, a new AMI, EC2 Instance Connect): AWS-UpdateSSMAgent itself travels over Run Command.",
     ),
     ReasonCode(
+        "EC2MESSAGES_RETIRED",
+        "warning / error",
+        "The node's agent relies on the ec2messages channel (older than 3.3.40.0, Windows Server 2012 or older, Nano Server), which AWS retires on 2026-09-30 for such nodes (an AWS Health notice quoted publicly; see ssmreach/data/ssm_facts.json). A warning by default, before and after the date; with --assume-ec2messages retired, an error for agents that have no other channel.",
+        "Update the SSM agent to 3.3.40.0 or later (AWS-UpdateSSMAgent while Run Command still works; otherwise out of band).",
+    ),
+    ReasonCode(
         "PRIVATE_DNS_DISABLED",
         "error / warning",
         "The service's endpoint has PrivateDnsEnabled false and no private hosted zone maps the name to it, so the name resolves to public IPs.",

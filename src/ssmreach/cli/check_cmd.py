@@ -10,6 +10,7 @@ import click
 
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
+from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
 from ssmreach.cli.live import collect_live, live_options
 from ssmreach.cli.output import write_output
@@ -93,6 +94,16 @@ def load_estate(
     help="JSON written by `ssmreach probe --format json` on a node (repeatable): its evidence "
     "settles what the model leaves UNKNOWN, and a disagreement becomes MODEL_PROBE_MISMATCH.",
 )
+@click.option(
+    "--assume-ec2messages",
+    "assume_ec2messages",
+    type=click.Choice(ASSUMPTIONS),
+    default="auto",
+    show_default=True,
+    help="AWS retires ec2messages on 2026-09-30 for nodes that rely solely on it (a quoted AWS "
+    "Health notice, not in AWS documentation). auto: a warning on such nodes; retired: an error, "
+    "and ec2messages is no channel; available: no finding.",
+)
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
 def check_command(
     snapshot: Path | None,
@@ -106,6 +117,7 @@ def check_command(
     require_private: bool,
     fail_on_unknown: bool,
     probes: tuple[Path, ...],
+    assume_ec2messages: Assumption,
     trace: bool,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
@@ -136,7 +148,12 @@ def check_command(
             f"({len(known)} instance(s) there); check the id and the Region"
         )
     result = check_estate(
-        estate, CheckOptions(features=features or DEFAULT_FEATURES, instances=instances)
+        estate,
+        CheckOptions(
+            features=features or DEFAULT_FEATURES,
+            instances=instances,
+            assume_ec2messages=assume_ec2messages,
+        ),
     )
     if probes:
         from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence

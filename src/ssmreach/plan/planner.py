@@ -109,6 +109,7 @@ MANUAL_CODES: dict[str, str] = {
     "PHZ_SHADOWS_SERVICE": "a private hosted zone shadows the service name; it belongs to someone",
     "ENDPOINT_NOT_AVAILABLE": "the endpoint exists but is not available",
     "ENDPOINT_NO_SUBNETS": "the endpoint exists without subnets; which subnets it gets is the owner's choice",
+    "EC2MESSAGES_RETIRED": "update the SSM agent to 3.3.40.0 or later on these nodes; AWS-UpdateSSMAgent travels over Run Command, so once the channel is gone it must be done out of band",
     "EC2MESSAGES_NOT_OFFERED": "the node's agent must be updated out of band (AWS-UpdateSSMAgent travels over Run Command)",
     "ROUTE_BLACKHOLE": "a route points at a target that is gone",
     "PEERING_NOT_ACTIVE": "the peering connection is not active",
@@ -119,6 +120,9 @@ MANUAL_CODES: dict[str, str] = {
     "READ_DENIED": "reading the data the check needs was denied",
 }
 """Reason codes a plan never fixes by itself, with why a person is needed."""
+
+MANUAL_ON_PRIVATE = frozenset({"EC2MESSAGES_RETIRED"})
+"""Manual codes a plan lists even when the result is PRIVATE today."""
 
 NACL_CODES: dict[str, str] = {
     "NACL_OUTBOUND_DENIED": "a network ACL denies the traffic and the plan has no path to open in it",
@@ -232,6 +236,16 @@ class _Planner:
             )
             vpc.instances[instance.instance_id] = instance
             if fr.verdict is Verdict.PRIVATE:
+                # A working path can still carry a step a person must take (an agent update).
+                for r in fr.reasons:
+                    if r.code in MANUAL_ON_PRIVATE:
+                        self.add_manual(
+                            r.code,
+                            r.resource,
+                            f"{r.message} ({MANUAL_CODES[r.code]})",
+                            [fr.instance],
+                            r.fix,
+                        )
                 continue
             for r in fr.reasons:
                 if r.code in NACL_CODES and r.severity is not Severity.INFO:
