@@ -107,3 +107,31 @@ def test_the_retirement_fact_has_its_source_and_confidence() -> None:
     assert fact.date == date(2026, 9, 30)
     assert fact.source.startswith("https://")
     assert "secondary" in fact.confidence
+
+
+def test_s3_grant_is_asked_for_only_where_s3_goes_through_an_endpoint() -> None:
+    e = one_vpc(endpoints=False)
+    for svc in ("ssm", "ssmmessages", "ec2messages"):
+        e.b.endpoint(e.vpc, svc, [e.ep_a], [e.ep_sg])
+    e.b.internet_via_nat(e.vpc, e.rtb, "10.0.100.0/24")
+    iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
+    over_nat = result_for(e.b, iid, "agent-update")
+    assert over_nat.verdict is Verdict.INTERNET
+    assert "IAM_S3_GRANT_MISSING" not in codes(over_nat)
+    e.b.s3_gateway(e.vpc, [e.rtb])
+    through_gateway = result_for(e.b, iid, "agent-update")
+    assert through_gateway.verdict is Verdict.PRIVATE
+    assert "IAM_S3_GRANT_MISSING" in codes(through_gateway)
+
+
+def test_without_route_tables_no_finding_presumes_one() -> None:
+    e = one_vpc()
+    iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
+    e.b.omitted.add("DescribeRouteTables")
+    for feature in ("core", "agent-update", "patch-manager"):
+        r = result_for(e.b, iid, feature)
+        assert r.verdict is Verdict.UNKNOWN
+        texts = [x.message + " " + (x.fix or "") for x in r.reasons]
+        texts += [x.message + " " + (x.fix or "") for s in r.services for x in s.reasons]
+        assert not any("None" in t for t in texts), texts
+        assert "GATEWAY_ENDPOINT_NOT_ROUTED" not in codes(r)

@@ -208,3 +208,20 @@ def test_assume_ec2messages_retired_blocks_an_old_agent(tmp_path: Path) -> None:
     assert code == 1 and "EC2MESSAGES_RETIRED" in out
     code, _, err = invoke("check", "--snapshot", snap, "--assume-ec2messages", "gone")
     assert code == 2 and "gone" in err
+
+
+@pytest.mark.parametrize(("how", "suffix"), [("omitted", ".json"), ("denied", ".error.json")])
+def test_no_instances_read_is_an_error_naming_the_file(
+    tmp_path: Path, how: str, suffix: str
+) -> None:
+    b = EstateBuilder()
+    vpc = b.vpc()
+    sn = b.subnet(vpc, "10.0.1.0/24")
+    b.instance("web", sn, [b.sg(vpc, "app")], b.role("r"))
+    getattr(b, how).add("DescribeInstances")
+    snap = b.write(tmp_path / "snap")
+    for command in (["check"], ["check", "--require-private", "--fail-on-unknown"], ["plan"]):
+        code, out, err = invoke(*command, "--snapshot", str(snap))
+        assert code == 2, (command, out, err)
+        assert f"ec2/DescribeInstances{suffix}" in err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1

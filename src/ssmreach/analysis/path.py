@@ -241,12 +241,26 @@ def _iam_hop(
     need: ServiceNeed,
     identity: Identity,
     requests: Sequence[RequestContext],
+    *,
+    through_endpoint: bool,
 ) -> None:
     role = identity.role
     if role is None:
         return
     name = role.role.role_name
     if need.service == "s3" and need.s3_action == "s3:GetObject":
+        if not through_endpoint:
+            # The AWS-owned buckets are public: over the internet path the agent reads them
+            # without a grant; the SSM docs ask for it only when endpoints are used.
+            leg.add(
+                Hop(
+                    "iam",
+                    role.role.arn,
+                    Outcome.PASS,
+                    "the AWS-owned buckets are read over the internet path, which needs no grant in the role",
+                )
+            )
+            return
         missing = [
             r for r in requests if ctx.policies.evaluate(role, r).decision is not Decision.ALLOW
         ]
@@ -552,7 +566,7 @@ def reach_service(
     if leg.outcome is not Outcome.FAIL and stage.endpoint is not None:
         _endpoint_policy_hop(leg, ctx, stage.endpoint, requests, s3=need.service == "s3")
     if leg.outcome is not Outcome.FAIL:
-        _iam_hop(leg, ctx, need, identity, requests)
+        _iam_hop(leg, ctx, need, identity, requests, through_endpoint=stage.private)
     via = stage.via
     verdict = _verdict(leg, stage.private)
     reasons = list(leg.reasons)
@@ -606,6 +620,9 @@ def _s3_why_not_private(node: Node, service_name: str) -> list[Reason]:
     rtb = node.region.subnet_route_table.get(
         node.subnet.subnet_id
     ) or node.region.main_route_table.get(node.vpc.vpc_id)
+    if rtb is None:
+        # The route table is not in the snapshot: the route hop says so; presume none here.
+        return []
     if gateways:
         ep = gateways[0]
         return [

@@ -14,8 +14,9 @@ from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
 from ssmreach.cli.live import collect_live, live_options
 from ssmreach.cli.output import write_output
-from ssmreach.errors import UsageError
+from ssmreach.errors import CollectError, SnapshotError, UsageError
 from ssmreach.model.estate import Estate
+from ssmreach.model.raw import OperationKey
 from ssmreach.model.reader import load_snapshot, parse_snapshot
 from ssmreach.report.json_report import iter_json
 
@@ -38,8 +39,36 @@ def load_estate(
             raise UsageError(
                 "--snapshot reads a folder; do not combine it with --region, --profile or --role-arn"
             )
-        return load_snapshot(snapshot)
-    return parse_snapshot(collect_live(region, profile, role_arn))
+        estate = load_snapshot(snapshot)
+    else:
+        estate = parse_snapshot(collect_live(region, profile, role_arn))
+    _require_instances(estate, snapshot)
+    return estate
+
+
+def _require_instances(estate: Estate, snapshot: Path | None) -> None:
+    """No instances read is not "no instances": an absent or denied DescribeInstances is
+    an error naming the file (or the call), never an empty, passing report."""
+    for (account, region_name), data in sorted(estate.regions.items()):
+        gap = data.gap("DescribeInstances")
+        if gap is None:
+            continue
+        if gap.detail.startswith("OptInRequired"):
+            # A Region the account has not enabled holds nothing: say so, do not stop.
+            click.echo(f"warning: {gap.describe()}; that Region is skipped", err=True)
+            continue
+        if snapshot is not None:
+            key = OperationKey(account, region_name, "ec2", "DescribeInstances")
+            path = snapshot / key.relative_path(error=gap.kind != "missing")
+            problem = (
+                "is missing: without it no instance can be checked; collect the snapshot again"
+                if gap.kind == "missing"
+                else f"records that ec2:DescribeInstances {'was denied' if gap.kind == 'denied' else 'failed'} ({gap.detail}); grant the permissions from `ssmreach permissions` and collect again"
+            )
+            raise SnapshotError(str(path), problem)
+        raise CollectError(
+            f"{gap.describe()}: without it no instance can be checked; grant the permissions from `ssmreach permissions`"
+        )
 
 
 @click.command("check")
