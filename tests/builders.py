@@ -568,6 +568,26 @@ class EstateBuilder:
         out["s3"] = self.s3_gateway(vpc_id, route_tables)
         return out
 
+    def hub_endpoints(
+        self, hub: str, subnets: list[str], sgs: list[str], spokes: list[str]
+    ) -> dict[str, str]:
+        """Hub-and-spoke: ssm, ssmmessages and ec2messages endpoints in `hub` with private
+        DNS off, and one private hosted zone per service name, aliased to the endpoint and
+        associated with every spoke."""
+        out = {}
+        for svc in ("ssm", "ssmmessages", "ec2messages"):
+            ep = out[svc] = self.endpoint(hub, svc, subnets, sgs, private_dns=False)
+            name = f"{svc}.{self.region}.amazonaws.com"
+            alias = {
+                "HostedZoneId": "Z7HUB",
+                "DNSName": f"{ep}-abc.{svc}.{self.region}.vpce.amazonaws.com",
+                "EvaluateTargetHealth": False,
+            }
+            self.private_zone(
+                name, spokes, [{"Name": name + ".", "Type": "A", "AliasTarget": alias}]
+            )
+        return out
+
     # -- DNS ----------------------------------------------------------------------------------
     def private_zone(
         self, name: str, vpcs: list[str], records: list[dict[str, Any]] | None = None

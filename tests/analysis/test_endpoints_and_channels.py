@@ -135,3 +135,16 @@ def test_without_route_tables_no_finding_presumes_one() -> None:
         texts += [x.message + " " + (x.fix or "") for s in r.services for x in s.reasons]
         assert not any("None" in t for t in texts), texts
         assert "GATEWAY_ENDPOINT_NOT_ROUTED" not in codes(r)
+
+
+def test_data_missing_names_every_read_the_node_lacks() -> None:
+    e = one_vpc()
+    ghosts = [f"sg-0ghost{n}" for n in range(4)]  # referenced, not in DescribeSecurityGroups
+    iid = e.b.instance("web", e.app, ghosts, e.profile)
+    e.b.omitted.add("DescribeSubnets")
+    r = result_for(e.b, iid, "core")
+    assert r.verdict is Verdict.UNKNOWN
+    named = [x.message for x in r.reasons if x.code == "DATA_MISSING"]
+    assert sum("DescribeSubnets" in m for m in named) == 1, named
+    # Every missing group is named (before, only the first three reads were).
+    assert all(any(g in m for m in named) for g in ghosts), named

@@ -122,24 +122,7 @@ def test_spoke_route_to_the_hub_through_an_inspection_endpoint_is_unknown_not_no
     )
     fw = b.firewall_endpoint(spoke, inspection)
     b.add_route(spoke_rtb, "10.1.0.0/16", fw)
-    for svc in ("ssm", "ssmmessages", "ec2messages"):
-        ep = b.endpoint(hub, svc, [hub_sn], [hub_sg], private_dns=False)
-        name = f"{svc}.us-east-1.amazonaws.com"
-        b.private_zone(
-            name,
-            [spoke],
-            [
-                {
-                    "Name": name + ".",
-                    "Type": "A",
-                    "AliasTarget": {
-                        "HostedZoneId": "Z7HUB",
-                        "DNSName": f"{ep}-abc.{svc}.us-east-1.vpce.amazonaws.com",
-                        "EvaluateTargetHealth": False,
-                    },
-                }
-            ],
-        )
+    b.hub_endpoints(hub, [hub_sn], [hub_sg], [spoke])
     iid = b.instance("spoke-app", app, [b.sg(spoke, "app")], b.role("ssm-core"))
     r = result_for(b, iid, "core")
     assert r.verdict is Verdict.UNKNOWN

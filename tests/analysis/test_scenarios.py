@@ -201,24 +201,7 @@ def hub_and_spoke_tgw(
     b.add_route(spoke_rtb, "10.0.0.0/8", tgw)
     if return_route:
         b.add_route(hub_rtb, "10.2.0.0/16", tgw)
-    for svc in ("ssm", "ssmmessages", "ec2messages"):
-        ep = b.endpoint(hub, svc, [hub_sn], [hub_sg], private_dns=False)
-        name = f"{svc}.us-east-1.amazonaws.com"
-        b.private_zone(
-            name,
-            [spoke],
-            [
-                {
-                    "Name": name + ".",
-                    "Type": "A",
-                    "AliasTarget": {
-                        "HostedZoneId": "Z7HUB",
-                        "DNSName": f"{ep}-abc.{svc}.us-east-1.vpce.amazonaws.com",
-                        "EvaluateTargetHealth": False,
-                    },
-                }
-            ],
-        )
+    b.hub_endpoints(hub, [hub_sn], [hub_sg], [spoke])
     iid = b.instance("spoke-app", app, [b.sg(spoke, "app")], b.role("ssm-core"))
     return b, iid
 

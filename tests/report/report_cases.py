@@ -56,24 +56,7 @@ def hub_and_spoke() -> Case:
     pcx = b.peering(spoke, hub)
     b.add_route(spoke_rtb, "10.1.0.0/16", pcx)
     b.add_route(hub_rtb, "10.2.0.0/16", pcx)
-    for svc in ("ssm", "ssmmessages", "ec2messages"):
-        ep = b.endpoint(hub, svc, [hub_a, hub_b], [hub_sg], private_dns=False)
-        name = f"{svc}.us-east-1.amazonaws.com"
-        b.private_zone(
-            name,
-            [spoke],
-            [
-                {
-                    "Name": name + ".",
-                    "Type": "A",
-                    "AliasTarget": {
-                        "HostedZoneId": "Z7HUB",
-                        "DNSName": f"{ep}-abc.{svc}.us-east-1.vpce.amazonaws.com",
-                        "EvaluateTargetHealth": False,
-                    },
-                }
-            ],
-        )
+    b.hub_endpoints(hub, [hub_a, hub_b], [hub_sg], [spoke])
     b.s3_gateway(spoke, [spoke_rtb])
     b.nacl(spoke, [locked], _deny_443_out())
     profile = b.role("ssm-core")

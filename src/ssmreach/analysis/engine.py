@@ -336,7 +336,8 @@ class _InstanceCheck:
             else:
                 groups.append(group)
         if problems or vpc is None or subnet is None or not inst.private_ip_address:
-            self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems[:3]))
+            # Every read the node lacks, so that one collection run fixes them all.
+            self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems))
             if not problems:
                 self._block(
                     Verdict.UNKNOWN,

@@ -218,6 +218,12 @@ class _Planner:
             entry = self.manual[key] = (fix, set())
         entry[1].update(instances)
 
+    def _manual_finding(self, r: Reason, instance: str) -> None:
+        """A finding only a person can act on, with why (MANUAL_CODES)."""
+        self.add_manual(
+            r.code, r.resource, f"{r.message} ({MANUAL_CODES[r.code]})", [instance], r.fix
+        )
+
     # -- findings -> needs ------------------------------------------------------------------
     def collect(self, result: CheckResult) -> dict[tuple[str, str, str], _Vpc]:
         vpcs: dict[tuple[str, str, str], _Vpc] = {}
@@ -239,25 +245,13 @@ class _Planner:
                 # A working path can still carry a step a person must take (an agent update).
                 for r in fr.reasons:
                     if r.code in MANUAL_ON_PRIVATE:
-                        self.add_manual(
-                            r.code,
-                            r.resource,
-                            f"{r.message} ({MANUAL_CODES[r.code]})",
-                            [fr.instance],
-                            r.fix,
-                        )
+                        self._manual_finding(r, fr.instance)
                 continue
             for r in fr.reasons:
                 if r.code in NACL_CODES and r.severity is not Severity.INFO:
                     self._nacl_reasons[fr.instance].append(r)
                 if r.code in MANUAL_CODES and r.severity is not Severity.INFO:
-                    self.add_manual(
-                        r.code,
-                        r.resource,
-                        f"{r.message} ({MANUAL_CODES[r.code]})",
-                        [fr.instance],
-                        r.fix,
-                    )
+                    self._manual_finding(r, fr.instance)
             for sr in fr.services:
                 if sr.verdict is Verdict.PRIVATE:
                     continue
