@@ -89,6 +89,10 @@ def _decode(path: Path, raw: bytes) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise SsmreachError(f"{path}: not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise SsmreachError(
+            f"{path}: the JSON is nested too deeply to be a probe document"
+        ) from None
 
 
 def load_probe_documents(paths: Iterable[str | Path]) -> list[ProbeDocument]:

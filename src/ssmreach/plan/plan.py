@@ -121,10 +121,13 @@ def encode_plan(plan: Plan) -> bytes:
 
 def decode_plan(data: bytes, where: str = "plan") -> Plan:
     """Read a plan written by `encode_plan`; a wrong format is a one-line error."""
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark that an editor added
     try:
         head = json.loads(data)
     except ValueError as exc:
         raise PlanFormatError(f"{where}: not JSON ({exc})") from None
+    except RecursionError:
+        raise PlanFormatError(f"{where}: the JSON is nested too deeply to be a plan") from None
     if not isinstance(head, dict) or head.get("format") != PLAN_FORMAT:
         raise PlanFormatError(
             f"{where}: not an ssmreach plan (format {PLAN_FORMAT!r} expected); "
@@ -132,8 +135,10 @@ def decode_plan(data: bytes, where: str = "plan") -> Plan:
         )
     try:
         return msgspec.json.decode(data, type=Plan)
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise PlanFormatError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise PlanFormatError(f"{where}: the JSON is nested too deeply to be a plan") from None
 
 
 # --- fingerprint ------------------------------------------------------------------------

@@ -109,6 +109,8 @@ def _load(document: object, name: str) -> dict[str, object]:
             raise PolicyParseError(
                 f"{name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
             ) from None
+        except RecursionError:
+            raise PolicyParseError(f"{name}: the JSON is nested too deeply to read") from None
     if not isinstance(document, dict):
         raise PolicyParseError(f"{name}: the document must be a JSON object, not {_kind(document)}")
     return cast(dict[str, object], document)
