@@ -18,6 +18,7 @@ import msgspec
 from ssmreach.analysis.addresses import Place, network, public_service
 from ssmreach.analysis.dns import DnsAnswer, gap_reason, resolve
 from ssmreach.analysis.features import SERVICE_ACTIONS
+from ssmreach.analysis.iam_fixes import iam_fix
 from ssmreach.analysis.identity import Identity, PolicyCache, instance_arn, request_keys
 from ssmreach.analysis.network import (
     Leg,
@@ -146,6 +147,7 @@ def _shown(resource: str) -> str:
     return "the instance's ARN" if ":instance/i-" in resource else resource
 
 
+_INSTANCE_ID_IN_ARN = re.compile(r"instance/i-[0-9a-f]+")
 _INSTANCE_ARN_TEXT = re.compile(r"arn:[\w-]+:ec2:[\w-]+:\d+:instance/i-[0-9a-f]+")
 
 
@@ -324,8 +326,12 @@ def _iam_hop(
                 Severity.ERROR,
                 role.role.arn,
                 msg,
-                f"Attach AmazonSSMManagedInstanceCore to role {name}, or allow {req.action}"
-                + (" and remove the deny." if result.decision is Decision.DENY else "."),
+                iam_fix(
+                    role.role,
+                    req.action,
+                    _INSTANCE_ID_IN_ARN.sub("instance/*", req.resource),
+                    denied=result.decision is Decision.DENY,
+                ),
             ),
         )
         return
