@@ -54,3 +54,16 @@ def test_iam_fix_table_and_statement() -> None:
     assert fix.startswith("Add to role r the statement")
     assert '"Resource": "arn:aws:kms:us-east-1:1:key/k"' in fix
     assert "Remove the explicit deny" in iam_fix(role, "ssm:GetDocument", "*", denied=True)
+
+
+def test_when_the_role_blocks_over_a_working_path_the_missing_endpoint_is_a_warning() -> None:
+    from ssmreach.analysis.verdict import Severity
+
+    e = one_vpc()
+    e.b.internet_via_nat(e.vpc, e.rtb, "10.0.100.0/24")  # logs goes out through the NAT
+    iid = e.b.instance("web", e.app, [e.app_sg], e.profile)  # the role lacks logs actions
+    r = result_for(e.b, iid, "cloudwatch-logs")
+    assert r.verdict is Verdict.BLOCKED
+    by_code = {x.code: x for x in r.reasons}
+    assert by_code["IAM_ACTION_DENIED"].severity is Severity.ERROR
+    assert by_code["ENDPOINT_MISSING"].severity is Severity.WARNING

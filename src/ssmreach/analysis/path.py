@@ -587,7 +587,10 @@ def reach_service(
                 f"Add the {service_name} endpoint to {node.vpc.vpc_id} to keep this traffic private.",
             )
         )
-    severity = Severity.ERROR if verdict is Verdict.BLOCKED else Severity.WARNING
+    # Why the path is not private is the error only when the network path itself fails;
+    # when the role or a policy is what blocks, the missing endpoint is a warning.
+    network_failed = stage.outcome is Outcome.FAIL
+    severity = Severity.ERROR if verdict is Verdict.BLOCKED and network_failed else Severity.WARNING
     reasons = [
         msgspec.structs.replace(r, severity=severity) for r in stage.why_not_private
     ] + reasons
