@@ -42,6 +42,7 @@ from ssmreach.analysis.path import (
     reach_service,
 )
 from ssmreach.analysis.reasons import reason
+from ssmreach.analysis.resources import kms_key_resources, log_group_resources
 from ssmreach.analysis.retirement import (
     Assumption,
     as_of_date,
@@ -473,9 +474,20 @@ class _InstanceCheck:
                 if not prefs.read and prefs.note:
                     code = "READ_DENIED" if "denied" in prefs.note else "DATA_MISSING"
                     extra.append(reason(code, Severity.INFO, None, prefs.note))
+                where = (self.ctx.partition, region.region, region.account)
                 for svc in session_services(prefs):
                     if svc == "s3" and prefs.s3_bucket:
                         needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
+                    elif svc == "kms" and prefs.kms_key:
+                        needs.append(
+                            ServiceNeed("kms", resources=kms_key_resources(prefs.kms_key, *where))
+                        )
+                    elif svc == "logs" and prefs.log_group:
+                        needs.append(
+                            ServiceNeed(
+                                "logs", resources=log_group_resources(prefs.log_group, *where)
+                            )
+                        )
                     else:
                         needs.append(ServiceNeed(svc))
             elif feature == "cloudwatch-logs":

@@ -30,6 +30,7 @@ from ssmreach.analysis.network import (
     path_to_target,
 )
 from ssmreach.analysis.reasons import reason
+from ssmreach.analysis.resources import CallResources
 from ssmreach.analysis.services import endpoint_service_name, service_host
 from ssmreach.analysis.verdict import Hop, Outcome, Reason, ServiceResult, Severity, Verdict
 from ssmreach.model import aws
@@ -45,6 +46,7 @@ class ServiceNeed:
     service: str
     buckets: tuple[str, ...] | None = None  # s3: AWS-owned buckets (None: names unknown)
     s3_action: str = "s3:GetObject"
+    resources: CallResources | None = None  # what the actions are called on (None: `*`)
 
 
 class PathContext:
@@ -123,21 +125,23 @@ def _requests(
             )
         return out
     for action in SERVICE_ACTIONS.get(need.service, ()):
-        resource = (
-            instance_arn(node.instance, node.region, ctx.partition)
-            if action == "ssm:UpdateInstanceInformation"
-            else "*"
-        )
-        out.append(
-            RequestContext(
-                action=action,
-                resource=resource,
-                principal_arn=role_arn,
-                principal_account=node.region.account,
-                keys=keys,
-                absent_keys=absent,
+        if action == "ssm:UpdateInstanceInformation":
+            resources: tuple[str, ...] = (instance_arn(node.instance, node.region, ctx.partition),)
+        elif need.resources is not None:
+            resources = need.resources.for_action(action)
+        else:
+            resources = ("*",)
+        for resource in resources:
+            out.append(
+                RequestContext(
+                    action=action,
+                    resource=resource,
+                    principal_arn=role_arn,
+                    principal_account=node.region.account,
+                    keys=keys,
+                    absent_keys=absent,
+                )
             )
-        )
     return out
 
 
@@ -299,10 +303,25 @@ def _iam_hop(
                 )
             )
         return
-    for req in requests:
-        result = ctx.policies.evaluate(role, req)
+    if need.resources is not None and need.resources.unknown:
+        msg = f"whether role {name} may call {', '.join(SERVICE_ACTIONS.get(need.service, ()))} cannot be decided: {need.resources.unknown}"
+        leg.add(
+            Hop("iam", role.role.arn, Outcome.UNKNOWN, msg),
+            reason(
+                "DATA_MISSING",
+                Severity.WARNING,
+                role.role.arn,
+                msg,
+                "Name the key by its key ARN or key id in the Session Manager preferences, or confirm with the IAM policy simulator.",
+            ),
+        )
+        return
+    decided = [(req, ctx.policies.evaluate(role, req)) for req in requests]
+    for req, result in decided:
         if result.decision is Decision.ALLOW:
             continue
+        if any(other.action == req.action and r.decision is Decision.ALLOW for other, r in decided):
+            continue  # another form of the resource, which AWS may check instead, is allowed
         if result.decision is Decision.UNKNOWN:
             msg = (
                 f"whether role {name} may call {req.action} cannot be decided: {result.explanation}"
@@ -336,6 +355,8 @@ def _iam_hop(
         )
         return
     actions = ", ".join(sorted({r.action for r in requests}))
+    if need.resources is not None:
+        actions += f" on {', '.join(sorted({r.resource for r in requests}))}"
     leg.add(Hop("iam", role.role.arn, Outcome.PASS, f"role {name} allows {actions}"))
 
 
