@@ -85,6 +85,26 @@ class Leg:
     def failed(self) -> bool:
         return self.outcome is Outcome.FAIL
 
+    def finding(
+        self,
+        step: str,
+        resource: str | None,
+        result: Outcome,
+        code: str,
+        message: str,
+        fix: str | None = None,
+        *,
+        blame: str | None = None,
+    ) -> None:
+        """A hop that did not pass and its reason, in one: an error when it fails, a
+        warning when it cannot be decided; `blame` is the reason's resource (default: the
+        hop's)."""
+        severity = Severity.ERROR if result is Outcome.FAIL else Severity.WARNING
+        self.add(
+            Hop(step, resource, result, message),
+            reason(code, severity, blame or resource, message, fix),
+        )
+
 
 def _gap_hop(leg: Leg, step: str, gap: Gap, resource: str | None) -> None:
     leg.add(Hop(step, resource, Outcome.UNKNOWN, gap.describe()), gap_reason(gap, resource))
@@ -365,15 +385,14 @@ def _unmodeled(
     msg = (
         f"{choice.detail}: where {kind.id} ({kind.label}) takes the traffic is not in the snapshot"
     )
-    leg.add(
-        Hop("route", table.route_table_id, Outcome.UNKNOWN, msg),
-        reason(
-            "EGRESS_UNMODELED",
-            Severity.WARNING,
-            kind.id,
-            msg,
-            f"Confirm the path with `ssmreach probe`, or create the VPC endpoints in {node.vpc.vpc_id}.",
-        ),
+    leg.finding(
+        "route",
+        table.route_table_id,
+        Outcome.UNKNOWN,
+        "EGRESS_UNMODELED",
+        msg,
+        f"Confirm the path with `ssmreach probe`, or create the VPC endpoints in {node.vpc.vpc_id}.",
+        blame=kind.id,
     )
 
 
@@ -418,15 +437,13 @@ def through_appliance(
         f"traffic to {place.describe()} goes through the {appliance.label} {appliance.id}; "
         f"what it lets through is not in the snapshot; {_onward(node.region, appliance, place)}"
     )
-    leg.add(
-        Hop("appliance", appliance.id, Outcome.UNKNOWN, msg),
-        reason(
-            "EGRESS_UNMODELED",
-            Severity.WARNING,
-            appliance.id,
-            msg,
-            f"Confirm with `ssmreach probe` on a node that the {appliance.label} {appliance.id} lets HTTPS to the AWS service names through, or create the VPC endpoints in {node.vpc.vpc_id} so the traffic does not leave the VPC.",
-        ),
+    leg.finding(
+        "appliance",
+        appliance.id,
+        Outcome.UNKNOWN,
+        "EGRESS_UNMODELED",
+        msg,
+        f"Confirm with `ssmreach probe` on a node that the {appliance.label} {appliance.id} lets HTTPS to the AWS service names through, or create the VPC endpoints in {node.vpc.vpc_id} so the traffic does not leave the VPC.",
     )
 
 
@@ -886,15 +903,14 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
     ):
         # NAT, then an inspection appliance or another network: seen up to there only.
         msg = f"{nat_id} is in {nat_subnet}, whose route table sends the traffic on through {onward_kind.id} ({onward_kind.label}); where it goes from there is not in the snapshot"
-        leg.add(
-            Hop("nat", nat_id, Outcome.UNKNOWN, msg),
-            reason(
-                "EGRESS_UNMODELED",
-                Severity.WARNING,
-                onward_kind.id,
-                msg,
-                f"Confirm the path with `ssmreach probe`, or create the VPC endpoints in {node.vpc.vpc_id}.",
-            ),
+        leg.finding(
+            "nat",
+            nat_id,
+            Outcome.UNKNOWN,
+            "EGRESS_UNMODELED",
+            msg,
+            f"Confirm the path with `ssmreach probe`, or create the VPC endpoints in {node.vpc.vpc_id}.",
+            blame=onward_kind.id,
         )
         return
     if isinstance(onward_kind, rt.InternetGateway):
