@@ -148,3 +148,22 @@ def test_data_missing_names_every_read_the_node_lacks() -> None:
     assert sum("DescribeSubnets" in m for m in named) == 1, named
     # Every missing group is named (before, only the first three reads were).
     assert all(any(g in m for m in named) for g in ghosts), named
+
+
+def test_stopped_instances_are_checked_marked_and_counted() -> None:
+    from scenario import run
+    from ssmreach.report.json_report import check_document
+    from ssmreach.report.text_report import render_text
+
+    e = one_vpc()
+    iid = e.b.instance("sleeper", e.app, [e.app_sg], e.profile)
+    e.b.reservations[-1]["Instances"][0]["State"] = {"Name": "stopped"}
+    result = run(e.b)
+    mine = [r for r in result.results if r.instance == iid]
+    assert mine and all(r.state == "stopped" for r in mine)
+    assert next(r for r in mine if r.feature == "core").verdict is Verdict.PRIVATE
+    doc = check_document(result)
+    assert doc["summary"]["not_running"] == 1
+    assert {r["state"] for r in doc["results"]} == {"stopped"}
+    text = render_text(result)
+    assert "[stopped]" in text and "1 not running" in text

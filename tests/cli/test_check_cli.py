@@ -32,6 +32,7 @@ def test_json_output_validates_against_the_schema() -> None:
     jsonschema.validate(doc, SCHEMA)
     assert doc["summary"] == {
         "instances": 1,
+        "not_running": 0,
         "verdicts": {"PRIVATE": 1, "INTERNET": 4, "BLOCKED": 0, "UNKNOWN": 0},
     }
     keys = [(r["account"], r["region"], r["instance"], r["feature"]) for r in doc["results"]]

@@ -528,6 +528,7 @@ class _InstanceCheck:
                     verdict=self.verdict if self.verdict.rank > part.verdict.rank else part.verdict,
                     reasons=tuple(_unique(own + list(part.reasons))) if own else part.reasons,
                     services=part.services,
+                    state=inst.state_name,
                 )
             )
         return out
@@ -597,12 +598,13 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
     wanted = set(options.instances)
     features = sorted(options.features)
     results: list[FeatureResult] = []
-    count = 0
+    count = not_running = 0
     for _key, region in sorted(estate.regions.items()):
         for instance in sorted(region.instances, key=lambda i: i.instance_id):
             if wanted and instance.instance_id not in wanted:
                 continue
             count += 1
+            not_running += instance.state_name != "running"
             results.extend(_instance_results(ctx, region, instance, shared, features))
     return CheckResult(
         accounts=estate.account_ids,
@@ -611,6 +613,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
         source=estate.source,
         instances=count,
         results=tuple(results),
+        not_running=not_running,
     )
 
 

@@ -100,6 +100,9 @@ class FeatureResult(_Record, frozen=True, gc=False):
     verdict: Verdict
     reasons: tuple[Reason, ...]
     services: tuple[ServiceResult, ...]
+    # The instance's state: a stopped instance is checked for the network it gets when
+    # it starts, and marked so.
+    state: str = "running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,7 @@ class CheckResult:
     source: str
     instances: int
     results: tuple[FeatureResult, ...]
+    not_running: int = 0  # of `instances`: stopped (or stopping, pending) when read
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for r in self.results if r.verdict is verdict)

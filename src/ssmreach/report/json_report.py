@@ -56,6 +56,7 @@ def _instance_fields(r: FeatureResult) -> dict[str, Any]:
         "vpc": r.vpc,
         "subnet": r.subnet,
         "name": r.name,
+        "state": r.state,
     }
 
 
@@ -80,6 +81,7 @@ def _header(result: CheckResult) -> dict[str, Any]:
         },
         "summary": {
             "instances": result.instances,
+            "not_running": result.not_running,
             "verdicts": {v.value: result.count(v) for v in verdicts},
         },
     }

@@ -91,13 +91,17 @@ def render_text(
     summary = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
     console.print(
         Text(
-            f"ssmreach check: {result.instances} instance(s), {len(result.results)} results ({summary})",
+            f"ssmreach check: {result.instances} instance(s)"
+            + (f" ({result.not_running} not running)" if result.not_running else "")
+            + f", {len(result.results)} results ({summary})",
             style="bold",
         )
     )
     if not result.results:
         console.print(
-            "No instances matched. Check --instance, --region, and that the snapshot holds DescribeInstances."
+            "No instances in the snapshot."
+            if result.instances == 0
+            else "No results matched. Check --instance and --feature."
         )
         return buffer.getvalue()
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
@@ -118,7 +122,9 @@ def render_text(
                 word, style = MARK[fr.verdict]
                 cells.append(Text(word, style=style))
         label = _label(first) if wide else (first.name or first.instance)
-        table.add_row(label, *([first.subnet or "-"] if wide else []), *cells)
+        if first.state != "running":
+            label = f"[{first.state}] {label}"  # first, so a narrow column keeps it
+        table.add_row(Text(label), *([first.subnet or "-"] if wide else []), *cells)
     console.print(table)
     findings = group_findings(result)
     console.print()
