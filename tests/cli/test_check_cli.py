@@ -226,3 +226,19 @@ def test_no_instances_read_is_an_error_naming_the_file(
         assert code == 2, (command, out, err)
         assert f"ec2/DescribeInstances{suffix}" in err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_folders_and_files_with_unknown_names_are_named_in_a_warning(tmp_path: Path) -> None:
+    b = EstateBuilder()
+    vpc = b.vpc()
+    sn = b.subnet(vpc, "10.0.1.0/24")
+    b.instance("web", sn, [b.sg(vpc, "app")], b.role("r"))
+    snap = b.write(tmp_path / "snap")
+    (snap / "backup").mkdir()
+    (snap / b.account / "us-east-1x").mkdir()
+    (snap / b.account / "us-east-1" / "ec2" / "notes.json").write_text("{}")
+    result = CliRunner().invoke(cli, ["check", "--snapshot", str(snap), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output  # the estate has findings
+    err = result.stderr
+    for name in ("backup", "us-east-1x", "notes.json"):
+        assert f"warning: skipped {snap}" in err and name in err, err

@@ -42,6 +42,8 @@ def load_estate(
         estate = load_snapshot(snapshot)
     else:
         estate = parse_snapshot(collect_live(region, profile, role_arn))
+    for note in estate.skipped:
+        click.echo(f"warning: skipped {note}", err=True)
     _require_instances(estate, snapshot)
     return estate
 

@@ -165,6 +165,7 @@ class Estate:
     regions: Mapping[tuple[str, str], RegionData]
     accounts: Mapping[str, AccountData]
     vpc_home: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()  # snapshot folders and files not read, and why
     zones_by_vpc: Mapping[str, tuple[PrivateZone, ...]] = field(default_factory=dict)
 
     def region_of_vpc(self, vpc_id: str) -> RegionData | None:

@@ -90,6 +90,7 @@ class RawSnapshot:
     manifest: Manifest
     files: Mapping[OperationKey, RawFile] = field(default_factory=dict)
     source: str = "memory"
+    skipped: tuple[str, ...] = ()  # folders and files with names ssmreach does not know, and why
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -178,29 +179,43 @@ def read_raw_snapshot(folder: Path, *, lazy: bool = False) -> RawSnapshot:
     """
     manifest = read_manifest(folder)
     files: dict[OperationKey, Path | RawError] = {}
+    skipped: list[str] = []  # named in a warning, never skipped silently
     for account_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         if not _ACCOUNT.match(account_dir.name):
+            skipped.append(f"{account_dir}: not an account folder (12 digits)")
             continue
         for region_dir in sorted(p for p in account_dir.iterdir() if p.is_dir()):
             if region_dir.name != GLOBAL and not _REGION.match(region_dir.name):
+                skipped.append(f"{region_dir}: not a Region folder (like us-east-1, or global)")
                 continue
             for service_dir in sorted(p for p in region_dir.iterdir() if p.is_dir()):
                 for path in sorted(service_dir.glob("*.json")):
-                    _list_file(path, account_dir.name, region_dir.name, service_dir.name, files)
+                    if not _list_file(
+                        path, account_dir.name, region_dir.name, service_dir.name, files
+                    ):
+                        skipped.append(f"{path}: not named after an API operation")
     if lazy:
-        return RawSnapshot(manifest=manifest, files=_FolderFiles(files), source=str(folder))
+        return RawSnapshot(
+            manifest=manifest,
+            files=_FolderFiles(files),
+            source=str(folder),
+            skipped=tuple(skipped),
+        )
     loaded = _FolderFiles(files)
-    return RawSnapshot(manifest=manifest, files=dict(loaded.items()), source=str(folder))
+    return RawSnapshot(
+        manifest=manifest, files=dict(loaded.items()), source=str(folder), skipped=tuple(skipped)
+    )
 
 
 def _list_file(
     path: Path, account: str, region: str, service: str, files: dict[OperationKey, Path | RawError]
-) -> None:
+) -> bool:
+    """List one file; False when its name is not an operation's (the caller warns)."""
     name = path.name
     is_error = name.endswith(".error.json")
     operation = name[: -len(".error.json")] if is_error else name[: -len(".json")]
     if not _OPERATION.match(operation):
-        return
+        return False
     key = OperationKey(account, region, service, operation)
     if is_error:
         body = path.read_bytes()
@@ -213,8 +228,9 @@ def _list_file(
             ) from None
         if key not in files:
             files[key] = RawError(err.error.code, err.error.message)
-        return
+        return True
     files[key] = path
+    return True
 
 
 def encode_error(error: RawError) -> bytes:

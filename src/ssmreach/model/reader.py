@@ -71,6 +71,7 @@ def parse_snapshot(raw: RawSnapshot) -> Estate:
         accounts=accounts,
         vpc_home=vpc_home,
         zones_by_vpc={k: tuple(v) for k, v in zones_by_vpc.items()},
+        skipped=raw.skipped,
     )
 
 
