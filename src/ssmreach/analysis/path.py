@@ -305,15 +305,13 @@ def _iam_hop(
         return
     if need.resources is not None and need.resources.unknown:
         msg = f"whether role {name} may call {', '.join(SERVICE_ACTIONS.get(need.service, ()))} cannot be decided: {need.resources.unknown}"
-        leg.add(
-            Hop("iam", role.role.arn, Outcome.UNKNOWN, msg),
-            reason(
-                "DATA_MISSING",
-                Severity.WARNING,
-                role.role.arn,
-                msg,
-                "Name the key by its key ARN or key id in the Session Manager preferences, or confirm with the IAM policy simulator.",
-            ),
+        leg.finding(
+            "iam",
+            role.role.arn,
+            Outcome.UNKNOWN,
+            "DATA_MISSING",
+            msg,
+            "Name the key by its key ARN or key id in the Session Manager preferences, or confirm with the IAM policy simulator.",
         )
         return
     decided = [(req, ctx.policies.evaluate(role, req)) for req in requests]
@@ -447,15 +445,13 @@ def _endpoint_leg(
     if endpoint.is_interface and not endpoint.subnet_ids and not endpoint.network_interface_ids:
         # No subnet, no network interface: the endpoint has no address to connect to.
         msg = f"{eid} has no subnet (and so no network interface): nothing answers at its addresses"
-        leg.add(
-            Hop("endpoint", eid, Outcome.FAIL, msg),
-            reason(
-                "ENDPOINT_NO_SUBNETS",
-                Severity.ERROR,
-                eid,
-                msg,
-                f"Add a subnet in each Availability Zone of the instances to {eid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {eid} --add-subnet-ids ...).",
-            ),
+        leg.finding(
+            "endpoint",
+            eid,
+            Outcome.FAIL,
+            "ENDPOINT_NO_SUBNETS",
+            msg,
+            f"Add a subnet in each Availability Zone of the instances to {eid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {eid} --add-subnet-ids ...).",
         )
         return leg
     targets = _targets(node, region, endpoint, only_enis)
