@@ -412,33 +412,32 @@ class _InstanceCheck:
         return msgspec.structs.replace(result, verdict=verdict, reasons=(*result.reasons, found))
 
     def _no_channel(self) -> ServiceResult:
-        """The agent can use only ec2messages, which this Region does not offer: no channel
-        (requirements.md section 1). Never fall back to ssmmessages, which the agent lacks."""
+        """The agent can use only ec2messages, which this Region does not offer (or which is
+        assumed retired): no channel (requirements.md section 1). Never fall back to
+        ssmmessages, which the agent lacks."""
         region = self.region
         service_name = endpoint_service_name(region.region, "ec2messages")
-        if self.offered is not False:  # offered, but assumed retired
-            fact = ec2messages_retirement()
-            msg = (
-                "the agent can use only the ec2messages channel (older than "
-                f"{format_version(CHANNEL_EITHER)}, Windows Server 2012 or older, or Nano Server), "
-                f"which is assumed retired since {fact.date.isoformat()} (--assume-ec2messages retired)"
+        only = (
+            "the agent can use only the ec2messages channel (older than "
+            f"{format_version(CHANNEL_EITHER)}, Windows Server 2012 or older, or Nano Server)"
+        )
+        if self.offered is False:
+            found = reason(
+                "EC2MESSAGES_NOT_OFFERED",
+                Severity.ERROR,
+                service_name,
+                f"{only}, and {region.region} offers no {service_name} endpoint service",
             )
+        else:
+            fact = ec2messages_retirement()
             found = reason(
                 "EC2MESSAGES_RETIRED",
                 Severity.ERROR,
                 service_name,
-                msg,
+                f"{only}, which is assumed retired since {fact.date.isoformat()} (--assume-ec2messages retired)",
                 f"Update the SSM agent to {fact.fixed_in_text} or later out of band (user data, a new AMI, EC2 Instance Connect): AWS-UpdateSSMAgent itself travels over Run Command.",
             )
-            hop = Hop("channel", service_name, Outcome.FAIL, msg)
-            return ServiceResult("ec2messages", None, Verdict.BLOCKED, None, (found,), (hop,))
-        msg = (
-            "the agent can use only the ec2messages channel (older than "
-            f"{format_version(CHANNEL_EITHER)}, Windows Server 2012 or older, or Nano Server), "
-            f"and {region.region} offers no {service_name} endpoint service"
-        )
-        found = reason("EC2MESSAGES_NOT_OFFERED", Severity.ERROR, service_name, msg)
-        hop = Hop("channel", service_name, Outcome.FAIL, msg)
+        hop = Hop("channel", service_name, Outcome.FAIL, found.message)
         return ServiceResult("ec2messages", None, Verdict.BLOCKED, None, (found,), (hop,))
 
     def _feature_part(self, feature: str) -> _FeaturePart:

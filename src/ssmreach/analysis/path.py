@@ -318,8 +318,12 @@ def _iam_hop(
     for req, result in decided:
         if result.decision is Decision.ALLOW:
             continue
-        if any(other.action == req.action and r.decision is Decision.ALLOW for other, r in decided):
-            continue  # another form of the resource, which AWS may check instead, is allowed
+        if result.decision is Decision.NO_ALLOW and any(
+            other.action == req.action and r.decision is Decision.ALLOW for other, r in decided
+        ):
+            # Another form of the resource, which AWS may check instead, is allowed; an
+            # explicit deny of any form still stands.
+            continue
         if result.decision is Decision.UNKNOWN:
             msg = (
                 f"whether role {name} may call {req.action} cannot be decided: {result.explanation}"

@@ -19,8 +19,9 @@ service owns, so it is not listed by `DescribeVpcEndpoints` of the account).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ssmreach.model import aws
@@ -148,6 +149,8 @@ RouteTarget = (
     | UnknownTarget
 )
 
+_ENDPOINT_ID = re.compile(r"\bvpce-[0-9a-zA-Z]+")
+
 # Text fields of an appliance's kind, for hops and findings.
 APPLIANCE_LABELS = {
     "gwlb-endpoint": "Gateway Load Balancer endpoint",
@@ -166,6 +169,17 @@ class TargetFacts:
     nat_gateways: Mapping[str, aws.NatGateway]
     network_interfaces: Mapping[str, aws.NetworkInterface]
     instance_subnets: Mapping[str, str]
+    # Endpoint id -> the subnet of the interface whose description names it (built once:
+    # a firewall endpoint is found by its interface, and a Region may hold many of both).
+    endpoint_subnets: Mapping[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, str] = {}
+        for eni in self.network_interfaces.values():
+            if eni.subnet_id and eni.description:
+                for endpoint_id in _ENDPOINT_ID.findall(eni.description):
+                    index.setdefault(endpoint_id, eni.subnet_id)
+        object.__setattr__(self, "endpoint_subnets", index)
 
 
 def _endpoint_target(endpoint_id: str, facts: TargetFacts) -> RouteTarget:
@@ -186,14 +200,7 @@ def _endpoint_target(endpoint_id: str, facts: TargetFacts) -> RouteTarget:
     # Listed endpoints do not include it: a firewall endpoint owned by Network Firewall.
     # Its network interface (type gateway_load_balancer_endpoint) names it in its
     # description, which shows the subnet it returns traffic from.
-    subnet = next(
-        (
-            eni.subnet_id
-            for eni in facts.network_interfaces.values()
-            if eni.subnet_id and eni.description and endpoint_id in eni.description
-        ),
-        None,
-    )
+    subnet = facts.endpoint_subnets.get(endpoint_id)
     return Appliance(
         endpoint_id, "firewall-endpoint", subnet, APPLIANCE_LABELS["firewall-endpoint"]
     )
