@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,11 @@ ALL_TCP = {
     "UserIdGroupPairs": [],
 }
 S3_CIDRS = ["52.216.0.0/15", "54.231.0.0/16", "3.5.0.0/19"]
+
+
+def uuid_like(seed: str) -> uuid.UUID:
+    """A stable key id for a key asked for by alias or ARN."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, seed)
 
 
 def tcp(
@@ -109,12 +115,86 @@ class EstateBuilder:
         self.tgw_routes: dict[str, list[dict[str, Any]]] = {}
         self.dhmc_role: str | None = None
         self.session_prefs: dict[str, Any] | None = None
+        self.kms_keys: dict[str, dict[str, Any]] = {}  # by the KeyId asked for (kms_key())
         self.omitted: set[str] = set()
         self.denied: set[str] = set()
         self.services = ["ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "s3", "sts"]
         self.s3_pl = "pl-63a5400a"
         self._subnet_ips: dict[str, itertools.count[int]] = {}
         self._subnet_by_id: dict[str, dict[str, Any]] = {}
+
+    # -- KMS --------------------------------------------------------------------------------
+    def default_key_policy(self) -> dict[str, Any]:
+        """AWS's default key policy: the account's IAM policies decide."""
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Enable IAM User Permissions",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{self.account}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        }
+
+    def kms_key(
+        self,
+        asked: str,
+        *,
+        arn: str | None = None,
+        state: str = "Enabled",
+        policy: dict[str, Any] | None = None,
+        grants: list[dict[str, Any]] | None = None,
+        key_spec: str = "SYMMETRIC_DEFAULT",
+    ) -> str:
+        """A key that DescribeKey finds for `asked` (an id, ARN or alias); returns its ARN."""
+        if arn is None:
+            key_id = asked if not asked.startswith(("arn:", "alias/")) else str(uuid_like(asked))
+            arn = (
+                asked
+                if asked.startswith("arn:")
+                else f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}"
+            )
+        self.kms_keys[asked] = {
+            "metadata": {
+                "Arn": arn,
+                "KeyId": arn.rsplit("/", 1)[-1],
+                "KeyState": state,
+                "Enabled": state == "Enabled",
+                "KeyManager": "CUSTOMER",
+                "KeyUsage": "ENCRYPT_DECRYPT",
+                "KeySpec": key_spec,
+            },
+            "policy": policy if policy is not None else self.default_key_policy(),
+            "grants": grants or [],
+        }
+        return arn
+
+    def _kms_calls(self) -> dict[tuple[str, str], Any]:
+        asked = str((self.session_prefs or {}).get("kmsKeyId") or "")
+        if asked and asked not in self.kms_keys:
+            self.kms_key(asked)
+        keys = {k: v for k, v in self.kms_keys.items() if k == asked}
+        own = [v for v in keys.values() if v["metadata"]["Arn"].split(":")[4] == self.account]
+        return {
+            ("kms", "DescribeKey"): [
+                {"Request": {"KeyId": k}, "Response": {"KeyMetadata": v["metadata"]}}
+                for k, v in keys.items()
+            ],
+            ("kms", "GetKeyPolicy"): [
+                {
+                    "Request": {"KeyId": v["metadata"]["Arn"], "PolicyName": "default"},
+                    "Response": {"PolicyName": "default", "Policy": json.dumps(v["policy"])},
+                }
+                for v in own
+            ],
+            ("kms", "ListGrants"): [
+                {"Request": {"KeyId": v["metadata"]["Arn"]}, "Response": {"Grants": v["grants"]}}
+                for v in own
+            ],
+        }
 
     # -- ids --------------------------------------------------------------------------------
     def _id(self, prefix: str) -> str:
@@ -838,6 +918,7 @@ class EstateBuilder:
                 }
             ],
             ("ssm", "GetDocument"): prefs_calls,
+            **self._kms_calls(),
             ("route53resolver", "ListResolverRules"): {"ResolverRules": self.rules},
             ("route53resolver", "ListResolverRuleAssociations"): {
                 "ResolverRuleAssociations": self.rule_assocs

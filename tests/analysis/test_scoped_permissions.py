@@ -49,13 +49,28 @@ def test_kms_decrypt_on_another_key_is_blocked_naming_the_key() -> None:
     assert KEY_ARN in denied.message
 
 
-def test_a_key_named_by_alias_is_unknown_naming_the_missing_fact() -> None:
-    r, _ = _session(
-        {"kmsKeyId": "alias/sessions"},
-        [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY_ARN}],
-    )
+def test_a_key_named_by_alias_is_judged_on_the_key_describe_key_finds() -> None:
+    e = one_vpc()
+    for svc in ("kms", "logs"):
+        e.b.endpoint(e.vpc, svc, [e.ep_a], [e.ep_sg])
+    e.b.session_prefs = {"kmsKeyId": "alias/sessions"}
+    e.b.kms_key("alias/sessions", arn=KEY_ARN)
+    statements = [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY_ARN}]
+    profile = e.b.role("scoped", managed=[CORE], inline={"scoped": {"Statement": statements}})
+    iid = e.b.instance("web", e.app, [e.app_sg], profile)
+    assert result_for(e.b, iid, "session-manager").verdict is Verdict.PRIVATE
+
+
+def test_a_key_named_by_alias_without_describe_key_is_unknown_naming_it() -> None:
+    e = one_vpc()
+    e.b.endpoint(e.vpc, "kms", [e.ep_a], [e.ep_sg])
+    e.b.session_prefs = {"kmsKeyId": "alias/sessions"}
+    e.b.omitted.add("DescribeKey")
+    iid = e.b.instance("web", e.app, [e.app_sg], e.profile)
+    r = result_for(e.b, iid, "session-manager")
     assert r.verdict is Verdict.UNKNOWN
-    assert any("alias/sessions" in x.message for x in r.reasons if x.code == "DATA_MISSING")
+    missing = [x for x in r.reasons if x.code == "DATA_MISSING"]
+    assert any("alias/sessions" in x.message and "kms:DescribeKey" in x.message for x in missing)
 
 
 def test_logs_on_the_log_group_as_aws_documents_it_is_allowed() -> None:

@@ -38,6 +38,7 @@ class Estate:
     tgw_route_table: str = ""
     prefix_list: str = ""
     local_policy: str = ""
+    session_key: str = ""  # the ARN of the KMS key the Session Manager preferences name
 
 
 def _client(service: str, endpoint_url: str | None, region: str = REGION) -> Any:
@@ -50,11 +51,13 @@ def build_estate(
     endpoint_url: str | None = None,
     managed_policies: bool = False,
     tgw: bool = True,
+    session_key: bool = False,
 ) -> Estate:
     """One VPC with two subnets, a custom NACL, SSM interface endpoints, an S3 gateway
     endpoint, two instances with an instance profile, a private and a public hosted
     zone, a Resolver FORWARD rule for amazonaws.com, a TGW route table and a prefix list.
-    `managed_policies` attaches AmazonSSMManagedInstanceCore (moto must load them)."""
+    `session_key` saves Session Manager preferences that encrypt with a KMS key named by
+    alias, with a grant to the instance role. `managed_policies` attaches AmazonSSMManagedInstanceCore (moto must load them)."""
     ec2 = _client("ec2", endpoint_url, region)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
@@ -204,6 +207,28 @@ def build_estate(
         AddressFamily="IPv4",
         Entries=[{"Cidr": "192.168.0.0/16"}],
     )["PrefixList"]["PrefixListId"]
+    if session_key:
+        kms = _client("kms", endpoint_url, region)
+        key = kms.create_key(Description="session encryption")["KeyMetadata"]
+        kms.create_alias(AliasName="alias/sessions", TargetKeyId=key["KeyId"])
+        kms.create_grant(
+            KeyId=key["KeyId"],
+            GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app",
+            Operations=["Decrypt"],
+        )
+        estate.session_key = key["Arn"]
+        _client("ssm", endpoint_url, region).create_document(
+            Name="SSM-SessionManagerRunShell",
+            DocumentType="Session",
+            DocumentFormat="JSON",
+            Content=json.dumps(
+                {
+                    "schemaVersion": "1.0",
+                    "sessionType": "Standard_Stream",
+                    "inputs": {"kmsKeyId": "alias/sessions"},
+                }
+            ),
+        )
     return estate
 
 

@@ -49,6 +49,10 @@ SPEC_REGIONAL = {
     "ssm": {"DescribeInstanceInformation", "GetServiceSetting", "GetDocument"},
     "route53resolver": {"ListResolverRules", "ListResolverRuleAssociations"},
 }
+EXTENSIONS = {
+    # Beyond the snapshot spec (README, "Offline snapshots"): the Session Manager KMS key.
+    "kms": {"DescribeKey", "GetKeyPolicy", "ListGrants"},
+}
 SPEC_GLOBAL = {
     "iam": {"GetAccountAuthorizationDetails"},
     "route53": {"ListHostedZones", "GetHostedZone", "ListResourceRecordSets"},
@@ -59,6 +63,9 @@ SPEC_CALL_LISTS = {
     "SearchTransitGatewayRoutes",
     "GetServiceSetting",
     "GetDocument",
+    "DescribeKey",
+    "GetKeyPolicy",
+    "ListGrants",
     "GetHostedZone",
     "ListResourceRecordSets",
 }
@@ -80,7 +87,7 @@ def _by_service(calls: tuple[ApiCall, ...]) -> dict[str, set[str]]:
 
 
 def test_table_has_exactly_the_operations_of_the_spec() -> None:
-    assert _by_service(calls_for("regional")) == SPEC_REGIONAL
+    assert _by_service(calls_for("regional")) == SPEC_REGIONAL | EXTENSIONS
     assert _by_service(calls_for("global")) == SPEC_GLOBAL
     assert {c.operation for c in CALLS if c.is_call_list} == SPEC_CALL_LISTS
     assert len({(c.service, c.operation) for c in CALLS}) == len(CALLS)
@@ -107,11 +114,46 @@ def test_every_call_is_a_botocore_operation_with_valid_fixed_parameters(call: Ap
                 {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "available"}
             ],
             "HostedZones": [{"Id": "/hostedzone/Z1", "Config": {"PrivateZone": True}}],
+            # a call list's own result, as the source of another (GetDocument, DescribeKey)
+            "Account": "111122223333",
+            "Calls": [
+                {
+                    "Request": {},
+                    "Response": {
+                        "Content": '{"inputs": {"kmsKeyId": "alias/sessions"}}',
+                        "KeyMetadata": {"Arn": "arn:aws:kms:us-east-1:111122223333:key/k1"},
+                    },
+                }
+            ],
         }
         requests = call.requests(sample)
         assert requests
         for request in requests:
             assert set(request) <= members
+
+
+def test_the_session_key_is_described_and_only_own_keys_are_read_further() -> None:
+    by_op = {c.operation: c for c in CALLS}
+
+    def calls(*responses: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Account": "111122223333",
+            "Calls": [{"Request": {}, "Response": r} for r in responses],
+        }
+
+    describe = by_op["DescribeKey"].requests
+    assert describe is not None
+    prefs = calls({"Content": '{"inputs": {"kmsKeyId": "alias/s"}}'})
+    assert describe(prefs) == [{"KeyId": "alias/s"}]
+    assert describe(calls({"Content": '{"inputs": {}}'})) == []
+    assert describe(calls({"Content": "not json"})) == []
+    assert describe({"Account": "1", "Calls": [{"Request": {}, "Error": {"Code": "X"}}]}) == []
+    policy = by_op["GetKeyPolicy"].requests
+    assert policy is not None
+    own = "arn:aws:kms:us-east-1:111122223333:key/k1"
+    foreign = "arn:aws:kms:us-east-1:444455556666:key/k2"
+    keys = calls({"KeyMetadata": {"Arn": own}}, {"KeyMetadata": {"Arn": foreign}})
+    assert policy(keys) == [{"KeyId": own, "PolicyName": "default"}]
 
 
 def test_sources_come_first_in_the_same_scope() -> None:

@@ -18,6 +18,7 @@ from ssmreach.collect import collect_snapshot
 from ssmreach.collect.calls import CALLS, ApiCall, calls_for
 from ssmreach.collect.collector import ProgressEvent
 from ssmreach.collect.readonly import is_read_only
+from ssmreach.model.estate import Gap
 from ssmreach.model.raw import (
     GLOBAL,
     OperationKey,
@@ -56,7 +57,7 @@ EXTRA_RESERVATIONS = 40
 
 @pytest.mark.usefixtures("moto")
 def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None:
-    estate = build_estate()
+    estate = build_estate(session_key=True)
     add_instances(EXTRA_RESERVATIONS)
     events: list[ProgressEvent] = []
     sent: list[tuple[str, str, str]] = []
@@ -122,6 +123,7 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
             + len(items("DescribeManagedPrefixLists", "PrefixLists"))
             + len(items("DescribeTransitGatewayRouteTables", "TransitGatewayRouteTables"))
             + 2
+            + (3 if account == ACCOUNT else 0)  # the Session Manager key: described, policy, grants
             + 2 * len(private)
         )
 
@@ -141,11 +143,22 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
         "SettingId": "/ssm/managed-instance/default-ec2-instance-management-role"
     }
     assert setting["Error"]["Code"] == "NotImplementedError"
-    [document] = body(files[key("ssm", "GetDocument")])
+    [document] = body(files[key("ssm", "GetDocument", account=OTHER_ACCOUNT)])
     assert document == {
         "Request": {"Name": "SSM-SessionManagerRunShell"},
         "Error": {"Code": "InvalidDocument", "Message": "The specified document does not exist."},
     }
+    [document] = body(files[key("ssm", "GetDocument")])
+    assert "alias/sessions" in document["Response"]["Content"]
+    [described] = body(files[key("kms", "DescribeKey")])
+    assert described["Request"] == {"KeyId": "alias/sessions"}
+    assert described["Response"]["KeyMetadata"]["Arn"] == estate.session_key
+    [key_policy] = body(files[key("kms", "GetKeyPolicy")])
+    assert key_policy["Request"] == {"KeyId": estate.session_key, "PolicyName": "default"}
+    assert "kms:*" in key_policy["Response"]["Policy"]
+    [grants] = body(files[key("kms", "ListGrants")])
+    assert grants["Response"]["Grants"][0]["Operations"] == ["Decrypt"]
+    assert body(files[key("kms", "DescribeKey", account=OTHER_ACCOUNT)]) == []
     assert result.stats.failed == ("ssm:DescribeInstanceInformation", "ssm:GetServiceSetting")
     assert result.stats.denied == () and result.stats.throttled == ()
 
@@ -229,6 +242,9 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
     assert set(estate.instances) <= {i.instance_id for i in region_data.instances}
     assert region_data.resolver_rules_by_vpc[estate.vpc][0].id == estate.resolver_rule
     assert "DescribeInstanceInformation" in region_data.gaps
+    session_key = region_data.kms_key("alias/sessions")
+    assert not isinstance(session_key, Gap) and session_key.arn == estate.session_key
+    assert isinstance(session_key.policy, str) and not isinstance(session_key.grants, Gap)
 
 
 @pytest.mark.usefixtures("moto")

@@ -11,6 +11,7 @@ from ssmreach.policy.evaluate import (
     Decision,
     RequestContext,
     evaluate_identity,
+    evaluate_key_policy,
     evaluate_resource_policy,
 )
 
@@ -398,3 +399,58 @@ def test_request_context_is_hashable_and_keys_default_empty() -> None:
     ctx = RequestContext(HEARTBEAT, INSTANCE, ROLE, ACCOUNT)
     assert ctx.keys == {} and ctx.absent_keys == frozenset()
     hash(ctx)
+
+
+# -- KMS key policies --------------------------------------------------------------
+
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+DECRYPT = request("kms:Decrypt", KEY)
+
+
+@pytest.mark.parametrize(
+    ("principal", "direct", "delegated"),
+    [
+        ({"AWS": ROLE}, Decision.ALLOW, Decision.NO_ALLOW),
+        ("*", Decision.ALLOW, Decision.NO_ALLOW),
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, Decision.NO_ALLOW, Decision.ALLOW),
+        ({"AWS": ACCOUNT}, Decision.NO_ALLOW, Decision.ALLOW),
+        ({"AWS": "arn:aws:iam::444455556666:root"}, Decision.NO_ALLOW, Decision.NO_ALLOW),
+        ({"AWS": f"arn:aws:iam::{ACCOUNT}:role/other"}, Decision.NO_ALLOW, Decision.NO_ALLOW),
+        ({"Service": "logs.us-east-1.amazonaws.com"}, Decision.NO_ALLOW, Decision.NO_ALLOW),
+    ],
+)
+def test_a_key_policy_grants_directly_or_delegates_to_iam(
+    principal: object, direct: Decision, delegated: Decision
+) -> None:
+    result = evaluate_key_policy(policy(allow("kms:*", Principal=principal)), DECRYPT)
+    assert (result.direct.decision, result.delegated.decision) == (direct, delegated)
+
+
+def test_a_key_policy_deny_on_the_account_covers_its_roles_both_ways() -> None:
+    p = policy(
+        allow("kms:*", Principal={"AWS": ROLE}),
+        deny("kms:Decrypt", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+    )
+    result = evaluate_key_policy(p, DECRYPT)
+    assert result.direct.decision is Decision.DENY
+    assert result.delegated.decision is Decision.DENY
+
+
+def test_key_policy_scopes_split_what_a_resource_policy_covers() -> None:
+    """Direct or delegated covers exactly what the resource-policy evaluation covers."""
+    principals: list[object] = [
+        "*",
+        {"AWS": "*"},
+        {"AWS": ROLE},
+        {"AWS": ACCOUNT},
+        {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        {"AWS": "arn:aws:iam::444455556666:root"},
+        {"AWS": [ROLE, "444455556666"]},
+        {"Service": "ssm.amazonaws.com"},
+    ]
+    for principal in principals:
+        p = policy(allow("kms:*", Principal=principal))
+        whole = evaluate_resource_policy(p, DECRYPT).decision is Decision.ALLOW
+        split = evaluate_key_policy(p, DECRYPT)
+        either = Decision.ALLOW in (split.direct.decision, split.delegated.decision)
+        assert whole == either, principal

@@ -19,7 +19,14 @@ from ssmreach.analysis.addresses import Place, network, public_service
 from ssmreach.analysis.dns import DnsAnswer, gap_reason, resolve
 from ssmreach.analysis.features import SERVICE_ACTIONS
 from ssmreach.analysis.iam_fixes import iam_fix
-from ssmreach.analysis.identity import Identity, PolicyCache, instance_arn, request_keys
+from ssmreach.analysis.identity import (
+    Identity,
+    PolicyCache,
+    RolePolicies,
+    instance_arn,
+    request_keys,
+)
+from ssmreach.analysis.kms import key_access, parse_key_policy
 from ssmreach.analysis.network import (
     Leg,
     Node,
@@ -34,9 +41,15 @@ from ssmreach.analysis.resources import CallResources
 from ssmreach.analysis.services import endpoint_service_name, service_host
 from ssmreach.analysis.verdict import Hop, Outcome, Reason, ServiceResult, Severity, Verdict
 from ssmreach.model import aws
-from ssmreach.model.estate import Estate, Gap, RegionData
+from ssmreach.model.estate import Estate, Gap, KmsKey, RegionData
 from ssmreach.policy.document import Policy, PolicyParseError, parse_policy, referenced_keys
-from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_resource_policy
+from ssmreach.policy.evaluate import (
+    Decision,
+    Evaluation,
+    RequestContext,
+    evaluate_identity,
+    evaluate_resource_policy,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +60,7 @@ class ServiceNeed:
     buckets: tuple[str, ...] | None = None  # s3: AWS-owned buckets (None: names unknown)
     s3_action: str = "s3:GetObject"
     resources: CallResources | None = None  # what the actions are called on (None: `*`)
+    key_id: str | None = None  # kms: the key as the Session Manager preferences name it
 
 
 class PathContext:
@@ -60,6 +74,14 @@ class PathContext:
         self._dns: dict[tuple[str, str], DnsAnswer] = {}
         self._endpoint_policies: dict[str, Policy | str | None] = {}
         self._endpoint_keys: dict[str, frozenset[str] | None] = {}
+        self._key_policies: dict[str, Policy | str | Gap] = {}
+
+    def key_policy(self, key: KmsKey) -> Policy | str | Gap:
+        """The parsed key policy of a KMS key (see kms.parse_key_policy), parsed once."""
+        cached = self._key_policies.get(key.arn)
+        if cached is None:
+            cached = self._key_policies[key.arn] = parse_key_policy(key)
+        return cached
 
     def resolve(self, region: RegionData, vpc: aws.Vpc, host: str, service_name: str) -> DnsAnswer:
         key = (vpc.vpc_id, host)
@@ -241,9 +263,75 @@ def _endpoint_policy_hop(
     leg.add(Hop("endpoint-policy", eid, Outcome.PASS, f"the policy of {eid} allows {what}"))
 
 
+def _key_hop(
+    leg: Leg,
+    ctx: PathContext,
+    region: RegionData,
+    key_id: str,
+    role: RolePolicies,
+    requests: Sequence[RequestContext],
+) -> None:
+    """kms:Decrypt on the Session Manager key: the key's state, key policy, grants and the
+    role's IAM policies together (kms.py)."""
+    name = role.role.role_name
+    key = region.kms_key(key_id)
+    if isinstance(key, Gap):
+        for req in requests:
+            denied = ctx.policies.evaluate(role, req)
+            if denied.decision is Decision.DENY:
+                leg.finding(
+                    "iam",
+                    role.role.arn,
+                    Outcome.FAIL,
+                    "IAM_ACTION_DENIED",
+                    f"role {name} denies kms:Decrypt on {req.resource}: {denied.explanation}",
+                    iam_fix(role.role, req.action, req.resource, denied=True),
+                )
+                return
+        leg.finding(
+            "key-policy",
+            key_id,
+            Outcome.UNKNOWN,
+            key.code,
+            f"whether role {name} may decrypt with the Session Manager key {key_id} cannot be decided: {key.describe()}",
+            "Collect the snapshot with kms:DescribeKey, kms:GetKeyPolicy and kms:ListGrants allowed (ssmreach permissions).",
+        )
+        return
+    base = next((r for r in requests if r.resource == key.arn), None)
+    if base is None:  # the described key's ARN is what the requests are built on
+        base = RequestContext("kms:Decrypt", key.arn, role.role.arn, region.account)
+    # The agent calls KMS itself: no AWS service calls on its behalf (kms:ViaService).
+    request = dataclasses.replace(
+        base,
+        keys={**base.keys, "kms:calleraccount": (region.account,)},
+        absent_keys=base.absent_keys | {"kms:viaservice", "kms:grantisforawsresource"},
+    )
+    boundary = evaluate_identity((role.boundary,), request) if role.boundary is not None else None
+    access = key_access(
+        key, ctx.key_policy(key), request, ctx.policies.evaluate(role, request), boundary, name
+    )
+    if access.outcome is Outcome.PASS or access.code is None:
+        leg.add(Hop("key-policy", key.arn, access.outcome, access.message))
+        return
+    on_role = access.code == "IAM_ACTION_DENIED"
+    fix = access.fix
+    if on_role and fix is None:
+        fix = iam_fix(role.role, "kms:Decrypt", key.arn, denied=False)
+    leg.finding(
+        "key-policy",
+        key.arn,
+        access.outcome,
+        access.code,
+        access.message,
+        fix,
+        blame=role.role.arn if on_role else None,
+    )
+
+
 def _iam_hop(
     leg: Leg,
     ctx: PathContext,
+    region: RegionData,
     need: ServiceNeed,
     identity: Identity,
     requests: Sequence[RequestContext],
@@ -302,6 +390,9 @@ def _iam_hop(
                     f"role {name} grants s3:GetObject on the buckets",
                 )
             )
+        return
+    if need.service == "kms" and need.key_id is not None:
+        _key_hop(leg, ctx, region, need.key_id, role, requests)
         return
     if need.resources is not None and need.resources.unknown:
         msg = f"whether role {name} may call {', '.join(SERVICE_ACTIONS.get(need.service, ()))} cannot be decided: {need.resources.unknown}"
@@ -593,7 +684,7 @@ def reach_service(
     if leg.outcome is not Outcome.FAIL and stage.endpoint is not None:
         _endpoint_policy_hop(leg, ctx, stage.endpoint, requests, s3=need.service == "s3")
     if leg.outcome is not Outcome.FAIL:
-        _iam_hop(leg, ctx, need, identity, requests, through_endpoint=stage.private)
+        _iam_hop(leg, ctx, node.region, need, identity, requests, through_endpoint=stage.private)
     via = stage.via
     verdict = _verdict(leg, stage.private)
     reasons = list(leg.reasons)

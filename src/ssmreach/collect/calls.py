@@ -5,7 +5,8 @@ per account for the global services IAM and Route 53), how it is paged, and the 
 action it needs. A *call list* (see the snapshot spec) is an operation called once
 per resource: its `requests` function derives the request parameters from the
 merged result of an earlier operation (`source`), or builds fixed requests when it
-has no source. The collector runs the table in order, so a source always comes
+has no source; a call list's own result, as a source, is `{"Account": ..., "Calls":
+[{"Request", "Response" | "Error"}, ...]}`. The collector runs the table in order, so a source always comes
 before the call lists that read it.
 
 The table is the single source of truth for the snapshot layout, for
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from ssmreach.model.preferences import session_kms_key
 
 Scope = Literal["regional", "global"]
 Params = dict[str, Any]
@@ -114,6 +117,40 @@ def _session_preferences(_: Mapping[str, Any]) -> list[Params]:
     return [{"Name": SESSION_PREFERENCES_DOCUMENT}]
 
 
+def _call_responses(calls: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The answered elements of a call list's result (the collector keeps them as `Calls`)."""
+    return [c["Response"] for c in calls.get("Calls", []) if isinstance(c.get("Response"), dict)]
+
+
+def _session_key(documents: Mapping[str, Any]) -> list[Params]:
+    """`DescribeKey` for the KMS key the Session Manager preferences name, if any."""
+    keys = {
+        key
+        for response in _call_responses(documents)
+        if (key := session_kms_key(str(response.get("Content") or "")))
+    }
+    return [{"KeyId": key} for key in sorted(keys)]
+
+
+def _own_keys(keys: Mapping[str, Any]) -> list[str]:
+    """The described keys' ARNs. Keys of other accounts are left out: `GetKeyPolicy` and
+    `ListGrants` serve the key's own account only (KMS API reference, "Cross-account use")."""
+    arns = []
+    for response in _call_responses(keys):
+        arn = str((response.get("KeyMetadata") or {}).get("Arn") or "")
+        if arn and arn.split(":")[4:5] == [str(keys.get("Account", ""))]:
+            arns.append(arn)
+    return arns
+
+
+def _key_policies(keys: Mapping[str, Any]) -> list[Params]:
+    return [{"KeyId": arn, "PolicyName": "default"} for arn in _own_keys(keys)]
+
+
+def _key_grants(keys: Mapping[str, Any]) -> list[Params]:
+    return [{"KeyId": arn} for arn in _own_keys(keys)]
+
+
 def keep_referenced_policies(details: dict[str, Any]) -> dict[str, Any]:
     """Keep only the managed policies that some role uses, each with its default version.
 
@@ -184,6 +221,12 @@ CALLS: tuple[ApiCall, ...] = (
     ApiCall("ssm", "DescribeInstanceInformation", "ssm:DescribeInstanceInformation"),
     ApiCall("ssm", "GetServiceSetting", "ssm:GetServiceSetting", requests=_dhmc_setting),
     ApiCall("ssm", "GetDocument", "ssm:GetDocument", requests=_session_preferences),
+    # KMS: the key Session Manager encrypts sessions with, its key policy and grants
+    ApiCall("kms", "DescribeKey", "kms:DescribeKey", source="GetDocument", requests=_session_key),
+    ApiCall(
+        "kms", "GetKeyPolicy", "kms:GetKeyPolicy", source="DescribeKey", requests=_key_policies
+    ),
+    ApiCall("kms", "ListGrants", "kms:ListGrants", source="DescribeKey", requests=_key_grants),
     # Route 53 Resolver
     ApiCall("route53resolver", "ListResolverRules", "route53resolver:ListResolverRules"),
     ApiCall(

@@ -289,7 +289,7 @@ class _Task:
             elif call.source is not None and call.source not in results:
                 ok = False  # its source failed: the call list is not written
             else:
-                ok = self._call_list(call, results.get(call.source or "", {}))
+                ok = self._call_list(call, results.get(call.source or "", {}), results)
             self._event(call, ok)
 
     def _whole(self, call: ApiCall, results: dict[str, dict[str, Any]]) -> bool:
@@ -305,7 +305,9 @@ class _Task:
         self.files[self._key(call)] = RawOk(encode_json(answer))
         return True
 
-    def _call_list(self, call: ApiCall, source: Mapping[str, Any]) -> bool:
+    def _call_list(
+        self, call: ApiCall, source: Mapping[str, Any], results: dict[str, dict[str, Any]]
+    ) -> bool:
         assert call.requests is not None
         elements: list[dict[str, Any]] = []
         ok = True
@@ -322,6 +324,7 @@ class _Task:
                 continue
             elements.append({"Request": request, "Response": answer})
         self.files[self._key(call)] = RawOk(encode_json(elements))
+        results[call.operation] = {"Account": self.account.account, "Calls": elements}
         return ok
 
 

@@ -644,6 +644,68 @@ class GetDocumentCall(_Aws, frozen=True, kw_only=True):
     error: ApiError | None = None
 
 
+# --- KMS: the key of Session Manager encryption ---------------------------------------------
+
+
+class KeyRequest(_Aws, frozen=True, kw_only=True):
+    key_id: str
+
+
+class KeyMetadata(_Aws, frozen=True, kw_only=True):
+    """`DescribeKey`'s `KeyMetadata`: absent fields take the values AWS gives a default key."""
+
+    arn: str
+    key_id: str | None = None
+    key_state: str | None = None
+    enabled: bool | None = None
+    key_manager: str | None = None
+    key_usage: str | None = None
+    key_spec: str | None = None
+    customer_master_key_spec: str | None = None
+
+
+class DescribeKeyResponse(_Aws, frozen=True, kw_only=True):
+    key_metadata: KeyMetadata
+
+
+class DescribeKeyCall(_Aws, frozen=True, kw_only=True):
+    request: KeyRequest
+    response: DescribeKeyResponse | None = None
+    error: ApiError | None = None
+
+
+class KeyPolicyResponse(_Aws, frozen=True, kw_only=True):
+    policy: str | None = None
+
+
+class KeyPolicyCall(_Aws, frozen=True, kw_only=True):
+    request: KeyRequest
+    response: KeyPolicyResponse | None = None
+    error: ApiError | None = None
+
+
+class GrantConstraints(_Aws, frozen=True, kw_only=True):
+    encryption_context_subset: dict[str, str] | None = None
+    encryption_context_equals: dict[str, str] | None = None
+
+
+class Grant(_Aws, frozen=True, kw_only=True):
+    grant_id: str | None = None
+    grantee_principal: str | None = None
+    operations: tuple[str, ...] = ()
+    constraints: GrantConstraints | None = None
+
+
+class ListGrantsResponse(_Aws, frozen=True, kw_only=True):
+    grants: tuple[Grant, ...] = ()
+
+
+class ListGrantsCall(_Aws, frozen=True, kw_only=True):
+    request: KeyRequest
+    response: ListGrantsResponse | None = None
+    error: ApiError | None = None
+
+
 # --- Route 53 and Resolver -------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ analysis can answer UNKNOWN and name the operation instead of guessing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -59,10 +60,25 @@ class Gap:
         what = self.api + (f" ({self.request})" if self.request else "")
         where = f"{self.account}/{self.region}"
         if self.kind == "missing":
-            return f"{what} is not in the snapshot for {where}"
+            return f"{what} is not in the snapshot for {where}" + (
+                f" ({self.detail})" if self.detail else ""
+            )
         if self.kind == "denied":
             return f"{what} was denied in {where}" + (f": {self.detail}" if self.detail else "")
         return f"{what} failed in {where}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class KmsKey:
+    """A KMS key as `DescribeKey`, `GetKeyPolicy` and `ListGrants` read it."""
+
+    metadata: aws.KeyMetadata
+    policy: str | Gap  # the key policy document
+    grants: tuple[aws.Grant, ...] | Gap
+
+    @property
+    def arn(self) -> str:
+        return self.metadata.arn
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +140,7 @@ class RegionData:
     instance_information: Mapping[str, aws.InstanceInformation] = field(default_factory=dict)
     service_settings: Mapping[str, str | Gap] = field(default_factory=dict)
     session_preferences: str | Gap | None = None
+    kms_keys: Mapping[str, KmsKey | Gap] = field(default_factory=dict)  # by the KeyId asked for
     resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
     resolver_rules_by_vpc: Mapping[str, tuple[aws.ResolverRule, ...]] = field(default_factory=dict)
     route_targets: Mapping[str, RouteTarget] = field(default_factory=dict)
@@ -131,6 +148,16 @@ class RegionData:
     def gap(self, operation: str) -> Gap | None:
         """The gap for a whole operation, or None when its answer is in the snapshot."""
         return self.gaps.get(operation)
+
+    def kms_key(self, key_id: str) -> KmsKey | Gap:
+        """The key the snapshot read for `key_id` (an id, ARN or alias), or why it has none."""
+        known = self.kms_keys.get(key_id)
+        if known is not None:
+            return known
+        gap = self.gap("DescribeKey")
+        if gap is not None:
+            return dataclasses.replace(gap, request=key_id)
+        return Gap(self.account, self.region, "kms", "DescribeKey", "missing", request=key_id)
 
     def target_of(self, route: aws.Route) -> RouteTarget:
         """The typed target of a route of this Region (`Blackhole` when its state says so)."""

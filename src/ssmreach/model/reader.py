@@ -8,7 +8,9 @@ operation becomes a `Gap` that analysis turns into UNKNOWN.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +22,7 @@ from ssmreach.model.estate import (
     AccountData,
     Estate,
     Gap,
+    KmsKey,
     PrefixListInfo,
     PrivateZone,
     RegionData,
@@ -251,6 +254,7 @@ class _Reader:
             instance_information=info,
             service_settings=self._service_settings(account, region, get),
             session_preferences=self._session_preferences(account, region, get),
+            kms_keys=self._kms_keys(account, region, get, gaps),
             resolver_rules=rules,
             resolver_rules_by_vpc={k: tuple(v) for k, v in rules_by_vpc.items()},
         )
@@ -367,6 +371,66 @@ class _Reader:
             if call.response is not None:
                 return call.response.content or ""
         return None
+
+    def _kms_keys(
+        self, account: str, region: str, get: Any, gaps: Mapping[str, Gap]
+    ) -> dict[str, KmsKey | Gap]:
+        """The keys `DescribeKey` read, each with its key policy and grants (or their gaps)."""
+        described = get("kms", "DescribeKey", list[aws.DescribeKeyCall])
+        if described is None:
+            return {}
+        policies = get("kms", "GetKeyPolicy", list[aws.KeyPolicyCall])
+        grant_lists = get("kms", "ListGrants", list[aws.ListGrantsCall])
+        policy_calls = {c.request.key_id: c for c in policies or ()}
+        grant_calls = {c.request.key_id: c for c in grant_lists or ()}
+
+        def part(op: str, arn: str, calls: Mapping[str, Any], attr: str) -> Any:
+            owner = arn.split(":")[4] if arn.count(":") >= 5 else ""
+            call = calls.get(arn)
+            if call is None:
+                gap = gaps.get(op)
+                if gap is not None:
+                    return dataclasses.replace(gap, request=arn)
+                detail = (
+                    f"the key belongs to account {owner}, whose credentials alone can read it"
+                    if owner and owner != account
+                    else ""
+                )
+                return Gap(account, region, "kms", op, "missing", detail, arn)
+            if call.error is not None:
+                return self._call_error(account, region, "kms", op, arn, call.error)
+            if call.response is None:
+                return Gap(account, region, "kms", op, "failed", "no response recorded", arn)
+            return getattr(call.response, attr)
+
+        keys: dict[str, KmsKey | Gap] = {}
+        for call in described:
+            asked = call.request.key_id
+            if call.error is not None:
+                keys[asked] = self._call_error(
+                    account, region, "kms", "DescribeKey", asked, call.error
+                )
+                continue
+            if call.response is None:
+                continue
+            metadata = call.response.key_metadata
+            policy = part("GetKeyPolicy", metadata.arn, policy_calls, "policy")
+            if policy is None:
+                policy = Gap(
+                    account,
+                    region,
+                    "kms",
+                    "GetKeyPolicy",
+                    "failed",
+                    "no Policy in the answer",
+                    metadata.arn,
+                )
+            keys[asked] = KmsKey(
+                metadata=metadata,
+                policy=policy,
+                grants=part("ListGrants", metadata.arn, grant_calls, "grants"),
+            )
+        return keys
 
     # -- one account (global) -------------------------------------------------------------
 

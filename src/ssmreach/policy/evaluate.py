@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from ssmreach.policy.conditions import (
     KeyContext,
@@ -39,8 +40,10 @@ from ssmreach.policy.wildcard import arn_match, is_account_id, wildcard_match
 __all__ = [
     "Decision",
     "Evaluation",
+    "KeyPolicyEvaluation",
     "RequestContext",
     "evaluate_identity",
+    "evaluate_key_policy",
     "evaluate_resource_policy",
 ]
 
@@ -152,40 +155,48 @@ def _account_of(ctx: RequestContext) -> str | None:
     return None
 
 
+PrincipalScope = Literal["any", "named", "account"]
+"""Which Principal forms cover the caller: `any` (all of them), `named` (`*` and the
+caller's own ARN only) or `account` (only the caller's account: ID or `:root` ARN)."""
+
+
 def _caller_in(
-    principals: Mapping[str, tuple[str, ...]], ctx: RequestContext, gateway: bool
+    principals: Mapping[str, tuple[str, ...]],
+    ctx: RequestContext,
+    gateway: bool,
+    scope: PrincipalScope = "any",
 ) -> bool:
     account = _account_of(ctx)
     for ptype, ids in principals.items():
         if ptype == "*":
-            return True
+            return scope != "account"
         if ptype != "AWS":
             continue  # Service, Federated, CanonicalUser never name an instance role
         for pid in ids:
             if pid == "*":
-                return True
+                if scope != "account":
+                    return True
+                continue
             if gateway:
                 # Gateway endpoints: only "*" lets roles through; an account ID
                 # or ARN names the account's root user alone.
                 continue
-            if is_account_id(pid):
-                if pid == account:
-                    return True
-                continue
             root = _ROOT.fullmatch(pid)
-            if root is not None:
-                if root.group(2) == account:
+            if is_account_id(pid) or root is not None:
+                if scope != "named" and (root.group(2) if root else pid) == account:
                     return True
                 continue
-            if ctx.principal_arn and arn_match(pid, ctx.principal_arn):
+            if scope != "account" and ctx.principal_arn and arn_match(pid, ctx.principal_arn):
                 return True
     return False
 
 
-def _principal_test(ctx: RequestContext, gateway: bool) -> PrincipalTest:
+def _principal_test(
+    ctx: RequestContext, gateway: bool, scope: PrincipalScope = "any"
+) -> PrincipalTest:
     def test(stmt: Statement) -> Outcome:
         if stmt.principals is not None:
-            return Outcome.of(_caller_in(stmt.principals, ctx, gateway))
+            return Outcome.of(_caller_in(stmt.principals, ctx, gateway, scope))
         if stmt.not_principals is not None:
             return Outcome.of(not _caller_in(stmt.not_principals, ctx, gateway))
         # Judgement: AWS requires Principal in endpoint policies, so a statement
@@ -346,3 +357,31 @@ def evaluate_resource_policy(
     endpoints"). Then the Allow/Deny logic of `evaluate_identity` applies.
     """
     return _combine([_scan("resource", (policy,), ctx, _principal_test(ctx, gateway))], ctx)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPolicyEvaluation:
+    """A KMS key policy's answer to one request, in the two ways a key policy grants.
+
+    `direct`: the statements that name the caller (its ARN, or `*`) allow it; IAM policies
+    are then not needed. `delegated`: a statement allowing the caller's account (its ID or
+    `arn:...:root`) lets the account's IAM policies decide. An explicit Deny of any
+    Principal form that covers the caller, the account included, is in both.
+    """
+
+    direct: Evaluation
+    delegated: Evaluation
+
+
+def evaluate_key_policy(policy: Policy, ctx: RequestContext) -> KeyPolicyEvaluation:
+    """A KMS key policy (KMS developer guide, "Key policies in AWS KMS" and "Allows access
+    to the AWS account and enables IAM policies",
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html): unlike
+    other resource-based policies, a key policy that names the account does not itself
+    grant the account's roles anything; it delegates to their IAM policies. No principal
+    uses a key unless the key policy allows it, directly or by that delegation."""
+    denies = _scan("resource", (policy,), ctx, _principal_test(ctx, False, "any")).denies
+    named = _scan("resource", (policy,), ctx, _principal_test(ctx, False, "named"))
+    account = _scan("resource", (policy,), ctx, _principal_test(ctx, False, "account"))
+    named.denies = account.denies = denies
+    return KeyPolicyEvaluation(_combine([named], ctx), _combine([account], ctx))

@@ -124,6 +124,11 @@ HEAD_LIMIT = 16384
 
 # Agent log patterns → reason codes (checked in order; the first match names the line).
 LOG_PATTERNS = (
+    # Session Manager's KMS errors (the agent's kmsservice): the key policy or the role.
+    (
+        re.compile(r"Error when decrypting data key|Fetching data key failed", re.I),
+        "KMS_KEY_POLICY_DENIED",
+    ),
     (re.compile(r"AccessDenied|not authorized to perform", re.I), "IAM_ACTION_DENIED"),
     (
         re.compile(r"NoCredentialProviders|no valid credentials|EC2RoleRequestError", re.I),
@@ -154,6 +159,7 @@ FIXES = {
     "INTERNET_PATH": "Add the VPC endpoint for the service to keep the traffic private.",
     "EGRESS_UNMODELED": "Confirm where the traffic leaves the network, or add VPC endpoints in the node's VPC.",
     "IAM_ACTION_DENIED": "Attach AmazonSSMManagedInstanceCore (or a policy allowing the action) to the instance role.",
+    "KMS_KEY_POLICY_DENIED": "Let the instance role decrypt with the Session Manager key: a key policy statement for the role (or one that lets IAM decide) and kms:Decrypt in the role.",
     "NO_INSTANCE_PROFILE": "Attach an instance profile whose role has AmazonSSMManagedInstanceCore, or turn on Default Host Management Configuration.",
 }
 
