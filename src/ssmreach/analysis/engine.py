@@ -7,7 +7,6 @@ cached per run, so the cost grows with distinct configurations, not instances.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ import msgspec
 
 from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
+from ssmreach.analysis.ec2messages_usage import may_need_ec2messages, unused_ec2messages_endpoints
 from ssmreach.analysis.features import (
     CHANNEL_EITHER,
     CLOUDWATCH_STREAMING_MIN,
@@ -42,7 +42,7 @@ from ssmreach.analysis.path import (
     reach_service,
 )
 from ssmreach.analysis.reasons import reason
-from ssmreach.analysis.resources import kms_key_resources, log_group_resources
+from ssmreach.analysis.resources import CallResources, kms_key_resources, log_group_resources
 from ssmreach.analysis.retirement import (
     Assumption,
     as_of_date,
@@ -62,7 +62,9 @@ from ssmreach.analysis.verdict import (
     worst,
 )
 from ssmreach.model import aws
-from ssmreach.model.estate import Estate, Gap, RegionData
+from ssmreach.model.estate import AccountData, Estate, Gap, RegionData
+from ssmreach.model.preferences import PreferencesError, session_inputs
+from ssmreach.pricing import price_table
 
 LINUX_EPHEMERAL = (32768, 60999)
 WINDOWS_EPHEMERAL = (49152, 65535)
@@ -131,14 +133,11 @@ def session_preferences(region: RegionData) -> SessionPreferences:
             note=prefs.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
         )
     try:
-        inputs = json.loads(prefs).get("inputs", {}) if prefs else {}
-    except (ValueError, AttributeError):
+        inputs = session_inputs(prefs)
+    except PreferencesError as exc:
         return SessionPreferences(
-            read=False,
-            note="the Session Manager preferences document is not valid JSON; the defaults are assumed",
+            read=False, note=f"the Session Manager preferences: {exc}; the defaults are assumed"
         )
-    if not isinstance(inputs, dict):
-        inputs = {}
     return SessionPreferences(
         s3_bucket=str(inputs.get("s3BucketName") or "") or None,
         log_group=str(inputs.get("cloudWatchLogGroupName") or "") or None,
@@ -371,7 +370,11 @@ class _InstanceCheck:
                 stage = self.shared.stages[stage_key] = network_stage(
                     self.ctx, self.node, need.service
                 )
-            result = reach_service(self.ctx, self.node, self.identity, need, stage)
+            result = _with_every_gap(
+                reach_service(self.ctx, self.node, self.identity, need, stage),
+                self.region,
+                self.ctx.estate.account_data(self.region.account),
+            )
             self.shared.services[key] = result
         return result
 
@@ -478,9 +481,13 @@ class _InstanceCheck:
                     if svc == "s3" and prefs.s3_bucket:
                         needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
                     elif svc == "kms" and prefs.kms_key:
-                        needs.append(
-                            ServiceNeed("kms", resources=kms_key_resources(prefs.kms_key, *where))
+                        described = region.kms_key(prefs.kms_key)
+                        resources = (
+                            kms_key_resources(prefs.kms_key, *where)
+                            if isinstance(described, Gap)
+                            else CallResources((described.arn,))
                         )
+                        needs.append(ServiceNeed("kms", resources=resources, key_id=prefs.kms_key))
                     elif svc == "logs" and prefs.log_group:
                         needs.append(
                             ServiceNeed(
@@ -557,6 +564,44 @@ class _InstanceCheck:
         return out
 
 
+PATH_READS: tuple[tuple[str, str], ...] = (
+    ("regional", "DescribeVpcAttribute"),
+    ("regional", "DescribeDhcpOptions"),
+    ("regional", "ListResolverRules"),
+    ("regional", "ListResolverRuleAssociations"),
+    ("global", "ListHostedZones"),
+    ("regional", "DescribeRouteTables"),
+    ("regional", "DescribeSecurityGroups"),
+    ("regional", "DescribeNetworkAcls"),
+    ("regional", "DescribeVpcEndpoints"),
+    ("regional", "DescribeNetworkInterfaces"),
+)
+"""The whole-account reads every service path uses (DNS, route, security groups, network
+ACLs, endpoints), in path order."""
+
+_GAP_CODES = frozenset({"DATA_MISSING", "READ_DENIED"})
+
+
+def _with_every_gap(
+    result: ServiceResult, region: RegionData, account: AccountData
+) -> ServiceResult:
+    """A result left UNKNOWN by missing data names every read of its path that is missing,
+    not only the first one the path stopped at, so that one collection run fixes them all."""
+    if result.verdict is not Verdict.UNKNOWN or not any(
+        r.code in _GAP_CODES for r in result.reasons
+    ):
+        return result
+    named = " ".join(r.message for r in result.reasons if r.code in _GAP_CODES)
+    extra = []
+    for scope, operation in PATH_READS:
+        gap = account.gap(operation) if scope == "global" else region.gap(operation)
+        if gap is not None and gap.api not in named:
+            extra.append(gap_reason(gap))
+    if not extra:
+        return result
+    return msgspec.structs.replace(result, reasons=(*result.reasons, *extra))
+
+
 def _unique(reasons: Iterable[Reason]) -> list[Reason]:
     seen: set[Reason] = set()
     out: list[Reason] = []
@@ -598,6 +643,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
     features = sorted(options.features)
     results: list[FeatureResult] = []
     count = not_running = 0
+    needing: dict[tuple[str, str, str], tuple[RegionData, str]] = {}
     for _key, region in sorted(estate.regions.items()):
         for instance in sorted(region.instances, key=lambda i: i.instance_id):
             if wanted and instance.instance_id not in wanted:
@@ -605,6 +651,17 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
             count += 1
             not_running += instance.state_name != "running"
             results.extend(_instance_results(ctx, region, instance, shared, features))
+            where = (region.account, region.region, instance.vpc_id or "")
+            if where not in needing and may_need_ec2messages(agent_facts(region, instance)):
+                needing[where] = (region, instance.vpc_id or "")
+    # About endpoints rather than instances: only when every instance is checked.
+    estate_findings = (
+        ()
+        if wanted
+        else unused_ec2messages_endpoints(
+            estate, needing.values(), ctx.resolve, ctx.partition, price_table()
+        )
+    )
     return CheckResult(
         accounts=estate.account_ids,
         regions=estate.region_names,
@@ -613,6 +670,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
         instances=count,
         results=tuple(results),
         not_running=not_running,
+        estate_findings=estate_findings,
     )
 
 

@@ -52,6 +52,12 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         "Update the SSM agent to 3.3.40.0 or later (AWS-UpdateSSMAgent while Run Command still works; otherwise out of band).",
     ),
     ReasonCode(
+        "EC2MESSAGES_ENDPOINT_UNUSED",
+        "info",
+        "An ec2messages interface endpoint serves no node of the snapshot that needs ec2messages (every node it can serve runs agent 3.3.40.0 or later); the finding gives its monthly cost. Reported once per endpoint, in the report's estate findings, only when every instance is checked.",
+        "If no node of another account or on premises uses it, delete the endpoint yourself (ssmreach never deletes).",
+    ),
+    ReasonCode(
         "PRIVATE_DNS_DISABLED",
         "error / warning",
         "The service's endpoint has PrivateDnsEnabled false and no private hosted zone maps the name to it, so the name resolves to public IPs.",
@@ -194,6 +200,18 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         "error",
         "The instance role does not allow an action the feature needs.",
         "Attach AmazonSSMManagedInstanceCore (or a policy allowing the action) to the instance role.",
+    ),
+    ReasonCode(
+        "KMS_KEY_POLICY_DENIED",
+        "error / warning (UNKNOWN)",
+        "The key policy of the Session Manager KMS key neither allows the instance role nor lets the account's IAM policies decide, and no grant covers the role; or it denies kms:Decrypt explicitly. A warning when a condition the snapshot cannot decide is what matters.",
+        "Add a statement to the key policy that allows kms:Decrypt to the instance role, or one that lets IAM decide (Principal: the account's root ARN).",
+    ),
+    ReasonCode(
+        "KMS_KEY_NOT_USABLE",
+        "error",
+        "The Session Manager KMS key cannot decrypt: it is disabled, pending deletion or import, or it is not a symmetric ENCRYPT_DECRYPT key.",
+        "Enable the key (or cancel its deletion), or name a usable symmetric key in the Session Manager preferences.",
     ),
     ReasonCode(
         "IAM_S3_GRANT_MISSING",

@@ -116,6 +116,7 @@ class CheckResult:
     instances: int
     results: tuple[FeatureResult, ...]
     not_running: int = 0  # of `instances`: stopped (or stopping, pending) when read
+    estate_findings: tuple[Reason, ...] = ()  # about resources, not instances (info)
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for r in self.results if r.verdict is verdict)

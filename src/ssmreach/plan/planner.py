@@ -91,7 +91,7 @@ from ssmreach.plan.policies import (
     s3_statement,
     service_statement,
 )
-from ssmreach.plan.pricing import PriceTable, price_table
+from ssmreach.pricing import PriceTable, price_table
 
 __all__ = ["ENDPOINT_GROUP_NAME", "MANUAL_CODES", "PlanOptions", "make_plan"]
 
@@ -103,6 +103,8 @@ MANUAL_CODES: dict[str, str] = {
     "NO_INSTANCE_PROFILE": "the instance needs an instance profile (or Default Host Management Configuration); a plan does not change identities",
     "IAM_ACTION_DENIED": "the instance role does not allow the call; a plan does not change IAM policies",
     "IAM_S3_GRANT_MISSING": "the instance role lacks s3:GetObject on the AWS-owned buckets; a plan does not change IAM policies",
+    "KMS_KEY_POLICY_DENIED": "the KMS key policy does not let the instance role decrypt; a plan does not change key policies",
+    "KMS_KEY_NOT_USABLE": "the Session Manager KMS key is disabled, pending deletion or not symmetric; its owner decides",
     "IMDS_DISABLED": "the instance metadata service is off; turning it on changes the instance",
     "CUSTOM_DNS_UNVERIFIED": "the VPC uses custom DNS servers, which must forward amazonaws.com to the VPC resolver",
     "DNS_FORWARDED": "a Resolver FORWARD rule sends the service name outside the VPC",
@@ -110,6 +112,7 @@ MANUAL_CODES: dict[str, str] = {
     "ENDPOINT_NOT_AVAILABLE": "the endpoint exists but is not available",
     "ENDPOINT_NO_SUBNETS": "the endpoint exists without subnets; which subnets it gets is the owner's choice",
     "EC2MESSAGES_RETIRED": "update the SSM agent to 3.3.40.0 or later on these nodes; AWS-UpdateSSMAgent travels over Run Command, so once the channel is gone it must be done out of band",
+    "EC2MESSAGES_ENDPOINT_UNUSED": "an ec2messages endpoint no node of the snapshot needs; ssmreach never deletes, and nodes it cannot see may use it",
     "EC2MESSAGES_NOT_OFFERED": "the node's agent must be updated out of band (AWS-UpdateSSMAgent travels over Run Command)",
     "ROUTE_BLACKHOLE": "a route points at a target that is gone",
     "PEERING_NOT_ACTIVE": "the peering connection is not active",

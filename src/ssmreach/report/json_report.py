@@ -84,6 +84,8 @@ def _header(result: CheckResult) -> dict[str, Any]:
             "not_running": result.not_running,
             "verdicts": {v.value: result.count(v) for v in verdicts},
         },
+        # Findings about resources rather than instances (an addition to check/1).
+        "estate_findings": [_reason(r) for r in result.estate_findings],
     }
 
 

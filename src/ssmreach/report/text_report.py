@@ -144,6 +144,13 @@ def render_text(
                 console.print(Text(f"        fix: {f.fix}", style="green"))
     else:
         console.print(Text("No findings: every checked path works.", style="green"))
+    for x in result.estate_findings:
+        console.print(
+            Text(f"{x.severity.value.upper():7} {x.code}  {x.resource or '-'}", style="bold")
+        )
+        console.print(f"        {x.message}", soft_wrap=False)
+        if x.fix:
+            console.print(Text(f"        fix: {x.fix}", style="green"))
     internet = [r for r in result.results if r.verdict is Verdict.INTERNET]
     if internet:
         console.print(
