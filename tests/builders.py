@@ -113,6 +113,8 @@ class EstateBuilder:
         self.rule_assocs: list[dict[str, Any]] = []
         self.tgw_attachments: list[dict[str, Any]] = []
         self.tgw_routes: dict[str, list[dict[str, Any]]] = {}
+        self.tgws: list[str] = []
+        self.managed_lists: dict[str, tuple[str, list[str]]] = {}  # id: (name, CIDRs)
         self.dhmc_role: str | None = None
         self.session_prefs: dict[str, Any] | None = None
         self.kms_keys: dict[str, dict[str, Any]] = {}  # by the KeyId asked for (kms_key())
@@ -475,12 +477,19 @@ class EstateBuilder:
         )
         return pcx
 
+    def managed_prefix_list(self, name: str, cidrs: list[str]) -> str:
+        """A customer-managed prefix list (DescribeManagedPrefixLists and its entries)."""
+        pl_id = self._id("pl")
+        self.managed_lists[pl_id] = (name, cidrs)
+        return pl_id
+
     def transit_gateway(self, vpcs: dict[str, str]) -> tuple[str, str, dict[str, str]]:
         """A transit gateway with one route table, every VPC attached and propagated.
 
         `vpcs` maps VPC id to its CIDR; returns (tgw id, route table id, attachment by VPC)."""
         tgw = self._id("tgw")
         table = self._id("tgw-rtb")
+        self.tgws.append(tgw)
         attachments = {}
         for vpc_id in vpcs:
             att = self._id("tgw-attach")
@@ -887,6 +896,29 @@ class EstateBuilder:
                         "PrefixListName": f"com.amazonaws.{self.region}.s3",
                         "Cidrs": S3_CIDRS,
                     }
+                ]
+            },
+            ("ec2", "DescribeManagedPrefixLists"): {
+                "PrefixLists": [
+                    {"PrefixListId": k, "PrefixListName": name, "AddressFamily": "IPv4"}
+                    for k, (name, _) in self.managed_lists.items()
+                ]
+            },
+            ("ec2", "GetManagedPrefixListEntries"): [
+                {
+                    "Request": {"PrefixListId": k},
+                    "Response": {"Entries": [{"Cidr": c} for c in cidrs]},
+                }
+                for k, (_, cidrs) in self.managed_lists.items()
+            ],
+            ("ec2", "DescribeTransitGateways"): {
+                "TransitGateways": [
+                    {"TransitGatewayId": t, "State": "available"} for t in self.tgws
+                ]
+            },
+            ("ec2", "DescribeTransitGatewayRouteTables"): {
+                "TransitGatewayRouteTables": [
+                    {"TransitGatewayRouteTableId": t, "State": "available"} for t in self.tgw_routes
                 ]
             },
             ("ec2", "DescribeInstances"): {"Reservations": self.reservations},

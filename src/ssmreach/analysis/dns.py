@@ -219,7 +219,15 @@ def resolve(
                 candidates.append(_Candidate(zone.domain, "zone", zone=zone))
             else:
                 ignored_zones.append(zone)
-    # Managed zones of interface endpoints with private DNS in this VPC.
+    # Managed zones of interface endpoints with private DNS in this VPC: when the endpoints
+    # were not read, any of them may answer the name.
+    endpoints_gap = region.gap("DescribeVpcEndpoints")
+    if endpoints_gap is not None:
+        return DnsAnswer(
+            "unknown",
+            Hop("dns", vpc_id, Outcome.UNKNOWN, endpoints_gap.describe()),
+            (gap_reason(endpoints_gap, vpc_id),),
+        )
     for ep in region.endpoints_by_vpc.get(vpc_id, ()):
         if not (ep.is_interface and ep.private_dns_enabled and ep.state.lower() == "available"):
             continue

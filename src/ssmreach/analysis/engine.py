@@ -119,19 +119,24 @@ def ephemeral_ports(region: RegionData, instance: aws.Instance) -> tuple[int, in
 
 def session_preferences(region: RegionData) -> SessionPreferences:
     prefs = region.session_preferences
-    if prefs is None:
-        gap = region.gap("GetDocument")
-        if gap is not None:
-            return SessionPreferences(
-                read=False,
-                note=gap.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
-            )
-        return SessionPreferences()
-    if isinstance(prefs, Gap):
+    gap = prefs if isinstance(prefs, Gap) else region.gap("GetDocument") if prefs is None else None
+    if gap is not None and gap.kind == "missing":
+        # Not collected (the AWS CLI recipe does not read it): the defaults are assumed and
+        # said (README, judgement calls).
         return SessionPreferences(
             read=False,
-            note=prefs.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
+            note=gap.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
         )
+    if gap is not None:
+        # Denied or failed: what the preferences add cannot be known.
+        return SessionPreferences(
+            read=False,
+            unknown=True,
+            note=gap.describe()
+            + "; whether sessions also need S3, CloudWatch Logs or KMS cannot be known",
+        )
+    if prefs is None or isinstance(prefs, Gap):
+        return SessionPreferences()
     try:
         inputs = session_inputs(prefs)
     except PreferencesError as exc:
@@ -473,9 +478,13 @@ class _InstanceCheck:
                     needs.append(ServiceNeed("ec2"))
             elif feature == "session-manager":
                 prefs = self.shared.session_preferences(region)
+                gap = region.gap("GetDocument")
+                if isinstance(region.session_preferences, Gap):
+                    gap = region.session_preferences
                 if not prefs.read and prefs.note:
-                    code = "READ_DENIED" if "denied" in prefs.note else "DATA_MISSING"
-                    extra.append(reason(code, Severity.INFO, None, prefs.note))
+                    code = gap.code if gap is not None else "DATA_MISSING"
+                    severity = Severity.WARNING if prefs.unknown else Severity.INFO
+                    extra.append(reason(code, severity, None, prefs.note))
                 where = (self.ctx.partition, region.region, region.account)
                 for svc in session_services(prefs):
                     if svc == "s3" and prefs.s3_bucket:
@@ -501,9 +510,12 @@ class _InstanceCheck:
             services = [self.service(n) for n in needs]
             if channel:
                 services.insert(1, self.channel())
+        verdicts = [s.verdict for s in services]
+        if any(r.severity is Severity.WARNING and r.code in _GAP_CODES for r in extra):
+            verdicts.append(Verdict.UNKNOWN)
         part = _FeaturePart(
             services=tuple(services),
-            verdict=worst([s.verdict for s in services]),
+            verdict=worst(verdicts),
             reasons=tuple(_unique(extra + [r for s in services for r in s.reasons])),
         )
         self.shared.features[key] = part

@@ -112,7 +112,8 @@ class SessionPreferences:
     log_group: str | None = None
     kms_key: str | None = None
     cloudwatch_streaming: bool = False
-    read: bool = True  # False: not collected or denied; defaults assumed
+    read: bool = True  # False: not collected (defaults assumed), denied or failed
+    unknown: bool = False  # denied or failed: what they add cannot be known
     note: str = ""
 
 
