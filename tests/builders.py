@@ -359,7 +359,7 @@ class EstateBuilder:
                         "State": "active",
                     }
                 ]
-                + (routes or []),
+                + [{"State": "active", **r} for r in routes or []],
             }
         )
         return rtb

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from builders import EstateBuilder, tcp
 from scenario import one_vpc, result_for, run
 from ssmreach.analysis.verdict import FeatureResult, Verdict

@@ -132,7 +132,9 @@ def permissions(draw: st.DrawFn) -> aws.IpPermission:
 def test_security_group_matches_any_rule_reference(
     perms: list[aws.IpPermission], ip: str, groups: frozenset[str], port: int
 ) -> None:
-    group = aws.SecurityGroup(group_id="sg-x", ip_permissions=tuple(perms))
+    group = aws.SecurityGroup(
+        group_id="sg-x", ip_permissions=tuple(perms), ip_permissions_egress=()
+    )
     got = security_groups.evaluate(
         [group], egress=False, peer=address(ip, groups), prefix_lists={}, port=port
     )
@@ -153,7 +155,8 @@ def test_security_group_matches_any_rule_reference(
 @given(st.lists(small_networks(), max_size=6, unique=True), ip_strategy)
 def test_route_selection_is_longest_prefix(nets: list[ipaddress.IPv4Network], ip: str) -> None:
     routes = tuple(
-        aws.Route(destination_cidr_block=str(n), gateway_id=f"igw-{i}") for i, n in enumerate(nets)
+        aws.Route(destination_cidr_block=str(n), gateway_id=f"igw-{i}", state="active")
+        for i, n in enumerate(nets)
     )
     table = aws.RouteTable(route_table_id="rtb-1", vpc_id="vpc-1", routes=routes)
     region = RegionData(account="111122223333", region="us-east-1")

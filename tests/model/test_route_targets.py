@@ -17,6 +17,7 @@ GATEWAY = aws.VpcEndpoint(
     vpc_endpoint_type="Gateway",
     vpc_id="vpc-1",
     service_name="com.amazonaws.us-east-1.s3",
+    state="available",
 )
 GWLB = aws.VpcEndpoint(
     vpc_endpoint_id="vpce-0lb",
@@ -24,6 +25,7 @@ GWLB = aws.VpcEndpoint(
     vpc_id="vpc-1",
     service_name="com.amazonaws.vpce.us-east-1.vpce-svc-1",
     subnet_ids=("subnet-insp",),
+    state="available",
 )
 FACTS = rt.TargetFacts(
     endpoints={"vpce-0gw": GATEWAY, "vpce-0lb": GWLB},
@@ -47,54 +49,60 @@ FACTS = rt.TargetFacts(
 @pytest.mark.parametrize(
     ("route", "expected"),
     [
-        (aws.Route(gateway_id="local"), rt.Local()),
-        (aws.Route(gateway_id="igw-1"), rt.InternetGateway("igw-1")),
-        (aws.Route(gateway_id="vgw-1"), rt.VirtualPrivateGateway("vgw-1")),
-        (aws.Route(gateway_id="vpce-0gw"), rt.GatewayEndpoint("vpce-0gw", GATEWAY)),
+        (aws.Route(gateway_id="local", state="active"), rt.Local()),
+        (aws.Route(gateway_id="igw-1", state="active"), rt.InternetGateway("igw-1")),
+        (aws.Route(gateway_id="vgw-1", state="active"), rt.VirtualPrivateGateway("vgw-1")),
+        (aws.Route(gateway_id="vpce-0gw", state="active"), rt.GatewayEndpoint("vpce-0gw", GATEWAY)),
         (
-            aws.Route(gateway_id="vpce-0lb"),
+            aws.Route(gateway_id="vpce-0lb", state="active"),
             rt.Appliance(
                 "vpce-0lb", "gwlb-endpoint", "subnet-insp", "Gateway Load Balancer endpoint"
             ),
         ),
         (
-            aws.Route(gateway_id="vpce-0firewall"),
+            aws.Route(gateway_id="vpce-0firewall", state="active"),
             rt.Appliance("vpce-0firewall", "firewall-endpoint", "subnet-fw", "firewall endpoint"),
         ),
         (
-            aws.Route(gateway_id="vpce-0other"),
+            aws.Route(gateway_id="vpce-0other", state="active"),
             rt.Appliance("vpce-0other", "firewall-endpoint", None, "firewall endpoint"),
         ),
-        (aws.Route(nat_gateway_id="nat-pub"), rt.NatGateway("nat-pub", "public")),
-        (aws.Route(nat_gateway_id="nat-priv"), rt.NatGateway("nat-priv", "private")),
-        (aws.Route(nat_gateway_id="nat-gone"), rt.NatGateway("nat-gone", None)),
-        (aws.Route(transit_gateway_id="tgw-1"), rt.TransitGateway("tgw-1")),
-        (aws.Route(vpc_peering_connection_id="pcx-1"), rt.Peering("pcx-1")),
+        (aws.Route(nat_gateway_id="nat-pub", state="active"), rt.NatGateway("nat-pub", "public")),
         (
-            aws.Route(network_interface_id="eni-app", instance_id="i-0nat"),
+            aws.Route(nat_gateway_id="nat-priv", state="active"),
+            rt.NatGateway("nat-priv", "private"),
+        ),
+        (aws.Route(nat_gateway_id="nat-gone", state="active"), rt.NatGateway("nat-gone", None)),
+        (aws.Route(transit_gateway_id="tgw-1", state="active"), rt.TransitGateway("tgw-1")),
+        (aws.Route(vpc_peering_connection_id="pcx-1", state="active"), rt.Peering("pcx-1")),
+        (
+            aws.Route(network_interface_id="eni-app", instance_id="i-0nat", state="active"),
             rt.Appliance(
                 "eni-app", "network-interface", "subnet-app", "network interface (appliance)"
             ),
         ),
         (
-            aws.Route(instance_id="i-0nat"),
+            aws.Route(instance_id="i-0nat", state="active"),
             rt.Appliance("i-0nat", "instance", "subnet-natinst", "instance (appliance)"),
         ),
         (
-            aws.Route(egress_only_internet_gateway_id="eigw-1"),
+            aws.Route(egress_only_internet_gateway_id="eigw-1", state="active"),
             rt.EgressOnlyInternetGateway("eigw-1"),
         ),
-        (aws.Route(local_gateway_id="lgw-1"), rt.OtherGateway("lgw-1", "local gateway (Outposts)")),
         (
-            aws.Route(carrier_gateway_id="cagw-1"),
+            aws.Route(local_gateway_id="lgw-1", state="active"),
+            rt.OtherGateway("lgw-1", "local gateway (Outposts)"),
+        ),
+        (
+            aws.Route(carrier_gateway_id="cagw-1", state="active"),
             rt.OtherGateway("cagw-1", "carrier gateway (Wavelength)"),
         ),
         (
-            aws.Route(core_network_arn="arn:aws:networkmanager::1:core-network/c"),
+            aws.Route(core_network_arn="arn:aws:networkmanager::1:core-network/c", state="active"),
             rt.OtherGateway("arn:aws:networkmanager::1:core-network/c", "Cloud WAN core network"),
         ),
-        (aws.Route(), rt.UnknownTarget("unknown")),
-        (aws.Route(gateway_id="xyz-1"), rt.UnknownTarget("xyz-1")),
+        (aws.Route(state="active"), rt.UnknownTarget("unknown")),
+        (aws.Route(gateway_id="xyz-1", state="active"), rt.UnknownTarget("xyz-1")),
     ],
 )
 def test_each_target_field_parses_to_its_type(route: aws.Route, expected: rt.RouteTarget) -> None:
@@ -104,7 +112,7 @@ def test_each_target_field_parses_to_its_type(route: aws.Route, expected: rt.Rou
 def test_a_vpce_target_is_unknown_when_the_endpoints_were_not_read() -> None:
     gap = Gap("1", "us-east-1", "ec2", "DescribeVpcEndpoints", "denied")
     facts = rt.TargetFacts({}, gap, {}, {}, {})
-    got = rt.parse_route_target(aws.Route(gateway_id="vpce-0x"), facts)
+    got = rt.parse_route_target(aws.Route(gateway_id="vpce-0x", state="active"), facts)
     assert got == rt.UnknownTarget("vpce-0x", gap, "VPC endpoint")
 
 
@@ -112,7 +120,9 @@ def test_blackhole_state_wins_over_the_target() -> None:
     from ssmreach.model.estate import RegionData
 
     region = RegionData("1", "us-east-1", route_targets={"igw-1": rt.InternetGateway("igw-1")})
-    assert region.target_of(aws.Route(gateway_id="igw-1")) == rt.InternetGateway("igw-1")
+    assert region.target_of(aws.Route(gateway_id="igw-1", state="active")) == rt.InternetGateway(
+        "igw-1"
+    )
     assert region.target_of(aws.Route(gateway_id="igw-1", state="blackhole")) == rt.Blackhole(
         "igw-1"
     )

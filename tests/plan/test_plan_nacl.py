@@ -199,7 +199,7 @@ def test_no_free_number_below_the_deny_stays_manual() -> None:
 
 def test_rule_numbers_never_reuse_a_taken_one() -> None:
     def entry(n: int, egress: bool = False) -> aws.NetworkAclEntry:
-        return aws.NetworkAclEntry(rule_number=n, egress=egress, rule_action="allow")
+        return aws.NetworkAclEntry(rule_number=n, egress=egress, rule_action="allow", protocol="-1")
 
     assert rule_number([entry(100), entry(110)], False, None) == 120
     assert rule_number([entry(100, egress=True)], False, None) == 100

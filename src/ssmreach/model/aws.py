@@ -69,7 +69,7 @@ class Vpc(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeVpcs(_Aws, frozen=True, kw_only=True):
-    vpcs: tuple[Vpc, ...] = ()
+    vpcs: tuple[Vpc, ...]
 
 
 class AttributeBooleanValue(_Aws, frozen=True, kw_only=True):
@@ -105,7 +105,7 @@ class Subnet(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeSubnets(_Aws, frozen=True, kw_only=True):
-    subnets: tuple[Subnet, ...] = ()
+    subnets: tuple[Subnet, ...]
 
 
 class DhcpValue(_Aws, frozen=True, kw_only=True):
@@ -129,7 +129,7 @@ class DhcpOptions(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeDhcpOptions(_Aws, frozen=True, kw_only=True):
-    dhcp_options: tuple[DhcpOptions, ...] = ()
+    dhcp_options: tuple[DhcpOptions, ...]
 
 
 # --- EC2: routing ---------------------------------------------------------------------
@@ -149,7 +149,7 @@ class Route(_Aws, frozen=True, kw_only=True):
     carrier_gateway_id: str | None = None
     egress_only_internet_gateway_id: str | None = None
     core_network_arn: str | None = None
-    state: str = "active"
+    state: str
     origin: str | None = None
 
     @property
@@ -198,13 +198,13 @@ class RouteTable(_Aws, frozen=True, kw_only=True):
     route_table_id: str
     vpc_id: str
     associations: tuple[RouteTableAssociation, ...] = ()
-    routes: tuple[Route, ...] = ()
+    routes: tuple[Route, ...]
     owner_id: str | None = None
     tags: tuple[Tag, ...] = ()
 
 
 class DescribeRouteTables(_Aws, frozen=True, kw_only=True):
-    route_tables: tuple[RouteTable, ...] = ()
+    route_tables: tuple[RouteTable, ...]
 
 
 class NatGatewayAddress(_Aws, frozen=True, kw_only=True):
@@ -222,7 +222,7 @@ class NatGateway(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeNatGateways(_Aws, frozen=True, kw_only=True):
-    nat_gateways: tuple[NatGateway, ...] = ()
+    nat_gateways: tuple[NatGateway, ...]
 
 
 class InternetGatewayAttachment(_Aws, frozen=True, kw_only=True):
@@ -236,7 +236,7 @@ class InternetGateway(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeInternetGateways(_Aws, frozen=True, kw_only=True):
-    internet_gateways: tuple[InternetGateway, ...] = ()
+    internet_gateways: tuple[InternetGateway, ...]
 
 
 class PeeringVpcInfo(_Aws, frozen=True, kw_only=True):
@@ -259,7 +259,7 @@ class VpcPeeringConnection(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeVpcPeeringConnections(_Aws, frozen=True, kw_only=True):
-    vpc_peering_connections: tuple[VpcPeeringConnection, ...] = ()
+    vpc_peering_connections: tuple[VpcPeeringConnection, ...]
 
 
 class PrefixList(_Aws, frozen=True, kw_only=True):
@@ -316,7 +316,7 @@ class TransitGatewayAttachment(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeTransitGatewayAttachments(_Aws, frozen=True, kw_only=True):
-    transit_gateway_attachments: tuple[TransitGatewayAttachment, ...] = ()
+    transit_gateway_attachments: tuple[TransitGatewayAttachment, ...]
 
 
 class TgwRouteAttachment(_Aws, frozen=True, kw_only=True):
@@ -370,7 +370,7 @@ class UserIdGroupPair(_Aws, frozen=True, kw_only=True):
 
 
 class IpPermission(_Aws, frozen=True, kw_only=True):
-    ip_protocol: str = "-1"
+    ip_protocol: str
     from_port: int | None = None
     to_port: int | None = None
     ip_ranges: tuple[IpRange, ...] = ()
@@ -384,12 +384,12 @@ class SecurityGroup(_Aws, frozen=True, kw_only=True):
     group_name: str | None = None
     vpc_id: str | None = None
     owner_id: str | None = None
-    ip_permissions: tuple[IpPermission, ...] = ()
-    ip_permissions_egress: tuple[IpPermission, ...] = ()
+    ip_permissions: tuple[IpPermission, ...]
+    ip_permissions_egress: tuple[IpPermission, ...]
 
 
 class DescribeSecurityGroups(_Aws, frozen=True, kw_only=True):
-    security_groups: tuple[SecurityGroup, ...] = ()
+    security_groups: tuple[SecurityGroup, ...]
 
 
 class PortRange(_Aws, frozen=True, kw_only=True):
@@ -399,9 +399,9 @@ class PortRange(_Aws, frozen=True, kw_only=True):
 
 class NetworkAclEntry(_Aws, frozen=True, kw_only=True):
     rule_number: int
-    protocol: str = "-1"
-    rule_action: str = "deny"
-    egress: bool = False
+    protocol: str
+    rule_action: str
+    egress: bool
     cidr_block: str | None = None
     ipv6_cidr_block: str | None = None
     port_range: PortRange | None = None
@@ -417,11 +417,11 @@ class NetworkAcl(_Aws, frozen=True, kw_only=True):
     vpc_id: str
     is_default: bool = False
     associations: tuple[NetworkAclAssociation, ...] = ()
-    entries: tuple[NetworkAclEntry, ...] = ()
+    entries: tuple[NetworkAclEntry, ...]
 
 
 class DescribeNetworkAcls(_Aws, frozen=True, kw_only=True):
-    network_acls: tuple[NetworkAcl, ...] = ()
+    network_acls: tuple[NetworkAcl, ...]
 
 
 # --- EC2: interfaces and endpoints -------------------------------------------------------
@@ -455,7 +455,7 @@ class NetworkInterface(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeNetworkInterfaces(_Aws, frozen=True, kw_only=True):
-    network_interfaces: tuple[NetworkInterface, ...] = ()
+    network_interfaces: tuple[NetworkInterface, ...]
 
 
 class DnsEntry(_Aws, frozen=True, kw_only=True):
@@ -465,10 +465,10 @@ class DnsEntry(_Aws, frozen=True, kw_only=True):
 
 class VpcEndpoint(_Aws, frozen=True, kw_only=True):
     vpc_endpoint_id: str
-    vpc_endpoint_type: str = "Gateway"
+    vpc_endpoint_type: str
     vpc_id: str
     service_name: str
-    state: str = "available"
+    state: str
     policy_document: str | None = None
     route_table_ids: tuple[str, ...] = ()
     subnet_ids: tuple[str, ...] = ()
@@ -489,7 +489,7 @@ class VpcEndpoint(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeVpcEndpoints(_Aws, frozen=True, kw_only=True):
-    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    vpc_endpoints: tuple[VpcEndpoint, ...]
 
 
 class ServiceTypeDetail(_Aws, frozen=True, kw_only=True):
@@ -587,7 +587,7 @@ class Reservation(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeInstances(_Aws, frozen=True, kw_only=True):
-    reservations: tuple[Reservation, ...] = ()
+    reservations: tuple[Reservation, ...]
 
 
 # --- SSM --------------------------------------------------------------------------------------
@@ -605,7 +605,7 @@ class InstanceInformation(_Aws, frozen=True, kw_only=True):
 
 
 class DescribeInstanceInformation(_Aws, frozen=True, kw_only=True):
-    instance_information_list: tuple[InstanceInformation, ...] = ()
+    instance_information_list: tuple[InstanceInformation, ...]
 
 
 class ServiceSetting(_Aws, frozen=True, kw_only=True):
@@ -728,7 +728,7 @@ class HostedZone(_Aws, frozen=True, kw_only=True):
 
 
 class ListHostedZones(_Aws, frozen=True, kw_only=True):
-    hosted_zones: tuple[HostedZone, ...] = ()
+    hosted_zones: tuple[HostedZone, ...]
 
 
 class ZoneVpc(_Aws, frozen=True, kw_only=True):
@@ -791,7 +791,7 @@ class ResolverRule(_Aws, frozen=True, kw_only=True):
 
 
 class ListResolverRules(_Aws, frozen=True, kw_only=True):
-    resolver_rules: tuple[ResolverRule, ...] = ()
+    resolver_rules: tuple[ResolverRule, ...]
 
 
 class ResolverRuleAssociation(_Aws, frozen=True, kw_only=True):
@@ -802,7 +802,7 @@ class ResolverRuleAssociation(_Aws, frozen=True, kw_only=True):
 
 
 class ListResolverRuleAssociations(_Aws, frozen=True, kw_only=True):
-    resolver_rule_associations: tuple[ResolverRuleAssociation, ...] = ()
+    resolver_rule_associations: tuple[ResolverRuleAssociation, ...]
 
 
 # --- IAM ---------------------------------------------------------------------------------------
@@ -859,5 +859,5 @@ class ManagedPolicyDetail(_Aws, frozen=True, kw_only=True):
 
 
 class GetAccountAuthorizationDetails(_Aws, frozen=True, kw_only=True):
-    role_detail_list: tuple[RoleDetail, ...] = ()
+    role_detail_list: tuple[RoleDetail, ...]
     policies: tuple[ManagedPolicyDetail, ...] = ()

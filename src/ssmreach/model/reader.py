@@ -30,6 +30,7 @@ from ssmreach.model.estate import (
 )
 from ssmreach.model.raw import GLOBAL, OperationKey, RawError, RawOk, RawSnapshot, read_raw_snapshot
 from ssmreach.model.route_targets import TargetFacts, parse_route_targets
+from ssmreach.model.validate import first_problem
 
 T = TypeVar("T")
 
@@ -105,13 +106,17 @@ class _Reader:
         if decoder is None:
             decoder = _DECODERS[shape] = msgspec.json.Decoder(shape)
         try:
-            return decoder.decode(content.body)  # type: ignore[no-any-return]
+            doc = decoder.decode(content.body)
         except msgspec.ValidationError as exc:
             raise SnapshotError(
                 self._path(key), f"wrong shape for {key.operation}: {exc}"
             ) from None
         except msgspec.DecodeError as exc:
             raise SnapshotError(self._path(key), f"not valid JSON ({exc})") from None
+        problem = first_problem(doc)
+        if problem is not None:
+            raise SnapshotError(self._path(key), f"{problem}; fix the record or collect again")
+        return doc  # type: ignore[no-any-return]
 
     # -- one Region ------------------------------------------------------------------------
 
