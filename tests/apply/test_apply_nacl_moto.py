@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import pytest
 from botocore.exceptions import ClientError
 from test_apply_moto import (
     REGION,
@@ -18,10 +19,13 @@ from test_apply_moto import (
     plan_now,
     refuse_dry_runs,
     server,
+    session_factory,
 )
 
 from ssmreach.analysis.verdict import Verdict
+from ssmreach.apply import ApplyOptions, Prepared, carry_out, client_factory, state_reader
 from ssmreach.plan import changes as c
+from ssmreach.plan.verify import PlanMismatchError
 
 __all__ = ["aws", "server"]  # the moto fixtures
 
@@ -95,6 +99,16 @@ def test_apply_adds_the_entry_and_a_second_run_changes_nothing(aws: str) -> None
     second = apply(plan, force=True, recheck=False)
     assert second.ok and second.changed == 0
     step = next(s for s in second.steps if s.change_id == entry.id)
+    assert step.status == "skipped"  # a fresh plan no longer holds it
+    assert len(entries(acl)) == count
+    # and the handler itself, given the change again, finds the entry and does nothing
+    again = carry_out(
+        Prepared(plan, state_reader([REGION], session_factory=session_factory())(), True),
+        state_reader([REGION], session_factory=session_factory()),
+        client_factory(session_factory=session_factory()),
+        ApplyOptions(poll=0.05, recheck=False),
+    )
+    step = next(s for s in again.steps if s.change_id == entry.id)
     assert step.status == "unchanged" and step.note == "the entry exists"
     assert len(entries(acl)) == count
 
@@ -143,7 +157,16 @@ def test_dry_run_and_a_taken_rule_number(aws: str) -> None:
         CidrBlock="10.9.0.0/16",
         PortRange={"From": 443, "To": 443},
     )
-    result = apply(plan, force=True, recheck=False)
+    # a fresh plan takes another number, so the file's entry is refused
+    with pytest.raises(PlanMismatchError, match=entry.id):
+        apply(plan, force=True, recheck=False)
+    # the handler itself never replaces the entry it finds at its number
+    result = carry_out(
+        Prepared(plan, state_reader([REGION], session_factory=session_factory())(), True),
+        state_reader([REGION], session_factory=session_factory()),
+        client_factory(session_factory=session_factory()),
+        ApplyOptions(poll=0.05, recheck=False),
+    )
     assert not result.ok and result.failed is not None
     assert result.failed.change_id == entry.id
     assert "not replaced" in result.failed.note

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -163,16 +164,6 @@ def test_export_input_errors(tmp_path: Path) -> None:
 # --- apply ----------------------------------------------------------------------------------
 
 
-def test_apply_without_an_answer_refuses(tmp_path: Path) -> None:
-    plan_file = tmp_path / "plan.json"
-    run("plan", "--snapshot", PARTLY, "--format", "json", "--output", str(plan_file))
-    result = run("apply", "--plan", str(plan_file), input="")
-    one_line_error(result, "pass --yes")
-    assert "create the ssmmessages interface endpoint" in result.stdout  # the plan was shown
-    declined = run("apply", "--plan", str(plan_file), input="n\n")
-    assert declined.exit_code == 1 and "nothing changed" in declined.stderr
-
-
 @pytest.fixture
 def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     in_process_moto_env(monkeypatch)
@@ -209,4 +200,93 @@ def test_apply_yes_against_moto_and_a_stale_plan(moto: None, tmp_path: Path) -> 
     # the same plan again: the account has moved on
     one_line_error(run("apply", "--plan", str(plan_file), "--yes"), "plan again, or pass --force")
     again = run("apply", "--plan", str(plan_file), "--yes", "--force")
-    assert again.exit_code == 0 and "unchanged" in again.stdout and " done " not in again.stdout
+    assert again.exit_code == 0 and "skipped" in again.stdout and " done " not in again.stdout
+
+
+def test_apply_without_an_answer_refuses(moto: None, tmp_path: Path) -> None:
+    _small_estate()
+    plan_file = tmp_path / "plan.json"
+    run("plan", "--region", "us-east-1", "--format", "json", "--output", str(plan_file))
+    result = run("apply", "--plan", str(plan_file), input="")
+    one_line_error(result, "pass --yes")
+    assert "create the ssmmessages interface endpoint" in result.stdout  # the plan was shown
+    declined = run("apply", "--plan", str(plan_file), input="n\n")
+    assert declined.exit_code == 1 and "nothing changed" in declined.stderr
+
+
+def _forge(plan_file: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    document = json.loads(plan_file.read_text())
+    edit(document)
+    plan_file.write_text(json.dumps(document))
+
+
+def _open_ssh_everywhere(document: dict[str, Any]) -> None:
+    ingress = next(c for c in document["changes"] if c["type"] == "AuthorizeIngress")
+    document["changes"].append(
+        {**ingress, "id": "ingress/evil", "port": 22, "cidrs": ["0.0.0.0/0"], "depends_on": []}
+    )
+
+
+def _switch_dns_off(document: dict[str, Any]) -> None:
+    vpc = document["vpcs"][0]["vpc_id"]
+    document["changes"].append(
+        {
+            "type": "SetVpcAttribute",
+            "id": "vpc-attribute/evil",
+            "account": document["scope"][0]["account"],
+            "region": "us-east-1",
+            "vpc_id": vpc,
+            "attribute": "enableDnsSupport",
+            "value": False,
+        }
+    )
+
+
+def _deny_all_s3(document: dict[str, Any]) -> None:
+    gateway = next(c for c in document["changes"] if c["type"] == "CreateGatewayEndpoint")
+    gateway["policy"] = json.dumps(
+        {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    )
+
+
+def _lying_summary(document: dict[str, Any]) -> None:
+    for change in document["changes"]:
+        change["summary"] = "harmless: nothing will change"
+
+
+@pytest.mark.parametrize(
+    "edit", [_open_ssh_everywhere, _switch_dns_off, _deny_all_s3], ids=lambda f: f.__name__
+)
+def test_an_edited_plan_is_refused_and_nothing_changes(
+    moto: None, tmp_path: Path, edit: Callable[[dict[str, Any]], None]
+) -> None:
+    _small_estate()
+    plan_file = tmp_path / "plan.json"
+    run("plan", "--region", "us-east-1", "--format", "json", "--output", str(plan_file))
+    _forge(plan_file, edit)
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    before = (
+        ec2.describe_vpc_endpoints()["VpcEndpoints"],
+        ec2.describe_security_groups()["SecurityGroups"],
+    )
+    result = run("apply", "--plan", str(plan_file), "--yes")
+    one_line_error(result, "not what ssmreach plans for the account as it is now")
+    assert "nothing was done" in result.stderr
+    after = (
+        ec2.describe_vpc_endpoints()["VpcEndpoints"],
+        ec2.describe_security_groups()["SecurityGroups"],
+    )
+    assert after == before
+
+
+def test_the_confirmation_shows_the_changes_ssmreach_computed_not_the_file_text(
+    moto: None, tmp_path: Path
+) -> None:
+    _small_estate()
+    plan_file = tmp_path / "plan.json"
+    run("plan", "--region", "us-east-1", "--format", "json", "--output", str(plan_file))
+    _forge(plan_file, _lying_summary)
+    declined = run("apply", "--plan", str(plan_file), input="n\n")
+    assert declined.exit_code == 1
+    assert "harmless" not in declined.stdout
+    assert "create the ssmmessages interface endpoint" in declined.stdout

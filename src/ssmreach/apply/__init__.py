@@ -12,8 +12,11 @@ from ssmreach.apply.executor import (
     ApplyOptions,
     ApplyResult,
     PlanStaleError,
+    Prepared,
     StepResult,
     apply_plan,
+    carry_out,
+    prepare_apply,
 )
 from ssmreach.apply.live import client_factory, regions_of, state_reader
 
@@ -21,9 +24,12 @@ __all__ = [
     "ApplyOptions",
     "ApplyResult",
     "PlanStaleError",
+    "Prepared",
     "StepResult",
     "apply_plan",
+    "carry_out",
     "client_factory",
+    "prepare_apply",
     "regions_of",
     "state_reader",
 ]

@@ -3,7 +3,9 @@
 `apply_plan(plan, state, clients, options)`:
 
 1. reads the current state (`state()`, normally the collector) and refuses a plan
-   whose fingerprint differs from it (`PlanStaleError`) unless `force`;
+   whose fingerprint differs from it (`PlanStaleError`) unless `force`; recomputes the
+   plan from that state and refuses any change of the file that the fresh plan does
+   not hold, parameter for parameter (`PlanMismatchError`, plan/verify.py);
 2. checks the instances (the "before" verdicts);
 3. carries out each change in the plan's order with its handler (`handlers.py`):
    idempotent, tagged `ssmreach:managed=true` and `ssmreach:plan-id`, endpoints waited
@@ -30,11 +32,25 @@ from ssmreach.analysis.verdict import CheckResult
 from ssmreach.apply.handlers import Context, Outcome, run_change
 from ssmreach.errors import SsmreachError
 from ssmreach.model.estate import Estate
+from ssmreach.plan.changes import Change
 from ssmreach.plan.plan import Plan, fingerprint
+from ssmreach.plan.planner import PlanOptions, make_plan
+from ssmreach.plan.verify import verified_plan
 
-__all__ = ["ApplyOptions", "ApplyResult", "PlanStaleError", "StepResult", "apply_plan"]
+__all__ = [
+    "ApplyOptions",
+    "ApplyResult",
+    "PlanStaleError",
+    "Prepared",
+    "StepResult",
+    "apply_plan",
+    "carry_out",
+    "prepare_apply",
+]
 
-Status = Literal["done", "unchanged", "dry-run", "failed", "rolled-back", "not-run"]
+Status = Literal["done", "unchanged", "skipped", "dry-run", "failed", "rolled-back", "not-run"]
+
+SKIPPED_NOTE = "a plan of the account as it is now does not hold it: not carried out"
 
 
 class PlanStaleError(SsmreachError):
@@ -88,6 +104,38 @@ def _message(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A plan checked against the live state: what `carry_out` will do, and may show."""
+
+    plan: Plan  # the file's changes as the plan recomputed from `estate` holds them
+    estate: Estate
+    stale: bool  # the fingerprint differs and --force was given
+    skipped: tuple[Change, ...] = ()  # with --force: changes a fresh plan no longer holds
+
+
+def prepare_apply(
+    plan: Plan, estate: Estate, *, force: bool = False, source: str = "the plan"
+) -> Prepared:
+    """Refuse a stale plan (unless `force`), then keep only what a fresh plan also holds.
+
+    The plan is recomputed from `estate` (the state just read) with the file's features
+    and design; a change of the file that the fresh plan lacks, parameter for parameter,
+    is refused with `PlanMismatchError` (plan/verify.py). What is returned, and shown to
+    the user, comes from the fresh plan, never from text in the file.
+    """
+    current = fingerprint(estate, plan.scope)
+    stale = current != plan.fingerprint
+    if stale and not force:
+        raise PlanStaleError(
+            f"the account changed since plan {plan.id} was made (fingerprint {current[:19]}… "
+            f"is not {plan.fingerprint[:19]}…): plan again, or pass --force"
+        )
+    fresh = make_plan(estate, options=PlanOptions(features=plan.features, hub=plan.hub_vpc))
+    verified, skipped = verified_plan(plan, fresh, source, skip_unplanned=stale)
+    return Prepared(verified, estate, stale, skipped)
+
+
 def apply_plan(
     plan: Plan,
     state: Callable[[], Estate],
@@ -96,14 +144,19 @@ def apply_plan(
 ) -> ApplyResult:
     """Carry out `plan`; `state()` reads the account, `clients(service, region)` makes clients."""
     options = options or ApplyOptions()
-    estate = state()
-    current = fingerprint(estate, plan.scope)
-    stale = current != plan.fingerprint
-    if stale and not options.force:
-        raise PlanStaleError(
-            f"the account changed since plan {plan.id} was made (fingerprint {current[:19]}… "
-            f"is not {plan.fingerprint[:19]}…): plan again, or pass --force"
-        )
+    prepared = prepare_apply(plan, state(), force=options.force)
+    return carry_out(prepared, state, clients, options)
+
+
+def carry_out(
+    prepared: Prepared,
+    state: Callable[[], Estate],
+    clients: Callable[[str, str], Any],
+    options: ApplyOptions | None = None,
+) -> ApplyResult:
+    """Carry out a prepared plan: ordered steps, rollback on failure, before/after checks."""
+    options = options or ApplyOptions()
+    plan, estate, stale = prepared.plan, prepared.estate, prepared.stale
     check = CheckOptions(features=plan.features)
     before = check_estate(estate, check) if options.recheck else None
     ctx = Context(
@@ -113,7 +166,10 @@ def apply_plan(
         timeout=options.timeout,
         poll=options.poll,
     )
-    steps: list[StepResult] = []
+    steps: list[StepResult] = [
+        StepResult(c.id, type(c).__name__, "skipped", None, SKIPPED_NOTE)
+        for c in prepared.skipped
+    ]
     undo: list[Outcome] = []
     failed: StepResult | None = None
     for change in plan.changes:

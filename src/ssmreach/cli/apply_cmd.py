@@ -11,8 +11,9 @@ from ssmreach.analysis.verdict import CheckResult, Verdict
 from ssmreach.apply import (
     ApplyOptions,
     ApplyResult,
-    apply_plan,
+    carry_out,
     client_factory,
+    prepare_apply,
     regions_of,
     state_reader,
 )
@@ -111,7 +112,9 @@ def apply_command(
     made in dependency order, tagged ssmreach:managed=true and ssmreach:plan-id;
     a second run changes nothing. If a step fails, what this run created is
     removed again and the output says what is left. A plan file is refused when
-    the account changed since it was made (unless --force).
+    the account changed since it was made (unless --force), and so is any change of
+    it that a plan recomputed from the account as it is now does not hold: what is
+    shown and carried out comes from that fresh plan, never from text in the file.
 
     Exit codes: 0 applied; 1 a step failed (rolled back) or cancelled; 2 bad input,
     stale plan, or no answer to the question.
@@ -134,10 +137,16 @@ def apply_command(
         plan = read_plan_file(plan_file)
     else:
         plan = compute_plan(None, region, profile, (), features, hub)
-    click.echo(render_plan_text(plan), nl=False)
     if plan.empty:
+        click.echo(render_plan_text(plan), nl=False)
         click.echo("Nothing to apply.")
         return
+    read_state = state_reader(regions_of(plan), profile=profile)
+    # What is shown and carried out is recomputed from the account as it is now: a
+    # change of the file that a fresh plan does not hold is refused (plan/verify.py).
+    prepared = prepare_apply(plan, read_state(), force=force, source=str(plan_file or "the plan"))
+    plan = prepared.plan
+    click.echo(render_plan_text(plan), nl=False)
     if not yes and not dry_run:
         try:
             go = click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
@@ -148,10 +157,9 @@ def apply_command(
         if not go:
             click.echo("Cancelled; nothing changed.", err=True)
             sys.exit(1)
-    regions = regions_of(plan)
-    result = apply_plan(
-        plan,
-        state_reader(regions, profile=profile),
+    result = carry_out(
+        prepared,
+        read_state,
         client_factory(profile=profile),
         ApplyOptions(dry_run=dry_run, force=force, timeout=timeout),
     )
