@@ -33,9 +33,10 @@ from ssmreach.apply.handlers import Context, Outcome, run_change
 from ssmreach.errors import SsmreachError
 from ssmreach.model.estate import Estate
 from ssmreach.plan.changes import Change
+from ssmreach.plan.guards import problems as guard_problems
 from ssmreach.plan.plan import Plan, fingerprint
 from ssmreach.plan.planner import PlanOptions, make_plan
-from ssmreach.plan.verify import verified_plan
+from ssmreach.plan.verify import PlanMismatchError, verified_plan
 
 __all__ = [
     "ApplyOptions",
@@ -133,6 +134,13 @@ def prepare_apply(
         )
     fresh = make_plan(estate, options=PlanOptions(features=plan.features, hub=plan.hub_vpc))
     verified, skipped = verified_plan(plan, fresh, source, skip_unplanned=stale)
+    refused = list(guard_problems(verified, estate))
+    if refused:
+        raise PlanMismatchError(
+            f"{source}: {refused[0]}"
+            + (f" (and {len(refused) - 1} more)" if len(refused) > 1 else "")
+            + "; nothing was done"
+        )
     return Prepared(verified, estate, stale, skipped)
 
 
@@ -167,8 +175,7 @@ def carry_out(
         poll=options.poll,
     )
     steps: list[StepResult] = [
-        StepResult(c.id, type(c).__name__, "skipped", None, SKIPPED_NOTE)
-        for c in prepared.skipped
+        StepResult(c.id, type(c).__name__, "skipped", None, SKIPPED_NOTE) for c in prepared.skipped
     ]
     undo: list[Outcome] = []
     failed: StepResult | None = None
