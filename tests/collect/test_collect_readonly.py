@@ -33,6 +33,12 @@ from ssmreach.errors import CollectError
         ("iam", "AttachRolePolicy", False),
         ("ec2", "AssumeRole", False),  # the exception is for STS only
         ("sts", "AssumeRoleWithWebIdentity", False),
+        # reads that the collector does not make are refused too: exact names only
+        ("secretsmanager", "GetSecretValue", False),
+        ("ec2", "GetPasswordData", False),
+        ("ssm", "GetParameter", False),
+        ("ec2", "DescribeImages", False),
+        ("kms", "DescribeKey", True),
     ],
 )
 def test_only_reads_are_allowed(service: str, operation: str, allowed: bool) -> None:
@@ -52,6 +58,13 @@ def test_a_collector_client_refuses_a_write() -> None:
     install_guard(ec2)  # idempotent
     with pytest.raises(ReadOnlyViolation):
         ec2.modify_vpc_attribute(VpcId="vpc-1", EnableDnsSupport={"Value": False})
+
+
+@pytest.mark.usefixtures("moto")
+def test_a_secret_reading_call_is_refused_before_it_is_sent() -> None:
+    account = identify(boto3.Session(), REGION)
+    with pytest.raises(ReadOnlyViolation, match="ec2:GetPasswordData"):
+        account.client("ec2", REGION).get_password_data(InstanceId="i-0123456789abcdef0")
 
 
 @pytest.mark.usefixtures("moto")

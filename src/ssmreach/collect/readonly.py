@@ -1,16 +1,20 @@
 """The read-only guard: every client the collector creates can only read.
 
 A botocore `before-call` handler runs before any request is signed or sent. It lets
-an operation through only if its name starts with one of `READ_PREFIXES`, or if it
-is one of the few STS calls in `ALLOWED` (taking on a role's credentials changes
-nothing in the account). Anything else raises `ReadOnlyViolation`, which stops the
-whole collection: a write attempt is a bug, never a partial failure.
+an operation through only if it is one of the operations the collector calls
+(`OPERATIONS`: exact names, from the call table, fixed when ssmreach is loaded) and, as
+a second check, its name reads (`READ_PREFIXES`) or it is one of the STS calls that take
+on credentials (`ALLOWED`, which change nothing in the account). So a read that could
+reveal a secret (`secretsmanager:GetSecretValue`, `ec2:GetPasswordData`) is refused as
+surely as a write. Anything else raises `ReadOnlyViolation`, which stops the whole
+collection: such an attempt is a bug, never a partial failure.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ssmreach.collect.calls import ASSUME_ROLE, CALLER_IDENTITY, CALLS, REGION_LISTING
 from ssmreach.errors import CollectError
 
 READ_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Search")
@@ -22,6 +26,12 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 """(service, operation) pairs allowed although they do not read resources."""
+
+OPERATIONS: frozenset[tuple[str, str]] = frozenset(
+    (call.service, call.operation)
+    for call in (*CALLS, REGION_LISTING, CALLER_IDENTITY, ASSUME_ROLE)
+)
+"""Every (service, operation) the collector calls, by exact name."""
 
 _HANDLER_ID = "ssmreach-read-only-guard"
 
@@ -40,6 +50,8 @@ class ReadOnlyViolation(CollectError):
 
 def is_read_only(service: str, operation: str) -> bool:
     """True when `operation` of `service` (botocore service name) may be called."""
+    if (service, operation) not in OPERATIONS:
+        return False
     return operation.startswith(READ_PREFIXES) or (service, operation) in ALLOWED
 
 
