@@ -34,6 +34,7 @@ from ssmreach import __version__
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect.calls import ApiCall
 from ssmreach.collect.readonly import ReadOnlyViolation
+from ssmreach.collect.retry_budget import RetryBudgetExceeded, summarise
 from ssmreach.collect.session import (
     AccountSession,
     SessionFactory,
@@ -182,8 +183,8 @@ def encode_json(value: object) -> bytes:
 class _Failed(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(code)
-        self.code = code
-        self.message = message
+        self.code = summarise(code)
+        self.message = summarise(message)
 
 
 def _classify(code: str) -> FailureKind:
@@ -207,6 +208,8 @@ def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, A
             result = dict(getattr(client, method)(**kwargs))
     except (ReadOnlyViolation, ParamValidationError):
         raise
+    except RetryBudgetExceeded as exc:
+        raise _Failed(exc.code, str(exc)) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise _Failed(

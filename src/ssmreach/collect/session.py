@@ -5,7 +5,8 @@ or `AWS_PROFILE`, SSO, instance role, ...), exactly as the AWS CLI finds it; eac
 `--role-arn` adds one account through `sts:AssumeRole` (session name `ssmreach`).
 Clients get adaptive retries (10 attempts, unless the user configured
 `AWS_MAX_ATTEMPTS`/`AWS_RETRY_MODE` or their profile equivalents), the
-`ssmreach/<version>` user agent, and the read-only guard. No endpoint is ever set
+`ssmreach/<version>` user agent, the read-only guard and a retry time budget
+(retry_budget.py). No endpoint is ever set
 here, so `AWS_ENDPOINT_URL` and `endpoint_url` in the AWS config are honoured by
 botocore itself.
 
@@ -34,6 +35,7 @@ from botocore.exceptions import (
 
 from ssmreach import __version__
 from ssmreach.collect.readonly import install_guard
+from ssmreach.collect.retry_budget import install_budget, summarise
 from ssmreach.errors import CollectError, UsageError
 
 SessionFactory = Callable[..., Any]
@@ -64,7 +66,7 @@ _NO_CREDENTIALS = (
 
 
 def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
+    return summarise(str(text))
 
 
 # --- sessions and clients --------------------------------------------------------------
@@ -98,7 +100,7 @@ class AccountSession:
             if self._config is None:
                 self._config = client_config(self.session)
             client = self.session.client(service, region_name=region, config=self._config)
-        return install_guard(client)
+        return install_budget(install_guard(client))
 
 
 def open_session(factory: SessionFactory, profile: str | None) -> Any:
