@@ -49,7 +49,13 @@ def test_iam_fix_table_and_statement() -> None:
     assert granting_policy("ssmmessages:OpenDataChannel") == "AmazonSSMManagedInstanceCore"
     assert granting_policy("logs:PutLogEvents") == "CloudWatchAgentServerPolicy"
     assert granting_policy("kms:Decrypt") is None
-    role = aws.RoleDetail(role_name="r", arn="arn:aws:iam::1:role/r")
+    role = aws.RoleDetail(
+        role_name="r",
+        arn="arn:aws:iam::1:role/r",
+        instance_profile_list=(),
+        role_policy_list=(),
+        attached_managed_policies=(),
+    )
     fix = iam_fix(role, "kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k", denied=False)
     assert fix.startswith("Add to role r the statement")
     assert '"Resource": "arn:aws:kms:us-east-1:1:key/k"' in fix

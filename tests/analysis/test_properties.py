@@ -119,6 +119,8 @@ def permissions(draw: st.DrawFn) -> aws.IpPermission:
         to_port=None if proto == "-1" else hi,
         ip_ranges=tuple(aws.IpRange(cidr_ip=str(c)) for c in cidrs),
         user_id_group_pairs=tuple(aws.UserIdGroupPair(group_id=g) for g in groups),
+        ipv6_ranges=(),
+        prefix_list_ids=(),
     )
 
 
@@ -158,7 +160,7 @@ def test_route_selection_is_longest_prefix(nets: list[ipaddress.IPv4Network], ip
         aws.Route(destination_cidr_block=str(n), gateway_id=f"igw-{i}", state="active")
         for i, n in enumerate(nets)
     )
-    table = aws.RouteTable(route_table_id="rtb-1", vpc_id="vpc-1", routes=routes)
+    table = aws.RouteTable(route_table_id="rtb-1", vpc_id="vpc-1", routes=routes, associations=())
     region = RegionData(account="111122223333", region="us-east-1")
     choice = select_route(region, table, address(ip))
     matching = [n for n in nets if ipaddress.ip_address(ip) in n]

@@ -31,8 +31,10 @@ FACTS = rt.TargetFacts(
     endpoints={"vpce-0gw": GATEWAY, "vpce-0lb": GWLB},
     endpoints_gap=None,
     nat_gateways={
-        "nat-pub": aws.NatGateway(nat_gateway_id="nat-pub"),
-        "nat-priv": aws.NatGateway(nat_gateway_id="nat-priv", connectivity_type="private"),
+        "nat-pub": aws.NatGateway(nat_gateway_id="nat-pub", subnet_id="subnet-pub"),
+        "nat-priv": aws.NatGateway(
+            nat_gateway_id="nat-priv", subnet_id="subnet-priv", connectivity_type="private"
+        ),
     },
     network_interfaces={
         "eni-fw": aws.NetworkInterface(

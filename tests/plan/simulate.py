@@ -95,7 +95,13 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
                         "VpcId": change.vpc_id,
                         "IpPermissions": [],
                         "IpPermissionsEgress": [
-                            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                            {
+                                "IpProtocol": "-1",
+                                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+                                "Ipv6Ranges": [],
+                                "PrefixListIds": [],
+                                "UserIdGroupPairs": [],
+                            }
                         ],
                     }
                 )
@@ -105,6 +111,7 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
                     "FromPort": change.port,
                     "ToPort": change.port,
                     "IpRanges": [{"CidrIp": x} for x in change.cidrs],
+                    "Ipv6Ranges": [],
                     "UserIdGroupPairs": [],
                     "PrefixListIds": [],
                 }

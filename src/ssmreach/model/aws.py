@@ -197,7 +197,7 @@ class RouteTableAssociation(_Aws, frozen=True, kw_only=True):
 class RouteTable(_Aws, frozen=True, kw_only=True):
     route_table_id: str
     vpc_id: str
-    associations: tuple[RouteTableAssociation, ...] = ()
+    associations: tuple[RouteTableAssociation, ...]
     routes: tuple[Route, ...]
     owner_id: str | None = None
     tags: tuple[Tag, ...] = ()
@@ -214,7 +214,7 @@ class NatGatewayAddress(_Aws, frozen=True, kw_only=True):
 
 class NatGateway(_Aws, frozen=True, kw_only=True):
     nat_gateway_id: str
-    subnet_id: str | None = None
+    subnet_id: str
     vpc_id: str | None = None
     state: str = "available"
     connectivity_type: str = "public"
@@ -232,7 +232,7 @@ class InternetGatewayAttachment(_Aws, frozen=True, kw_only=True):
 
 class InternetGateway(_Aws, frozen=True, kw_only=True):
     internet_gateway_id: str
-    attachments: tuple[InternetGatewayAttachment, ...] = ()
+    attachments: tuple[InternetGatewayAttachment, ...]
 
 
 class DescribeInternetGateways(_Aws, frozen=True, kw_only=True):
@@ -265,7 +265,7 @@ class DescribeVpcPeeringConnections(_Aws, frozen=True, kw_only=True):
 class PrefixList(_Aws, frozen=True, kw_only=True):
     prefix_list_id: str
     prefix_list_name: str | None = None
-    cidrs: tuple[str, ...] = ()
+    cidrs: tuple[str, ...]
 
 
 class DescribePrefixLists(_Aws, frozen=True, kw_only=True):
@@ -373,10 +373,10 @@ class IpPermission(_Aws, frozen=True, kw_only=True):
     ip_protocol: str
     from_port: int | None = None
     to_port: int | None = None
-    ip_ranges: tuple[IpRange, ...] = ()
-    ipv6_ranges: tuple[Ipv6Range, ...] = ()
-    prefix_list_ids: tuple[PrefixListId, ...] = ()
-    user_id_group_pairs: tuple[UserIdGroupPair, ...] = ()
+    ip_ranges: tuple[IpRange, ...]
+    ipv6_ranges: tuple[Ipv6Range, ...] = ()  # IPv6 is not modelled: absent reads as none
+    prefix_list_ids: tuple[PrefixListId, ...]
+    user_id_group_pairs: tuple[UserIdGroupPair, ...]
 
 
 class SecurityGroup(_Aws, frozen=True, kw_only=True):
@@ -472,12 +472,18 @@ class VpcEndpoint(_Aws, frozen=True, kw_only=True):
     policy_document: str | None = None
     route_table_ids: tuple[str, ...] = ()
     subnet_ids: tuple[str, ...] = ()
-    groups: tuple[GroupIdentifier, ...] = ()
+    listed_groups: tuple[GroupIdentifier, ...] | None = field(default=None, name="Groups")
     private_dns_enabled: bool = False
     network_interface_ids: tuple[str, ...] = ()
     dns_entries: tuple[DnsEntry, ...] = ()
     owner_id: str | None = None
     tags: tuple[Tag, ...] = ()
+
+    @property
+    def groups(self) -> tuple[GroupIdentifier, ...]:
+        """The endpoint's security groups (`Groups`; absent reads as none, and validate.py
+        refuses an interface endpoint without it)."""
+        return self.listed_groups or ()
 
     @property
     def is_interface(self) -> bool:
@@ -583,7 +589,7 @@ class Instance(_Aws, frozen=True, kw_only=True):
 
 class Reservation(_Aws, frozen=True, kw_only=True):
     owner_id: str | None = None
-    instances: tuple[Instance, ...] = ()
+    instances: tuple[Instance, ...]
 
 
 class DescribeInstances(_Aws, frozen=True, kw_only=True):
@@ -832,9 +838,9 @@ class RoleDetail(_Aws, frozen=True, kw_only=True):
     role_name: str
     arn: str
     path: str = "/"
-    instance_profile_list: tuple[InstanceProfileDetail, ...] = ()
-    role_policy_list: tuple[InlinePolicy, ...] = ()
-    attached_managed_policies: tuple[AttachedPolicy, ...] = ()
+    instance_profile_list: tuple[InstanceProfileDetail, ...]
+    role_policy_list: tuple[InlinePolicy, ...]
+    attached_managed_policies: tuple[AttachedPolicy, ...]
     permissions_boundary: PermissionsBoundary | None = None
 
 

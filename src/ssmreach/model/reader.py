@@ -113,6 +113,10 @@ class _Reader:
             ) from None
         except msgspec.DecodeError as exc:
             raise SnapshotError(self._path(key), f"not valid JSON ({exc})") from None
+        except RecursionError:
+            raise SnapshotError(
+                self._path(key), "JSON nested too deeply to be an AWS response"
+            ) from None
         problem = first_problem(doc)
         if problem is not None:
             raise SnapshotError(self._path(key), f"{problem}; fix the record or collect again")

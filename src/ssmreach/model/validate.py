@@ -23,15 +23,25 @@ ICMP_PROTOCOLS = frozenset({"icmp", "icmpv6", "1", "58"})
 NAMED_PROTOCOLS = PORT_PROTOCOLS | ICMP_PROTOCOLS | {"-1", "all"}
 
 
-def _cidr_problem(value: str | None, *, required: bool = False) -> str | None:
+def cidr_problem(
+    value: str | None, *, required: bool = False, version: int | None = None
+) -> str | None:
+    """Why `value` is not a CIDR as AWS writes it (prefix length, no host bits, the family
+    its field holds), or None."""
     if value is None:
         return "has no CIDR" if required else None
     if "/" not in value:
         return f"has CIDR {value!r}, which has no prefix length"
     try:
-        ipaddress.ip_network(value, strict=False)
+        net = ipaddress.ip_network(value, strict=False)
     except ValueError:
         return f"has CIDR {value!r}, which is not a valid IPv4 or IPv6 CIDR"
+    if version is not None and net.version != version:
+        return f"has CIDR {value!r} in a field for IPv{version}"
+    if str(net.network_address) != value.split("/", 1)[
+        0
+    ] and net.network_address != ipaddress.ip_address(value.split("/", 1)[0]):
+        return f"has CIDR {value!r}, whose host bits are set (AWS writes {net})"
     return None
 
 
@@ -75,10 +85,12 @@ def _permissions(group: aws.SecurityGroup, index: int) -> Iterator[str]:
             problem = _protocol_problem(perm.ip_protocol)
             if problem is None and perm.ip_protocol.lower() in PORT_PROTOCOLS:
                 problem = _port_problem(perm.from_port, perm.to_port)
-            for cidr in [r.cidr_ip for r in perm.ip_ranges] + [
-                r.cidr_ipv6 for r in perm.ipv6_ranges
-            ]:
-                problem = problem or _cidr_problem(cidr)
+            for cidr in perm.ip_ranges:
+                problem = problem or cidr_problem(cidr.cidr_ip, version=4)
+            for cidr6 in perm.ipv6_ranges:
+                problem = problem or cidr_problem(cidr6.cidr_ipv6, version=6)
+            if problem is None and any(not p.group_id for p in perm.user_id_group_pairs):
+                problem = "has a group reference without GroupId"
             if problem:
                 yield f"{what} {problem}"
 
@@ -106,9 +118,9 @@ def _network_acls(doc: aws.DescribeNetworkAcls) -> Iterator[str]:
                 problem = _port_problem(span.from_ if span else None, span.to if span else None)
             if problem is None:
                 problem = (
-                    _cidr_problem(entry.ipv6_cidr_block)
+                    cidr_problem(entry.ipv6_cidr_block, version=6)
                     if entry.cidr_block is None
-                    else _cidr_problem(entry.cidr_block)
+                    else cidr_problem(entry.cidr_block, version=4)
                 )
                 if entry.cidr_block is None and entry.ipv6_cidr_block is None:
                     problem = "has no CidrBlock and no Ipv6CidrBlock"
@@ -121,20 +133,26 @@ def _route_tables(doc: aws.DescribeRouteTables) -> Iterator[str]:
     for index, table in enumerate(doc.route_tables):
         for n, route in enumerate(table.routes):
             what = f"route table {table.route_table_id} (RouteTables[{index}]), route {n}"
-            cidr = route.destination_cidr_block or route.destination_ipv6_cidr_block
-            if cidr is None and route.destination_prefix_list_id is None:
+            v4, v6 = route.destination_cidr_block, route.destination_ipv6_cidr_block
+            if v4 is None and v6 is None and route.destination_prefix_list_id is None:
                 yield f"{what} has no destination (CIDR or prefix list)"
                 continue
-            problem = _cidr_problem(cidr)
+            problem = cidr_problem(v4, version=4) or cidr_problem(v6, version=6)
             if problem:
                 yield f"{what} {problem}"
+        for n, assoc in enumerate(table.associations):
+            if not assoc.main and not assoc.subnet_id and not assoc.gateway_id:
+                yield (
+                    f"route table {table.route_table_id} (RouteTables[{index}]), association {n} "
+                    "is neither the main one nor for a subnet or gateway"
+                )
 
 
 def _vpcs(doc: aws.DescribeVpcs) -> Iterator[str]:
     yield from _duplicates((v.vpc_id for v in doc.vpcs), "Vpcs")
     for index, vpc in enumerate(doc.vpcs):
         for cidr in vpc.cidrs:
-            problem = _cidr_problem(cidr)
+            problem = cidr_problem(cidr)
             if problem:
                 yield f"VPC {vpc.vpc_id} (Vpcs[{index}]) {problem}"
 
@@ -142,9 +160,27 @@ def _vpcs(doc: aws.DescribeVpcs) -> Iterator[str]:
 def _subnets(doc: aws.DescribeSubnets) -> Iterator[str]:
     yield from _duplicates((s.subnet_id for s in doc.subnets), "Subnets")
     for index, subnet in enumerate(doc.subnets):
-        problem = _cidr_problem(subnet.cidr_block)
+        problem = cidr_problem(subnet.cidr_block)
         if problem:
             yield f"subnet {subnet.subnet_id} (Subnets[{index}]) {problem}"
+
+
+def _endpoints(doc: aws.DescribeVpcEndpoints) -> Iterator[str]:
+    yield from _duplicates((e.vpc_endpoint_id for e in doc.vpc_endpoints), "VpcEndpoints")
+    for index, ep in enumerate(doc.vpc_endpoints):
+        if ep.is_interface and ep.listed_groups is None:
+            yield (
+                f"interface endpoint {ep.vpc_endpoint_id} (VpcEndpoints[{index}]) has no Groups, "
+                "which AWS always lists for interface endpoints"
+            )
+
+
+def _prefix_lists(doc: aws.DescribePrefixLists) -> Iterator[str]:
+    for index, pl in enumerate(doc.prefix_lists):
+        for cidr in pl.cidrs:
+            problem = cidr_problem(cidr)
+            if problem:
+                yield f"prefix list {pl.prefix_list_id} (PrefixLists[{index}]) {problem}"
 
 
 def _ids(attribute: str, key: str, where: str) -> Callable[[Any], Iterator[str]]:
@@ -165,7 +201,8 @@ VALIDATORS: dict[type[Any], Callable[[Any], Iterator[str]]] = {
     aws.DescribeRouteTables: _route_tables,
     aws.DescribeVpcs: _vpcs,
     aws.DescribeSubnets: _subnets,
-    aws.DescribeVpcEndpoints: _ids("vpc_endpoints", "vpc_endpoint_id", "VpcEndpoints"),
+    aws.DescribePrefixLists: _prefix_lists,
+    aws.DescribeVpcEndpoints: _endpoints,
     aws.DescribeNetworkInterfaces: _ids(
         "network_interfaces", "network_interface_id", "NetworkInterfaces"
     ),

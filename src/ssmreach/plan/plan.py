@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import msgspec
 
 from ssmreach.errors import SsmreachError
 from ssmreach.model.estate import Estate, RegionData
-from ssmreach.plan.changes import Change
+from ssmreach.model.validate import cidr_problem
+from ssmreach.plan.changes import CREATES, Change
 
 __all__ = [
     "PLAN_FORMAT",
@@ -31,6 +32,7 @@ __all__ = [
     "decode_plan",
     "encode_plan",
     "fingerprint",
+    "plan_problems",
 ]
 
 PLAN_FORMAT = "ssmreach-plan/1"
@@ -94,7 +96,7 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     design: Design
     hub_vpc: str | None = None
     vpcs: tuple[VpcDesign, ...] = ()
-    changes: tuple[Change, ...] = ()
+    changes: tuple[Change, ...]
     manual: tuple[ManualStep, ...] = ()
     monthly_cost: float = 0.0
     pricing: Pricing | None = None
@@ -134,11 +136,44 @@ def decode_plan(data: bytes, where: str = "plan") -> Plan:
             "write one with `ssmreach plan --format json --output FILE`"
         )
     try:
-        return msgspec.json.decode(data, type=Plan)
+        plan = msgspec.json.decode(data, type=Plan)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise PlanFormatError(f"{where}: {exc}") from None
     except RecursionError:
         raise PlanFormatError(f"{where}: the JSON is nested too deeply to be a plan") from None
+    problem = next(plan_problems(plan), None)
+    if problem is not None:
+        raise PlanFormatError(f"{where}: {problem}; write a new plan with `ssmreach plan`")
+    return plan
+
+
+def plan_problems(plan: Plan) -> Iterator[str]:
+    """What makes a decoded plan impossible to carry out or export as it stands: a change
+    id used twice, a reference (`${id}`) or dependency on a change that is not before it
+    or creates nothing, a port outside 0-65535 or a CIDR that is not one."""
+    seen: dict[str, Change] = {}
+    for index, change in enumerate(plan.changes):
+        what = f"change {index} ({change.id})"
+        if change.id in seen:
+            yield f"{what} has the id of an earlier change"
+        for target in change.references():
+            made = seen.get(target)
+            if made is None or type(made) not in CREATES:
+                yield f"{what} refers to ${{{target}}}, which no earlier change of the plan creates"
+        for dep in change.depends_on:
+            if dep not in seen:
+                yield f"{what} depends on {dep}, which is not an earlier change of the plan"
+        for name in ("port", "from_port", "to_port", "rule_number"):
+            value = getattr(change, name, None)
+            if isinstance(value, int) and not 0 <= value <= 65535:
+                yield f"{what} has {name} {value}, outside 0-65535"
+        cidrs = list(getattr(change, "cidrs", ()))
+        cidrs += [v for n in ("cidr", "destination_cidr") if (v := getattr(change, n, None))]
+        for cidr in cidrs:
+            problem = cidr_problem(cidr)
+            if problem is not None:
+                yield f"{what} {problem}"
+        seen[change.id] = change
 
 
 # --- fingerprint ------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class ProbeDocument(msgspec.Struct, frozen=True, kw_only=True):
     node: ProbeNode = ProbeNode()
     verdict: VerdictName = "UNKNOWN"
     reasons: tuple[ProbeReason, ...] = ()
-    services: tuple[ProbeService, ...] = ()
+    services: tuple[ProbeService, ...]  # always written: absent is not "no evidence"
 
     @property
     def instance(self) -> str | None:
