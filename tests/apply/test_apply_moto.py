@@ -20,7 +20,7 @@ import boto3
 import boto3.session
 import pytest
 import requests
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from moto.server import ThreadedMotoServer
 
 from ssmreach.analysis.verdict import Verdict
@@ -326,6 +326,76 @@ def test_a_failing_step_rolls_back_what_this_run_created(aws: str) -> None:
     assert result.after is not None and result.after.count(Verdict.PRIVATE) < len(
         result.after.results
     )
+
+
+@pytest.mark.parametrize(
+    ("fault", "note"),
+    [
+        (
+            lambda: EndpointConnectionError(endpoint_url="https://ec2.us-east-1.amazonaws.com"),
+            "Could not connect",
+        ),
+        (lambda: ConnectionResetError(104, "Connection reset by peer"), "reset by peer"),
+        (lambda: ValueError("something no handler expects"), "no handler expects"),
+        (lambda: KeyboardInterrupt(), "interrupted"),
+    ],
+    ids=["no-connection", "connection-reset", "any-exception", "ctrl-c"],
+)
+def test_every_failure_path_rolls_back(
+    aws: str, fault: Callable[[], BaseException], note: str
+) -> None:
+    """Fault injection on the third write: whatever the failure, what this run made is undone."""
+    ids = broken_estate()
+    plan = plan_now()
+    writes = {"n": 0}
+
+    def fail_third_write(model: Any, **_: Any) -> None:
+        if model.name.startswith(WRITES):
+            writes["n"] += 1
+            if writes["n"] == 3:
+                raise fault()
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+    groups_before = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+    result = apply(plan, {"before-call.ec2": fail_third_write})
+    assert not result.ok and result.failed is not None
+    assert note in result.failed.note
+    assert len(result.rolled_back) == 2 and not result.left
+    assert {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]} == groups_before
+    hostnames = ec2.describe_vpc_attribute(VpcId=ids["vpc"], Attribute="enableDnsHostnames")
+    assert hostnames["EnableDnsHostnames"]["Value"] is False
+
+
+def test_an_interruption_while_an_endpoint_is_being_waited_for_deletes_it(aws: str) -> None:
+    broken_estate()
+    plan = plan_now()
+
+    def interrupt_wait(model: Any, **_: Any) -> None:
+        if model.name == "DescribeVpcEndpoints" and any(
+            type(c).__name__ == "CreateInterfaceEndpoint" for c in plan.changes
+        ):
+            created = boto3.client("ec2", region_name=REGION).describe_vpc_endpoints()
+            if any(
+                t["Key"] == "ssmreach:managed"
+                for e in created["VpcEndpoints"]
+                for t in e.get("Tags", [])
+            ):
+                raise KeyboardInterrupt
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+
+    def live() -> list[str]:
+        return [
+            e["VpcEndpointId"]
+            for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+            if e["State"].lower() not in ("deleted", "deleting")
+        ]
+
+    before = live()
+    result = apply(plan, {"before-call.ec2.DescribeVpcEndpoints": interrupt_wait})
+    assert not result.ok and result.failed is not None and "interrupted" in result.failed.note
+    assert live() == before
+    assert not result.left
 
 
 def refuse_dry_runs(params: dict[str, Any], **_: Any) -> None:

@@ -11,8 +11,9 @@
    idempotent, tagged `ssmreach:managed=true` and `ssmreach:plan-id`, endpoints waited
    for until available; with `dry_run`, EC2 calls go out with `DryRun=True` and
    nothing changes;
-4. when a step fails, undoes what this run created or added, newest first, and says
-   what could not be undone;
+4. when a step fails for any reason (an AWS error, a lost connection, a timeout, any
+   exception, Ctrl-C), undoes what this run created or added, newest first, and says
+   what could not be undone, by id;
 5. reads the state again and checks the instances (the "after" verdicts).
 
 This package and `ssmreach.collect` are the only ones that call AWS; only this one
@@ -25,11 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.verdict import CheckResult
 from ssmreach.apply.handlers import Context, Outcome, run_change
+from ssmreach.apply.lock import apply_lock
 from ssmreach.errors import SsmreachError
 from ssmreach.model.estate import Estate
 from ssmreach.plan.changes import Change
@@ -152,8 +154,9 @@ def apply_plan(
 ) -> ApplyResult:
     """Carry out `plan`; `state()` reads the account, `clients(service, region)` makes clients."""
     options = options or ApplyOptions()
-    prepared = prepare_apply(plan, state(), force=options.force)
-    return carry_out(prepared, state, clients, options)
+    with apply_lock(plan):
+        prepared = prepare_apply(plan, state(), force=options.force)
+        return carry_out(prepared, state, clients, options)
 
 
 def carry_out(
@@ -174,6 +177,7 @@ def carry_out(
         timeout=options.timeout,
         poll=options.poll,
     )
+    interrupted = False
     steps: list[StepResult] = [
         StepResult(c.id, type(c).__name__, "skipped", None, SKIPPED_NOTE) for c in prepared.skipped
     ]
@@ -182,7 +186,12 @@ def carry_out(
     for change in plan.changes:
         try:
             outcome = run_change(ctx, change)
-        except (ClientError, BotoCoreError, LookupError, RuntimeError, TimeoutError) as exc:
+        except KeyboardInterrupt:
+            interrupted = True
+            failed = StepResult(change.id, change.summary, "failed", None, "interrupted (Ctrl-C)")
+            steps.append(failed)
+            break
+        except Exception as exc:  # any failure at all: roll back what this run did
             failed = StepResult(change.id, change.summary, "failed", None, _message(exc))
             steps.append(failed)
             break
@@ -204,7 +213,7 @@ def carry_out(
             try:
                 outcome.undo()
                 rolled_back.append(outcome.undo_what)
-            except (ClientError, BotoCoreError) as exc:
+            except Exception as exc:
                 left.append(
                     f"{outcome.undo_what} failed ({_message(exc)}); {outcome.resource} is left"
                 )
@@ -216,7 +225,7 @@ def carry_out(
             for s in steps
         ]
     after = None
-    if options.recheck and not options.dry_run:
+    if options.recheck and not options.dry_run and not interrupted:
         after = check_estate(state(), check)
     return ApplyResult(
         plan_id=plan.id,

@@ -272,6 +272,9 @@ def _interface_endpoint(ctx: Context, ch: c.CreateInterfaceEndpoint) -> Outcome:
     except (TimeoutError, RuntimeError) as exc:
         undo()
         raise RuntimeError(f"{exc} (deleted again)") from exc
+    except BaseException:  # interrupted or any other failure while waiting
+        undo()
+        raise
     return outcome
 
 
@@ -345,7 +348,11 @@ def _gateway(ctx: Context, ch: c.CreateGatewayEndpoint) -> Outcome:
     def undo() -> None:
         ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
 
-    _wait_available(ctx, ec2, endpoint_id)
+    try:
+        _wait_available(ctx, ec2, endpoint_id)
+    except BaseException:  # a timeout, an interruption, any failure while waiting
+        undo()
+        raise
     return Outcome(endpoint_id, True, undo=undo, undo_what=f"delete endpoint {endpoint_id}")
 
 

@@ -17,6 +17,7 @@ from ssmreach.apply import (
     regions_of,
     state_reader,
 )
+from ssmreach.apply.lock import apply_lock
 from ssmreach.cli.live import live_options
 from ssmreach.cli.plan_cmd import compute_plan, plan_options
 from ssmreach.errors import SsmreachError, UsageError
@@ -141,32 +142,35 @@ def apply_command(
         click.echo(render_plan_text(plan), nl=False)
         click.echo("Nothing to apply.")
         return
-    read_state = state_reader(regions_of(plan), profile=profile)
-    # What is shown and carried out is recomputed from the account as it is now: a
-    # change of the file that a fresh plan does not hold is refused (plan/verify.py).
-    prepared = prepare_apply(plan, read_state(), force=force, source=str(plan_file or "the plan"))
-    plan = prepared.plan
-    click.echo(render_plan_text(plan), nl=False)
-    if not yes and not dry_run:
-        try:
-            go = click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
-        except click.Abort:
-            raise UsageError(
-                "no answer on stdin: pass --yes to apply without asking (or --dry-run)"
-            ) from None
-        if not go:
-            click.echo("Cancelled; nothing changed.", err=True)
-            sys.exit(1)
-    result = carry_out(
-        prepared,
-        read_state,
-        client_factory(profile=profile),
-        ApplyOptions(dry_run=dry_run, force=force, timeout=timeout),
-    )
-    click.echo(render_result(result), nl=False)
-    if not result.ok:
-        assert result.failed is not None
-        raise ApplyFailed(
-            f"{result.failed.change_id} failed ({result.failed.note}); "
-            + ("rolled back" if not result.left else f"{len(result.left)} thing(s) left")
+    with apply_lock(plan):
+        read_state = state_reader(regions_of(plan), profile=profile)
+        # What is shown and carried out is recomputed from the account as it is now: a
+        # change of the file that a fresh plan does not hold is refused (plan/verify.py).
+        prepared = prepare_apply(
+            plan, read_state(), force=force, source=str(plan_file or "the plan")
         )
+        plan = prepared.plan
+        click.echo(render_plan_text(plan), nl=False)
+        if not yes and not dry_run:
+            try:
+                go = click.confirm(f"Apply these {len(plan.changes)} change(s)?", default=False)
+            except click.Abort:
+                raise UsageError(
+                    "no answer on stdin: pass --yes to apply without asking (or --dry-run)"
+                ) from None
+            if not go:
+                click.echo("Cancelled; nothing changed.", err=True)
+                sys.exit(1)
+        result = carry_out(
+            prepared,
+            read_state,
+            client_factory(profile=profile),
+            ApplyOptions(dry_run=dry_run, force=force, timeout=timeout),
+        )
+        click.echo(render_result(result), nl=False)
+        if not result.ok:
+            assert result.failed is not None
+            raise ApplyFailed(
+                f"{result.failed.change_id} failed ({result.failed.note}); "
+                + ("rolled back" if not result.left else f"{len(result.left)} thing(s) left")
+            )

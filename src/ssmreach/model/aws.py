@@ -265,7 +265,7 @@ class DescribeVpcPeeringConnections(_Aws, frozen=True, kw_only=True):
 class PrefixList(_Aws, frozen=True, kw_only=True):
     prefix_list_id: str
     prefix_list_name: str | None = None
-    cidrs: tuple[str, ...]
+    cidrs: tuple[str, ...] | None = None  # None: not listed (moto omits it)
 
 
 class DescribePrefixLists(_Aws, frozen=True, kw_only=True):

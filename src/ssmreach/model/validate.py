@@ -177,7 +177,7 @@ def _endpoints(doc: aws.DescribeVpcEndpoints) -> Iterator[str]:
 
 def _prefix_lists(doc: aws.DescribePrefixLists) -> Iterator[str]:
     for index, pl in enumerate(doc.prefix_lists):
-        for cidr in pl.cidrs:
+        for cidr in pl.cidrs or ():
             problem = cidr_problem(cidr)
             if problem:
                 yield f"prefix list {pl.prefix_list_id} (PrefixLists[{index}]) {problem}"
