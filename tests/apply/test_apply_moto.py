@@ -191,6 +191,22 @@ def session_factory(extra: dict[str, Callable[..., Any]] | None = None) -> Calla
                     {"PrivateIpAddress": eni["PrivateIpAddress"], "Primary": True}
                 ]
 
+    def default_endpoint_groups(parsed: dict[str, Any], **_: Any) -> None:
+        # moto omits Groups for an interface endpoint created without one; AWS lists the
+        # VPC default group it gets.
+        ec2 = boto3.client("ec2", region_name=REGION)
+        for endpoint in parsed.get("VpcEndpoints", []):
+            if endpoint.get("VpcEndpointType") == "Interface" and "Groups" not in endpoint:
+                default = ec2.describe_security_groups(
+                    Filters=[
+                        {"Name": "vpc-id", "Values": [endpoint["VpcId"]]},
+                        {"Name": "group-name", "Values": ["default"]},
+                    ]
+                )["SecurityGroups"]
+                endpoint["Groups"] = [
+                    {"GroupId": g["GroupId"], "GroupName": "default"} for g in default
+                ]
+
     def cached_services(
         params: dict[str, Any], context: dict[str, Any], **_: Any
     ) -> tuple[_Http, dict[str, Any]] | None:
@@ -207,6 +223,7 @@ def session_factory(extra: dict[str, Callable[..., Any]] | None = None) -> Calla
     handlers: dict[str, Callable[..., Any]] = {
         "before-call.ssm.DescribeInstanceInformation": instance_information,
         "after-call.ec2.DescribeNetworkInterfaces": fix_endpoint_addresses,
+        "after-call.ec2.DescribeVpcEndpoints": default_endpoint_groups,
         # speed only: the endpoint-service catalogue never changes, and moto takes ~1 s for it
         "before-call.ec2.DescribeVpcEndpointServices": cached_services,
         "after-call.ec2.DescribeVpcEndpointServices": keep_services,

@@ -117,5 +117,9 @@ def relation(cidr: str, place: Place) -> Match:
             return Match.NO
         return Match.MAYBE
     if place.prefix_list_id is not None:
-        return Match.YES if net.prefixlen == 0 else Match.MAYBE
+        # An AWS service's prefix list holds public addresses only: a private range never
+        # covers them (its CIDRs may not be in the snapshot).
+        if net.prefixlen == 0:
+            return Match.YES
+        return Match.NO if net.is_private else Match.MAYBE
     return Match.MAYBE

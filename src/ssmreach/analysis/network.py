@@ -340,6 +340,16 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
         )
         return
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
+    if choice.uncertain:
+        # The hop below says which route it took; the reason says why that is not certain.
+        leg.reasons.append(
+            reason(
+                "DATA_MISSING",
+                Severity.WARNING,
+                table.route_table_id,
+                f"which route of {table.route_table_id} applies cannot be decided from the snapshot: {choice.detail}",
+            )
+        )
     kind = node.region.target_of(route)
     match kind:
         case rt.Local():
