@@ -48,7 +48,7 @@ def test_help_has_examples() -> None:
 def test_apply_permissions_cover_every_change_kind_and_the_reads() -> None:
     import msgspec
 
-    from ssmreach.collect.permissions import minimal_policy
+    from ssmreach.permissions import minimal_policy
     from ssmreach.plan.changes import CHANGE_TYPES
 
     policy = minimal_policy("apply")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collect_helpers import aws_env, moto  # noqa: F401
 
 from ssmreach.collect.calls import CALLS, REGION_LISTING
-from ssmreach.collect.permissions import minimal_policy, required_actions
+from ssmreach.permissions import minimal_policy, required_actions
 
 
 def test_policy_covers_every_call_of_the_table() -> None:

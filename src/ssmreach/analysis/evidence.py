@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from ssmreach.analysis.reasons import BY_CODE, reason
+from ssmreach.analysis.reasons import BY_CODE, codes_where, reason
 from ssmreach.analysis.verdict import (
     CheckResult,
     FeatureResult,
@@ -39,31 +39,10 @@ from ssmreach.analysis.verdict import (
 from ssmreach.errors import SsmreachError
 from ssmreach.probe.document import PROBE_FORMAT, ProbeDocument, ProbeService, probe_document
 
-# UNKNOWN causes a probe settles: the answer or the onward path the snapshot lacks.
-SETTLEABLE = frozenset({"CUSTOM_DNS_UNVERIFIED", "DNS_FORWARDED", "EGRESS_UNMODELED"})
-# Findings about the network path: a probe that reached AWS contradicts them.
-NETWORK_CODES = frozenset(
-    {
-        "ENDPOINT_MISSING",
-        "ENDPOINT_NOT_AVAILABLE",
-        "ENDPOINT_NO_SUBNETS",
-        "PRIVATE_DNS_DISABLED",
-        "VPC_DNS_SUPPORT_DISABLED",
-        "VPC_DNS_HOSTNAMES_DISABLED",
-        "PHZ_SHADOWS_SERVICE",
-        "NO_ROUTE",
-        "ROUTE_BLACKHOLE",
-        "PEERING_NOT_ACTIVE",
-        "NO_RETURN_ROUTE",
-        "SG_EGRESS_DENIED",
-        "SG_INGRESS_DENIED",
-        "NACL_OUTBOUND_DENIED",
-        "NACL_INBOUND_DENIED",
-        "NAT_NO_INTERNET",
-        "NO_PUBLIC_IP",
-        "GATEWAY_ENDPOINT_NOT_ROUTED",
-    }
-)
+# UNKNOWN causes a probe settles, and findings about the network path that a probe which
+# reached AWS contradicts: both are fields of the reason catalogue.
+SETTLEABLE = codes_where("settleable")
+NETWORK_CODES = codes_where("network")
 _OUTCOME = {
     "PRIVATE": Outcome.PASS,
     "INTERNET": Outcome.PASS,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from ssmreach.collect.permissions import PURPOSES, Purpose, minimal_policy
+from ssmreach.permissions import PURPOSES, Purpose, minimal_policy
 
 
 @click.command("permissions")

@@ -4,9 +4,11 @@ besides `apply`).
     calls.py        the declarative table of every read: service, operation, scope,
                     paging, call-list requests, IAM action
     session.py      credentials per account, Region checks, guarded clients
-    readonly.py     the guard that refuses any non-read operation
+    readonly.py     the guard that refuses any operation the table does not list
+    retry_budget.py the bound on retrying one call, and short error texts
     collector.py    runs the table per (account, Region) in a bounded thread pool
-    permissions.py  the least-privilege IAM policy generated from the table
+
+The least-privilege IAM policy generated from the table is `ssmreach.permissions`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from ssmreach.collect.collector import (
     ProgressEvent,
     collect_snapshot,
 )
-from ssmreach.collect.permissions import minimal_policy, required_actions
 from ssmreach.collect.readonly import ReadOnlyViolation, install_guard, is_read_only
 
 __all__ = [
@@ -33,6 +34,4 @@ __all__ = [
     "collect_snapshot",
     "install_guard",
     "is_read_only",
-    "minimal_policy",
-    "required_actions",
 ]

@@ -55,6 +55,7 @@ from ssmreach.analysis.engine import (
 )
 from ssmreach.analysis.features import DEFAULT_FEATURES, channel_options
 from ssmreach.analysis.network import endpoint_groups
+from ssmreach.analysis.reasons import CATALOGUE, codes_where
 from ssmreach.analysis.routing import route_table_for, select_route
 from ssmreach.analysis.services import endpoint_service_name, service_host, service_offered
 from ssmreach.analysis.verdict import CheckResult, Reason, Severity, Verdict
@@ -99,38 +100,13 @@ ENDPOINT_GROUP_NAME = "ssmreach-endpoints"
 INTERFACE_ORDER = ("ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs")
 _GONE = ("deleted", "deleting", "failed", "rejected", "expired")
 
-MANUAL_CODES: dict[str, str] = {
-    "NO_INSTANCE_PROFILE": "the instance needs an instance profile (or Default Host Management Configuration); a plan does not change identities",
-    "IAM_ACTION_DENIED": "the instance role does not allow the call; a plan does not change IAM policies",
-    "IAM_S3_GRANT_MISSING": "the instance role lacks s3:GetObject on the AWS-owned buckets; a plan does not change IAM policies",
-    "KMS_KEY_POLICY_DENIED": "the KMS key policy does not let the instance role decrypt; a plan does not change key policies",
-    "KMS_KEY_NOT_USABLE": "the Session Manager KMS key is disabled, pending deletion or not symmetric; its owner decides",
-    "IMDS_DISABLED": "the instance metadata service is off; turning it on changes the instance",
-    "CUSTOM_DNS_UNVERIFIED": "the VPC uses custom DNS servers, which must forward amazonaws.com to the VPC resolver",
-    "DNS_FORWARDED": "a Resolver FORWARD rule sends the service name outside the VPC",
-    "PHZ_SHADOWS_SERVICE": "a private hosted zone shadows the service name; it belongs to someone",
-    "ENDPOINT_NOT_AVAILABLE": "the endpoint exists but is not available",
-    "ENDPOINT_NO_SUBNETS": "the endpoint exists without subnets; which subnets it gets is the owner's choice",
-    "EC2MESSAGES_RETIRED": "update the SSM agent to 3.3.40.0 or later on these nodes; AWS-UpdateSSMAgent travels over Run Command, so once the channel is gone it must be done out of band",
-    "EC2MESSAGES_ENDPOINT_UNUSED": "an ec2messages endpoint no node of the snapshot needs; ssmreach never deletes, and nodes it cannot see may use it",
-    "EC2MESSAGES_NOT_OFFERED": "the node's agent must be updated out of band (AWS-UpdateSSMAgent travels over Run Command)",
-    "ROUTE_BLACKHOLE": "a route points at a target that is gone",
-    "PEERING_NOT_ACTIVE": "the peering connection is not active",
-    "EGRESS_UNMODELED": "the path leaves through a device the snapshot does not model",
-    "S3_BUCKET_OTHER_REGION": "a bucket in another Region is never reached through a gateway endpoint",
-    "AGENT_TOO_OLD": "the SSM agent must be updated on the node",
-    "DATA_MISSING": "the snapshot lacks data the check needs",
-    "READ_DENIED": "reading the data the check needs was denied",
-}
-"""Reason codes a plan never fixes by itself, with why a person is needed."""
+MANUAL_CODES: dict[str, str] = {r.code: r.manual for r in CATALOGUE if r.manual}
+"""Reason codes a plan never fixes by itself, with why a person is needed (the catalogue)."""
 
-MANUAL_ON_PRIVATE = frozenset({"EC2MESSAGES_RETIRED"})
+MANUAL_ON_PRIVATE = codes_where("manual_on_private")
 """Manual codes a plan lists even when the result is PRIVATE today."""
 
-NACL_CODES: dict[str, str] = {
-    "NACL_OUTBOUND_DENIED": "a network ACL denies the traffic and the plan has no path to open in it",
-    "NACL_INBOUND_DENIED": "a network ACL denies the traffic and the plan has no path to open in it",
-}
+NACL_CODES: dict[str, str] = {r.code: r.nacl for r in CATALOGUE if r.nacl}
 """Reason codes the plan fixes with network ACL entries where it knows the path after the
 plan (`nacl_rules`); the rest stay manual steps, with why."""
 

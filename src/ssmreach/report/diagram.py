@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 
+from ssmreach.analysis.reasons import CATALOGUE
 from ssmreach.analysis.verdict import CheckResult, Severity, Verdict, worst
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, RegionData
@@ -49,7 +50,7 @@ LEGEND_ROW = 18
 PEER_W = 300
 PEER_H = 74
 MIN_VPC_W = 660
-ENDPOINT_SIDE = frozenset({"SG_INGRESS_DENIED", "ENDPOINT_POLICY_DENIED", "S3_BUCKET_NOT_ALLOWED"})
+ENDPOINT_SIDE = frozenset(r.code for r in CATALOGUE if r.side == "endpoint")
 
 
 def x(text: object) -> str:

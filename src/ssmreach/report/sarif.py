@@ -29,9 +29,8 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 
 
 def default_level(entry: ReasonCode) -> str:
-    """The catalogue severity ("error / warning", "warning (UNKNOWN)", "info") as a SARIF level."""
-    first = entry.severity.split()[0].strip()
-    return {"error": "error", "warning": "warning", "info": "note"}.get(first, "warning")
+    """The catalogue's usual severity of a code as a SARIF level."""
+    return LEVEL[entry.default_level]
 
 
 def _rule(entry: ReasonCode) -> dict[str, Any]:
