@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -18,7 +19,65 @@ from ssmreach.errors import CollectError, SnapshotError, UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.model.raw import OperationKey
 from ssmreach.model.reader import load_snapshot, parse_snapshot
-from ssmreach.report.json_report import iter_json
+from ssmreach.report.formats import FORMATS, RenderContext
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip().lower() for n in value.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or value!r} is not a format; choose from {', '.join(FORMATS)}"
+        )
+    return names
+
+
+def _text_width() -> int:
+    """The terminal's width (COLUMNS wins, as everywhere), at least 60; 140 off a terminal."""
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return max(60, shutil.get_terminal_size((140, 24)).columns)
+    return 140
+
+
+def _write_reports(
+    result: CheckResult,
+    estate: Estate,
+    formats: tuple[str, ...],
+    output: Path | None,
+    output_dir: Path | None,
+    trace: bool,
+    quiet: bool,
+) -> None:
+    """Render every chosen format from the one result and write each where it goes."""
+    if len(formats) > 1 and output_dir is None:
+        raise UsageError("several formats need --output-dir DIR (one file per format)")
+    if output is not None and output_dir is not None:
+        raise UsageError("give --output FILE or --output-dir DIR, not both")
+    if output is not None and output.name.lower() in FORMATS and not output.suffix:
+        click.echo(
+            f"warning: --output takes a file name (writing {output}); "
+            f"for the {output.name.lower()} format use --format {output.name.lower()}",
+            err=True,
+        )
+    to_terminal = output is None and output_dir is None and sys.stdout.isatty()
+    ctx = RenderContext(
+        estate=estate,
+        trace=trace,
+        color=to_terminal and "NO_COLOR" not in os.environ,
+        width=_text_width() if output is None and output_dir is None else 140,
+        quiet=quiet,
+    )
+    if output_dir is not None:
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"{output_dir}: cannot create the folder ({exc.strerror or exc})"
+            ) from None
+    for name in formats:
+        fmt = FORMATS[name]
+        target = output_dir / f"ssmreach-report.{fmt.suffix}" if output_dir is not None else output
+        write_output(fmt.render(result, ctx), target)
 
 
 def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bool) -> int:
@@ -97,12 +156,14 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
 )
 @click.option(
     "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif", "html", "markdown"]),
+    "formats",
+    callback=_formats,
     default="text",
     show_default=True,
-    help="Report format: text for people, json (ssmreach.check/1) for machines, sarif for code "
-    "scanning, html (one self-contained file with network diagrams), markdown for a PR comment.",
+    metavar="FORMAT[,FORMAT...]",
+    help="Report format: "
+    + "; ".join(f"{f.name} {f.purpose}" for f in FORMATS.values())
+    + ". Several, comma-separated, with --output-dir: the snapshot is read and analysed once.",
 )
 @click.option(
     "--output",
@@ -110,6 +171,13 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
     type=click.Path(path_type=Path),
     help="Write the report to this file instead of stdout.",
 )
+@click.option(
+    "--output-dir",
+    "output_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write each format to DIR/ssmreach-report.<suffix> (the folder is created).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format).")
 @click.option(
     "--require-private", is_flag=True, help="Exit 1 when anything works only over the internet."
 )
@@ -143,8 +211,10 @@ def check_command(
     role_arn: tuple[str, ...],
     instances: tuple[str, ...],
     features: tuple[str, ...],
-    fmt: str,
+    formats: tuple[str, ...],
     output: Path | None,
+    output_dir: Path | None,
+    quiet: bool,
     require_private: bool,
     fail_on_unknown: bool,
     probes: tuple[Path, ...],
@@ -190,27 +260,7 @@ def check_command(
         from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
 
         result = merge_probe_evidence(result, load_probe_documents(probes))
-    data: bytes | Iterable[bytes]
-    if fmt == "json":
-        data = iter_json(result)
-    elif fmt == "sarif":
-        from ssmreach.report.sarif import render_sarif
-
-        data = render_sarif(result)
-    elif fmt == "html":
-        from ssmreach.report.html import render_html
-
-        data = render_html(result, estate)
-    elif fmt == "markdown":
-        from ssmreach.report.markdown import render_markdown
-
-        data = render_markdown(result)
-    else:
-        from ssmreach.report.text_report import render_text
-
-        color = output is None and sys.stdout.isatty()
-        data = render_text(result, trace=trace or bool(instances), color=color).encode()
-    write_output(data, output)
+    _write_reports(result, estate, formats, output, output_dir, trace or bool(instances), quiet)
     code = exit_code(result, require_private=require_private, fail_on_unknown=fail_on_unknown)
     if code:
         sys.exit(code)

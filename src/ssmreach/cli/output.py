@@ -53,6 +53,12 @@ def _after(pieces: list[bytes | memoryview], count: int) -> list[bytes | memoryv
     return []
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_output(data: bytes | Iterable[bytes], output: Path | None) -> None:
     """Write bytes (or pieces of bytes, streamed) to stdout or atomically to `output`."""
     chunks = [data] if isinstance(data, bytes) else data
@@ -79,6 +85,8 @@ def write_output(data: bytes | Iterable[bytes], output: Path | None) -> None:
             _write_pieces(fd, chunks)
         finally:
             os.close(fd)
+        # mkstemp makes the file 0600; a report gets the mode any new file of the user gets.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

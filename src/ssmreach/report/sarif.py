@@ -26,6 +26,8 @@ INFORMATION_URI = "https://pypi.org/project/ssmreach/"
 FINGERPRINT_KEY = "ssmreachFinding/v1"
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SECURITY_SEVERITY = {Severity.ERROR: "7.0", Severity.WARNING: "4.0", Severity.INFO: "1.0"}
+"""GitHub code scanning's `security-severity` (high from 7.0, medium from 4.0, low below)."""
 
 
 def default_level(entry: ReasonCode) -> str:
@@ -44,7 +46,11 @@ def _rule(entry: ReasonCode) -> dict[str, Any]:
             "markdown": f"**{entry.code}** ({entry.severity})\n\n{entry.meaning}\n\n**Fix:** {entry.fix}",
         },
         "defaultConfiguration": {"level": default_level(entry)},
-        "properties": {"tags": ["aws", "ssm", "network"], "severity": entry.severity},
+        "properties": {
+            "tags": ["aws", "ssm", "network"],
+            "severity": entry.severity,
+            "security-severity": SECURITY_SEVERITY[entry.default_level],
+        },
     }
 
 

@@ -77,6 +77,16 @@ def _label(r: FeatureResult) -> str:
     return f"{r.name} ({r.instance})" if r.name else r.instance
 
 
+def render_summary(result: CheckResult) -> str:
+    """The one summary line (all of `--quiet`)."""
+    summary = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
+    return (
+        f"ssmreach check: {result.instances} instance(s)"
+        + (f" ({result.not_running} not running)" if result.not_running else "")
+        + f", {len(result.results)} results ({summary})\n"
+    )
+
+
 def render_text(
     result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140
 ) -> str:
@@ -88,15 +98,7 @@ def render_text(
     by_instance: dict[str, dict[str, FeatureResult]] = defaultdict(dict)
     for r in result.results:
         by_instance[r.instance][r.feature] = r
-    summary = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
-    console.print(
-        Text(
-            f"ssmreach check: {result.instances} instance(s)"
-            + (f" ({result.not_running} not running)" if result.not_running else "")
-            + f", {len(result.results)} results ({summary})",
-            style="bold",
-        )
-    )
+    console.print(Text(render_summary(result).rstrip("\n"), style="bold"))
     if not result.results:
         console.print(
             "No instances in the snapshot."

@@ -1,0 +1,86 @@
+"""The report formats of `ssmreach check`: one registry that the CLI reads.
+
+Each `ReportFormat` names itself, says what it is for (the `--help` text), gives the file
+suffix used with `--output-dir`, and renders a check result into bytes (or a stream of
+byte pieces). Adding a format is one entry here plus its renderer module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ssmreach.analysis.verdict import CheckResult
+from ssmreach.model.estate import Estate
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    estate: Estate
+    trace: bool = False
+    color: bool = False
+    width: int = 140
+    quiet: bool = False
+
+
+Renderer = Callable[[CheckResult, RenderContext], bytes | Iterable[bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    name: str
+    purpose: str
+    suffix: str
+    render: Renderer
+
+
+def _text(result: CheckResult, ctx: RenderContext) -> bytes:
+    from ssmreach.report.text_report import render_summary, render_text
+
+    if ctx.quiet:
+        return render_summary(result).encode()
+    return render_text(result, trace=ctx.trace, color=ctx.color, width=ctx.width).encode()
+
+
+def _json(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
+    from ssmreach.report.json_report import iter_json
+
+    return iter_json(result)
+
+
+def _sarif(result: CheckResult, ctx: RenderContext) -> bytes:
+    from ssmreach.report.sarif import render_sarif
+
+    return render_sarif(result)
+
+
+def _html(result: CheckResult, ctx: RenderContext) -> bytes:
+    from ssmreach.report.html import render_html
+
+    return render_html(result, ctx.estate)
+
+
+def _markdown(result: CheckResult, ctx: RenderContext) -> bytes:
+    from ssmreach.report.markdown import render_markdown
+
+    return render_markdown(result)
+
+
+def _csv(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
+    from ssmreach.report.csv_report import iter_csv
+
+    return iter_csv(result)
+
+
+FORMATS: dict[str, ReportFormat] = {
+    f.name: f
+    for f in (
+        ReportFormat("text", "for people", "txt", _text),
+        ReportFormat("json", "ssmreach.check/1, for machines", "json", _json),
+        ReportFormat("sarif", "for code scanning", "sarif", _sarif),
+        ReportFormat("html", "one self-contained file with network diagrams", "html", _html),
+        ReportFormat("markdown", "for a pull-request comment", "md", _markdown),
+        ReportFormat("csv", "one row per instance and feature, for spreadsheets", "csv", _csv),
+    )
+}
+"""Every format, in the order `--help` lists them."""
