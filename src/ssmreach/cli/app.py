@@ -20,6 +20,15 @@ class SsmreachGroup(click.Group):
 
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, from the summaries table: no command is imported."""
+        from ssmreach.cli.commands import SUMMARIES
+
+        rows = [(name, SUMMARIES[name]) for name in self.list_commands(ctx) if name in SUMMARIES]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         from ssmreach.cli.commands import COMMANDS, load
 

@@ -10,6 +10,19 @@ import importlib
 
 import click
 
+SUMMARIES: dict[str, str] = {
+    "apply": "Carry out a plan against the live account, then check again.",
+    "check": "Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.",
+    "demo": "Run the whole story on an embedded AWS: no account, no credentials, no network.",
+    "export": "The plan as infrastructure code.",
+    "permissions": "Print the minimal IAM policy (JSON) that ssmreach needs.",
+    "plan": "The smallest set of changes that makes the checked instances PRIVATE.",
+    "probe": "Probe from this node whether each SSM service is reachable, and privately.",
+    "snapshot": "Read the account(s) with read-only calls and write a snapshot folder.",
+}
+"""What `ssmreach --help` lists, without importing the commands (and boto3 with them); a
+test keeps each equal to the first line of its command's own help."""
+
 COMMANDS: dict[str, str] = {
     "demo": "ssmreach.cli.demo_cmd:demo_command",
     "check": "ssmreach.cli.check_cmd:check_command",

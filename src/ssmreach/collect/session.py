@@ -107,9 +107,11 @@ def open_session(factory: SessionFactory, profile: str | None) -> Any:
     """The base session: the standard credential chain, or the named profile."""
     try:
         return factory(profile_name=profile) if profile else factory()
-    except ProfileNotFound:
+    except ProfileNotFound as exc:
+        named = profile or str(exc.kwargs.get("profile") or "") or os.environ.get("AWS_PROFILE")
+        where = "--profile" if profile else "AWS_PROFILE"
         raise UsageError(
-            f"profile {profile!r} not found in the AWS config files: "
+            f"profile {named!r} ({where}) not found in the AWS config files: "
             "check --profile/AWS_PROFILE, or create it with `aws configure --profile NAME`"
         ) from None
 
