@@ -87,6 +87,16 @@ class ServiceResult(_Record, frozen=True, gc=False):
     hops: tuple[Hop, ...]
 
 
+class AcceptedFinding(_Record, frozen=True, gc=False):
+    """A finding of a result that a baseline entry accepts (analysis/baseline.py)."""
+
+    code: str
+    resource: str | None
+    reason: str
+    expires: str | None = None
+    entry: int = 0  # the entry's position in the baseline file, from 1
+
+
 class FeatureResult(_Record, frozen=True, gc=False):
     """The verdict of one (instance, feature) pair."""
 
@@ -103,6 +113,7 @@ class FeatureResult(_Record, frozen=True, gc=False):
     # The instance's state: a stopped instance is checked for the network it gets when
     # it starts, and marked so.
     state: str = "running"
+    accepted: tuple[AcceptedFinding, ...] = ()  # findings a baseline accepts
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,8 @@ class CheckResult:
     results: tuple[FeatureResult, ...]
     not_running: int = 0  # of `instances`: stopped (or stopping, pending) when read
     estate_findings: tuple[Reason, ...] = ()  # about resources, not instances (info)
+    # (instance, feature) results a baseline accepts whole; None: no baseline was used
+    accepted: frozenset[tuple[str, str]] | None = None
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for r in self.results if r.verdict is verdict)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
+from ssmreach.analysis.baseline import DEFAULT_FILE, Baseline, apply_baseline, parse_baseline
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
 from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
@@ -78,6 +81,30 @@ def _write_reports(
         fmt = FORMATS[name]
         target = output_dir / f"ssmreach-report.{fmt.suffix}" if output_dir is not None else output
         write_output(fmt.render(result, ctx), target)
+
+
+def read_baseline(path: Path | None) -> Baseline | None:
+    """The baseline named by --baseline, else the default file of the current folder."""
+    if path is None:
+        default = Path(DEFAULT_FILE)
+        if not default.is_file():
+            return None
+        path = default
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the baseline ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the baseline is not UTF-8 text") from None
+    return parse_baseline(text, str(path))
+
+
+def instance_tags(estate: Estate) -> dict[str, dict[str, str]]:
+    return {
+        i.instance_id: {t.key: t.value for t in i.tags}
+        for region in estate.regions.values()
+        for i in region.instances
+    }
 
 
 def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bool) -> int:
@@ -203,6 +230,13 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
     "Health notice, not in AWS documentation). auto: a warning on such nodes; retired: an error, "
     "and ec2messages is no channel; available: no finding.",
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Accepted findings (YAML): shown as accepted, they do not fail the run. Default: "
+    f"{DEFAULT_FILE} in the current folder, when there is one.",
+)
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
 def check_command(
     snapshot: Path | None,
@@ -219,6 +253,7 @@ def check_command(
     fail_on_unknown: bool,
     probes: tuple[Path, ...],
     assume_ec2messages: Assumption,
+    baseline_file: Path | None,
     trace: bool,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
@@ -260,7 +295,26 @@ def check_command(
         from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
 
         result = merge_probe_evidence(result, load_probe_documents(probes))
+    counted = result
+    baseline = read_baseline(baseline_file)
+    if baseline is not None:
+        triage = apply_baseline(result, baseline, instance_tags(estate), date.today())
+        result = triage.result
+        counted = dataclasses.replace(
+            result,
+            results=tuple(
+                r for r in result.results if (r.instance, r.feature) not in triage.accepted
+            ),
+        )
+        click.echo(
+            f"baseline {baseline.source}: {len(triage.accepted)} result(s) accepted", err=True
+        )
+        for entry in triage.expired:
+            click.echo(
+                f"warning: baseline {entry.describe()} expired on {entry.expires}: its findings fail again",
+                err=True,
+            )
     _write_reports(result, estate, formats, output, output_dir, trace or bool(instances), quiet)
-    code = exit_code(result, require_private=require_private, fail_on_unknown=fail_on_unknown)
+    code = exit_code(counted, require_private=require_private, fail_on_unknown=fail_on_unknown)
     if code:
         sys.exit(code)

@@ -12,6 +12,7 @@ import click
 
 SUMMARIES: dict[str, str] = {
     "apply": "Carry out a plan against the live account, then check again.",
+    "baseline": "Write a baseline that accepts every finding of today's check.",
     "check": "Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.",
     "demo": "Run the whole story on an embedded AWS: no account, no credentials, no network.",
     "export": "The plan as infrastructure code.",
@@ -26,6 +27,7 @@ test keeps each equal to the first line of its command's own help."""
 COMMANDS: dict[str, str] = {
     "demo": "ssmreach.cli.demo_cmd:demo_command",
     "check": "ssmreach.cli.check_cmd:check_command",
+    "baseline": "ssmreach.cli.baseline_cmd:baseline_command",
     "snapshot": "ssmreach.cli.snapshot_cmd:snapshot_command",
     "permissions": "ssmreach.cli.permissions_cmd:permissions_command",
     "plan": "ssmreach.cli.plan_cmd:plan_command",

@@ -45,7 +45,8 @@ def _service(s: ServiceResult) -> dict[str, Any]:
 
 
 def result_document(r: FeatureResult) -> dict[str, Any]:
-    return {**_result_head(r), "services": [_service(s) for s in r.services]}
+    accepted = {"accepted": [msgspec.structs.asdict(a) for a in r.accepted]} if r.accepted else {}
+    return {**_result_head(r), **accepted, "services": [_service(s) for s in r.services]}
 
 
 def _instance_fields(r: FeatureResult) -> dict[str, Any]:
@@ -83,6 +84,7 @@ def _header(result: CheckResult) -> dict[str, Any]:
             "instances": result.instances,
             "not_running": result.not_running,
             "verdicts": {v.value: result.count(v) for v in verdicts},
+            **({} if result.accepted is None else {"accepted": len(result.accepted)}),
         },
         # Findings about resources rather than instances (an addition to check/1).
         "estate_findings": [_reason(r) for r in result.estate_findings],
@@ -129,8 +131,21 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
             tail = services[id(r.services)] = (
                 encoder.encode([_service(x) for x in r.services]) + b"}"
             )
+        accepted = (
+            b',"accepted":' + encoder.encode([msgspec.structs.asdict(a) for a in r.accepted])
+            if r.accepted
+            else b""
+        )
         yield b"".join(
-            (b",\n" if index else b"", where, label, b',"reasons":', listed, b',"services":')
+            (
+                b",\n" if index else b"",
+                where,
+                label,
+                b',"reasons":',
+                listed,
+                accepted,
+                b',"services":',
+            )
         )
         yield tail
     yield b"\n]}\n"

@@ -122,6 +122,8 @@ def render_text(
                 cells.append(Text("-"))
             else:
                 word, style = MARK[fr.verdict]
+                if result.accepted and (fr.instance, fr.feature) in result.accepted:
+                    word, style = word + "*", "dim"
                 cells.append(Text(word, style=style))
         label = _label(first) if wide else (first.name or first.instance)
         if first.state != "running":
@@ -153,6 +155,14 @@ def render_text(
         console.print(f"        {x.message}", soft_wrap=False)
         if x.fix:
             console.print(Text(f"        fix: {x.fix}", style="green"))
+    if result.accepted:
+        console.print(
+            Text(
+                f"\n* {len(result.accepted)} result(s) accepted by the baseline: their findings are "
+                "shown, and they do not fail the run.",
+                style="dim",
+            )
+        )
     internet = [r for r in result.results if r.verdict is Verdict.INTERNET]
     if internet:
         console.print(
