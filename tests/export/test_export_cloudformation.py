@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from export_plans import PLANS, every_kind
-
+from export.export_plans import PLANS, every_kind
 from ssmreach.export import ExportError, render_cloudformation, template_for
 from ssmreach.plan import changes as c
 
@@ -98,3 +93,12 @@ def test_a_plan_over_two_regions_is_refused() -> None:
 
     with pytest.raises(ExportError, match="one account and Region"):
         template_for(msgspec.structs.replace(plan, changes=(*plan.changes, moved)))
+
+
+def test_yaml_keys_and_values_that_look_like_other_things_round_trip() -> None:
+    import yaml
+
+    from ssmreach.export.cloudformation import to_yaml
+
+    tricky = {"yes": "no", "a: b": "c: d", "on": [True, "0123", "null", "#x"], "n": 1.5}
+    assert yaml.safe_load(to_yaml(tricky)) == tricky

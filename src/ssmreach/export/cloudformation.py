@@ -305,56 +305,24 @@ def template_for(plan: Plan) -> dict[str, Any]:
 # --- YAML ---------------------------------------------------------------------------------
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _yaml(value: Any, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    if isinstance(value, dict):
-        if not value:
-            out[-1] += " {}"
-            return
-        for key, item in value.items():
-            out.append(f"{pad}{key}:")
-            if isinstance(item, dict | list) and item:
-                _yaml(item, indent + 1, out)
-            elif isinstance(item, dict | list):
-                out[-1] += " {}" if isinstance(item, dict) else " []"
-            else:
-                out[-1] += " " + _scalar(item)
-        return
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict) and item:
-                first = True
-                for key, sub in item.items():
-                    prefix = f"{pad}- " if first else f"{pad}  "
-                    first = False
-                    if isinstance(sub, dict | list) and sub:
-                        out.append(f"{prefix}{key}:")
-                        _yaml(sub, indent + 2, out)
-                    else:
-                        out.append(
-                            f"{prefix}{key}: {_scalar(sub) if not isinstance(sub, dict | list) else ('{}' if isinstance(sub, dict) else '[]')}"
-                        )
-            elif isinstance(item, list) and item:
-                out.append(f"{pad}-")
-                _yaml(item, indent + 1, out)
-            else:
-                out.append(f"{pad}- {_scalar(item)}")
-        return
-    out.append(pad + _scalar(value))
-
-
 def to_yaml(document: dict[str, Any]) -> str:
-    lines: list[str] = []
-    _yaml(document, 0, lines)
-    return "\n".join(lines) + "\n"
+    """The template as block YAML, written by PyYAML (which quotes `yes`, `on`, `a: b` ...)."""
+    import yaml
+
+    class _NoAliases(yaml.SafeDumper):
+        """CloudFormation rejects YAML aliases: write shared values out in full."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump(
+        document,
+        Dumper=_NoAliases,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=4096,
+    )
 
 
 def render_cloudformation(plan: Plan, fmt: Literal["yaml", "json"] = "yaml") -> str:
