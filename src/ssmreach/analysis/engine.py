@@ -22,6 +22,7 @@ from ssmreach.analysis.features import (
     DEFAULT_FEATURES,
     DHMC_MIN,
     KMS_ENCRYPTION_MIN,
+    NEEDS,
     SESSION_MANAGER_MIN,
     AgentFacts,
     SessionPreferences,
@@ -459,54 +460,17 @@ class _InstanceCheck:
         extra: list[Reason] = []
         services: list[ServiceResult] = []
         if self.node is not None:
-            needs: list[ServiceNeed] = []
-            channel = False
-            if feature == "core":
-                needs = [ServiceNeed("ssm")]
-            elif feature in ("run-command", "patch-manager", "agent-update", "vss-snapshot"):
-                needs = [ServiceNeed("ssm")]
-                channel = True
-                if feature == "patch-manager":
-                    needs.append(
-                        ServiceNeed("s3", aws_owned_buckets(region.region, "patch-manager"))
-                    )
-                elif feature == "agent-update":
-                    needs.append(
-                        ServiceNeed("s3", aws_owned_buckets(region.region, "agent-update"))
-                    )
-                elif feature == "vss-snapshot":
-                    needs.append(ServiceNeed("ec2"))
-            elif feature == "session-manager":
-                prefs = self.shared.session_preferences(region)
-                gap = region.gap("GetDocument")
-                if isinstance(region.session_preferences, Gap):
-                    gap = region.session_preferences
-                if not prefs.read and prefs.note:
-                    code = gap.code if gap is not None else "DATA_MISSING"
-                    severity = Severity.WARNING if prefs.unknown else Severity.INFO
-                    extra.append(reason(code, severity, None, prefs.note))
-                where = (self.ctx.partition, region.region, region.account)
-                for svc in session_services(prefs):
-                    if svc == "s3" and prefs.s3_bucket:
-                        needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
-                    elif svc == "kms" and prefs.kms_key:
-                        described = region.kms_key(prefs.kms_key)
-                        resources = (
-                            kms_key_resources(prefs.kms_key, *where)
-                            if isinstance(described, Gap)
-                            else CallResources((described.arn,))
-                        )
-                        needs.append(ServiceNeed("kms", resources=resources, key_id=prefs.kms_key))
-                    elif svc == "logs" and prefs.log_group:
-                        needs.append(
-                            ServiceNeed(
-                                "logs", resources=log_group_resources(prefs.log_group, *where)
-                            )
-                        )
-                    else:
-                        needs.append(ServiceNeed(svc))
-            elif feature == "cloudwatch-logs":
-                needs = [ServiceNeed("logs")]
+            spec = NEEDS[feature]
+            if spec.preferences:
+                needs = self._session_needs(extra)
+            else:
+                needs = [
+                    ServiceNeed("s3", aws_owned_buckets(region.region, spec.buckets))
+                    if svc == "s3" and spec.buckets is not None
+                    else ServiceNeed(svc)
+                    for svc in spec.services
+                ]
+            channel = spec.channel
             services = [self.service(n) for n in needs]
             if channel:
                 services.insert(1, self.channel())
@@ -520,6 +484,39 @@ class _InstanceCheck:
         )
         self.shared.features[key] = part
         return part
+
+    def _session_needs(self, extra: list[Reason]) -> list[ServiceNeed]:
+        """The services of a session: ssm and ssmmessages, and what the preferences add
+        (the S3 bucket, the KMS key, the log group), each on its real resource."""
+        region = self.region
+        prefs = self.shared.session_preferences(region)
+        gap = region.gap("GetDocument")
+        if isinstance(region.session_preferences, Gap):
+            gap = region.session_preferences
+        if not prefs.read and prefs.note:
+            code = gap.code if gap is not None else "DATA_MISSING"
+            severity = Severity.WARNING if prefs.unknown else Severity.INFO
+            extra.append(reason(code, severity, None, prefs.note))
+        where = (self.ctx.partition, region.region, region.account)
+        needs: list[ServiceNeed] = []
+        for svc in session_services(prefs):
+            if svc == "s3" and prefs.s3_bucket:
+                needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
+            elif svc == "kms" and prefs.kms_key:
+                described = region.kms_key(prefs.kms_key)
+                resources = (
+                    kms_key_resources(prefs.kms_key, *where)
+                    if isinstance(described, Gap)
+                    else CallResources((described.arn,))
+                )
+                needs.append(ServiceNeed("kms", resources=resources, key_id=prefs.kms_key))
+            elif svc == "logs" and prefs.log_group:
+                needs.append(
+                    ServiceNeed("logs", resources=log_group_resources(prefs.log_group, *where))
+                )
+            else:
+                needs.append(ServiceNeed(svc))
+        return needs
 
     def features(self, names: Sequence[str]) -> list[FeatureResult]:
         """The result of each named feature for this instance, in the order given."""

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ssmreach.analysis.buckets import BucketPurpose
+
 FEATURES: tuple[str, ...] = (
     "core",
     "run-command",
@@ -21,6 +23,35 @@ FEATURES: tuple[str, ...] = (
     "cloudwatch-logs",
 )
 DEFAULT_FEATURES: tuple[str, ...] = FEATURES[:5]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureNeeds:
+    """What one feature needs from the node's network and role (requirements.md §1).
+
+    `services`: the endpoints it calls, in order; `channel`: it runs over a message channel
+    (ssmmessages, or ec2messages for older agents: see `channel_options`), placed right
+    after the first service; `buckets`: the purpose of the AWS-owned S3 buckets it reads;
+    `preferences`: the Session Manager preferences add S3, KMS and CloudWatch Logs.
+    """
+
+    services: tuple[str, ...]
+    channel: bool = False
+    buckets: BucketPurpose | None = None
+    preferences: bool = False
+
+
+NEEDS: dict[str, FeatureNeeds] = {
+    "core": FeatureNeeds(("ssm",)),
+    "run-command": FeatureNeeds(("ssm",), channel=True),
+    "session-manager": FeatureNeeds(("ssm", "ssmmessages"), preferences=True),
+    "patch-manager": FeatureNeeds(("ssm", "s3"), channel=True, buckets="patch-manager"),
+    "agent-update": FeatureNeeds(("ssm", "s3"), channel=True, buckets="agent-update"),
+    "vss-snapshot": FeatureNeeds(("ssm", "ec2"), channel=True),
+    "cloudwatch-logs": FeatureNeeds(("logs",)),
+}
+"""The one table of what each feature needs: the engine reads it (a test keeps every
+feature of `FEATURES` in it)."""
 
 SSMMESSAGES_ACTIONS = (
     "ssmmessages:CreateControlChannel",
