@@ -50,6 +50,7 @@ def _write_reports(
     output_dir: Path | None,
     trace: bool,
     quiet: bool,
+    detail: str = "full",
 ) -> None:
     """Render every chosen format from the one result and write each where it goes."""
     if len(formats) > 1 and output_dir is None:
@@ -69,6 +70,7 @@ def _write_reports(
         color=to_terminal and "NO_COLOR" not in os.environ,
         width=_text_width() if output is None and output_dir is None else 140,
         quiet=quiet,
+        detail=detail,
     )
     if output_dir is not None:
         try:
@@ -206,6 +208,13 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format).")
 @click.option(
+    "--detail",
+    type=click.Choice(["full", "failing"]),
+    default="full",
+    show_default=True,
+    help="json-compact: failing leaves out the hop traces of PRIVATE results.",
+)
+@click.option(
     "--require-private", is_flag=True, help="Exit 1 when anything works only over the internet."
 )
 @click.option(
@@ -249,6 +258,7 @@ def check_command(
     output: Path | None,
     output_dir: Path | None,
     quiet: bool,
+    detail: str,
     require_private: bool,
     fail_on_unknown: bool,
     probes: tuple[Path, ...],
@@ -314,7 +324,9 @@ def check_command(
                 f"warning: baseline {entry.describe()} expired on {entry.expires}: its findings fail again",
                 err=True,
             )
-    _write_reports(result, estate, formats, output, output_dir, trace or bool(instances), quiet)
+    _write_reports(
+        result, estate, formats, output, output_dir, trace or bool(instances), quiet, detail
+    )
     code = exit_code(counted, require_private=require_private, fail_on_unknown=fail_on_unknown)
     if code:
         sys.exit(code)

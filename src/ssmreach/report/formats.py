@@ -21,6 +21,7 @@ class RenderContext:
     color: bool = False
     width: int = 140
     quiet: bool = False
+    detail: str = "full"  # json-compact: "failing" leaves out the traces of PRIVATE results
 
 
 Renderer = Callable[[CheckResult, RenderContext], bytes | Iterable[bytes]]
@@ -46,6 +47,12 @@ def _json(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
     from ssmreach.report.json_report import iter_json
 
     return iter_json(result)
+
+
+def _compact(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
+    from ssmreach.report.json_report import iter_compact_json
+
+    return iter_compact_json(result, detail=ctx.detail)
 
 
 def _sarif(result: CheckResult, ctx: RenderContext) -> bytes:
@@ -77,6 +84,12 @@ FORMATS: dict[str, ReportFormat] = {
     for f in (
         ReportFormat("text", "for people", "txt", _text),
         ReportFormat("json", "ssmreach.check/1, for machines", "json", _json),
+        ReportFormat(
+            "json-compact",
+            "ssmreach.check-compact/1: each distinct hop trace once (large estates)",
+            "compact.json",
+            _compact,
+        ),
         ReportFormat("sarif", "for code scanning", "sarif", _sarif),
         ReportFormat("html", "one self-contained file with network diagrams", "html", _html),
         ReportFormat("markdown", "for a pull-request comment", "md", _markdown),

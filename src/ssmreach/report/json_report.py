@@ -153,3 +153,53 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
 
 def render_json(result: CheckResult) -> bytes:
     return b"".join(iter_json(result))
+
+
+COMPACT_FORMAT = "ssmreach.check-compact/1"
+
+
+def iter_compact_json(result: CheckResult, *, detail: str = "full") -> Iterator[bytes]:
+    """The compact form (docs/compact-json.md): each distinct list of service results (hop
+    traces) and each distinct list of reasons appears once, under `traces` and
+    `reason_sets`, and each result names them by key. With `detail="failing"` PRIVATE
+    results carry no trace (`"services": null`).
+
+    Results stream first and the tables follow, so memory holds only the distinct lists:
+    as many as the distinct configurations, not the instances.
+    """
+    encoder = msgspec.json.Encoder()
+
+    class _Table:
+        def __init__(self, prefix: str) -> None:
+            self.prefix = prefix
+            self.by_id: dict[int, str] = {}
+            self.by_bytes: dict[bytes, str] = {}
+            self.entries: list[bytes] = []
+
+        def key(self, items: tuple[Any, ...], encode: Any) -> str:
+            found = self.by_id.get(id(items))
+            if found is None:
+                body = encoder.encode([encode(x) for x in items])
+                found = self.by_bytes.get(body)
+                if found is None:
+                    found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
+                    self.entries.append(encoder.encode(found) + b":" + body)
+                self.by_id[id(items)] = found
+            return found
+
+    traces, reason_sets = _Table("t"), _Table("r")
+    head = {**_header(result), "format": COMPACT_FORMAT, "detail": detail}
+    yield encoder.encode(head)[:-1] + b',"results":[\n'
+    for index, r in enumerate(result.results):
+        row = {**_instance_fields(r), "feature": r.feature, "verdict": str(r.verdict)}
+        row["reasons"] = reason_sets.key(r.reasons, _reason)
+        if r.accepted:
+            row["accepted"] = [msgspec.structs.asdict(a) for a in r.accepted]
+        full = detail == "full" or r.verdict is not Verdict.PRIVATE
+        row["services"] = traces.key(r.services, _service) if full else None
+        yield (b",\n" if index else b"") + encoder.encode(row)
+    yield b'\n],"traces":{\n'
+    yield b",\n".join(traces.entries)
+    yield b'\n},"reason_sets":{\n'
+    yield b",\n".join(reason_sets.entries)
+    yield b"\n}}\n"
