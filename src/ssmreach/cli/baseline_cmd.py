@@ -9,9 +9,9 @@ import click
 
 from ssmreach.analysis.baseline import DEFAULT_FILE, baseline_document
 from ssmreach.analysis.engine import CheckOptions, check_estate
-from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
+from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.cli.check_cmd import load_estate
-from ssmreach.cli.live import live_options
+from ssmreach.cli.live import feature_option, live_options
 from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 
@@ -27,13 +27,7 @@ HEADER = (
     "--snapshot", "snapshot", type=click.Path(path_type=Path), help="Read this snapshot folder."
 )
 @live_options
-@click.option(
-    "--feature",
-    "features",
-    multiple=True,
-    type=click.Choice(FEATURES),
-    help=f"Only this feature (repeatable). Default: {', '.join(DEFAULT_FEATURES)}.",
-)
+@feature_option()
 @click.option(
     "--output",
     "output",

@@ -13,10 +13,10 @@ import click
 
 from ssmreach.analysis.baseline import DEFAULT_FILE, Baseline, apply_baseline, parse_baseline
 from ssmreach.analysis.engine import CheckOptions, check_estate
-from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
+from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
-from ssmreach.cli.live import collect_live, live_options
+from ssmreach.cli.live import collect_live, feature_option, live_options
 from ssmreach.cli.output import write_output
 from ssmreach.errors import CollectError, SnapshotError, UsageError
 from ssmreach.model.estate import Estate
@@ -176,13 +176,7 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
     metavar="ID",
     help="Only this instance (repeatable); also prints its full hop trace.",
 )
-@click.option(
-    "--feature",
-    "features",
-    multiple=True,
-    type=click.Choice(FEATURES),
-    help=f"Only this feature (repeatable). Default: {', '.join(DEFAULT_FEATURES)}.",
-)
+@feature_option()
 @click.option(
     "--format",
     "formats",

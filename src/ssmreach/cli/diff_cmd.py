@@ -11,8 +11,9 @@ import click
 
 from ssmreach.analysis.diff import diff_document, diff_documents
 from ssmreach.analysis.engine import CheckOptions, check_estate
-from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
+from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.cli.check_cmd import load_estate
+from ssmreach.cli.live import feature_option
 from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 from ssmreach.report.diff_report import render_diff_markdown, render_diff_text
@@ -42,13 +43,7 @@ def _side(path: Path, features: tuple[str, ...]) -> dict[str, Any]:
 @click.command("diff")
 @click.argument("before", type=click.Path(path_type=Path, exists=True))
 @click.argument("after", type=click.Path(path_type=Path, exists=True))
-@click.option(
-    "--feature",
-    "features",
-    multiple=True,
-    type=click.Choice(FEATURES),
-    help="Only this feature, for snapshots (repeatable).",
-)
+@feature_option("Only this feature, for snapshots")
 @click.option(
     "--format",
     "fmt",

@@ -166,3 +166,16 @@ def collect_live(
     if not quiet:
         click.echo(summary_line(result, label=label), err=True)
     return result.raw
+
+
+def feature_option(purpose: str = "Only this feature") -> Callable[[F], F]:
+    """`--feature` (repeatable), the same for every command that picks features."""
+    from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
+
+    return click.option(
+        "--feature",
+        "features",
+        multiple=True,
+        type=click.Choice(FEATURES),
+        help=f"{purpose} (repeatable). Default: {', '.join(DEFAULT_FEATURES)}.",
+    )
