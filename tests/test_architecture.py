@@ -52,7 +52,7 @@ ALWAYS = frozenset({"errors", "ssmreach"})
 # Narrower than the part: what analysis may take from the probe part (the document format
 # only), and who may talk to AWS through boto3/botocore.
 ANALYSIS_FROM_PROBE = frozenset({"ssmreach.probe.document"})
-AWS_SDK_USERS = ("collect/", "apply/", "probe/via_ssm.py", "probe/controller/", "demo/")
+AWS_SDK_USERS = ("collect/", "apply/", "probe/controller/", "demo/")
 AWS_SDK_DEBT = frozenset({"cli/probe_cmd.py"})  # builds the Run Command client: to move
 
 

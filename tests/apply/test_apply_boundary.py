@@ -39,7 +39,7 @@ WRITE_PREFIXES = (
 )
 # Named exceptions (a new writer outside apply/ fails this test):
 # the probe runs itself on nodes through SSM SendCommand.
-ALLOWED = {("probe/via_ssm.py", "send_command")}
+ALLOWED = {("probe/controller/via_ssm.py", "send_command")}
 # `ssmreach demo` builds its broken sample estate inside an embedded moto, never an account.
 SANDBOX = ("demo",)
 PURE = ("plan", "export", "model", "analysis", "policy", "report")

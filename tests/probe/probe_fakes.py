@@ -19,9 +19,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from ssmreach.probe.node import ProbeConfig
 
 REGION = "us-east-1"
 SERVICE_NAMES = ("ssm", "ssmmessages", "ec2messages", "s3", "kms", "logs", "ec2", "sts")
@@ -158,7 +161,7 @@ class _Server:
         self.sock.bind((host, port))
         self.sock.listen(16)
         self.host = host
-        self.port = self.sock.getsockname()[1]
+        self.port: int = self.sock.getsockname()[1]
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
         self.connections = 0
@@ -406,7 +409,7 @@ def lab_config(
     pki: Pki | None,
     mapping: dict[str, list[str]] | None = None,
     **overrides: Any,
-) -> Any:
+) -> ProbeConfig:
     """A probe configuration that only ever talks to loopback fakes."""
     from ssmreach.probe import node
 
@@ -428,3 +431,22 @@ def lab_config(
     }
     values.update(overrides)
     return node.ProbeConfig(**values)
+
+
+def older_pythons() -> list[str]:
+    """Python 3.8 / 3.9 interpreters on this machine (PATH or pyenv), if any."""
+    import glob
+    import os
+    import shutil
+
+    found = []
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    for version in ("3.8", "3.9"):
+        candidates = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))
+        on_path = shutil.which(f"python{version}")
+        if on_path and "/shims/" not in on_path:
+            candidates.append(on_path)
+        exe = candidates[0] if candidates else None
+        if exe:
+            found.append(exe)
+    return found

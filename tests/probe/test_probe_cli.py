@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from probe_fakes import FakeImds, Pki, TlsServer, imds_data, make_pki
 
 from builders import EstateBuilder, tcp
+from probe.probe_fakes import FakeImds, Pki, TlsServer, imds_data, make_pki
 from ssmreach.cli.probe_cmd import probe_command
 
 

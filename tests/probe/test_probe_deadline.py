@@ -6,8 +6,7 @@ import threading
 import time
 from collections.abc import Sequence
 
-from probe_fakes import SilentServer, lab_config
-
+from probe.probe_fakes import SilentServer, lab_config
 from ssmreach.probe import node
 
 

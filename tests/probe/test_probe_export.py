@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from probe_fakes import FakeImds, TlsServer, imds_data, make_pki
 
-from ssmreach.probe import node
-from ssmreach.probe.export import export_script, export_text, script_source
+from probe.probe_fakes import FakeImds, TlsServer, imds_data, make_pki, older_pythons
+from ssmreach.probe.controller.export import export_script, export_text, script_source
 
-NODE_SOURCE = Path(node.__file__).read_text()
+NODE_SOURCE = script_source()  # every node module, joined as the export joins them
 
 
 def test_the_core_uses_only_the_standard_library() -> None:
@@ -60,25 +59,6 @@ def test_exported_script_help_runs_isolated(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--region" in done.stdout and "--timeout" in done.stdout
-
-
-def older_pythons() -> list[str]:
-    """Python 3.8 / 3.9 interpreters on this machine (PATH or pyenv), if any."""
-    import glob
-    import os
-    import shutil
-
-    found = []
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    for version in ("3.8", "3.9"):
-        candidates = sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"))
-        on_path = shutil.which(f"python{version}")
-        if on_path and "/shims/" not in on_path:
-            candidates.append(on_path)
-        exe = candidates[0] if candidates else None
-        if exe:
-            found.append(exe)
-    return found
 
 
 @pytest.mark.parametrize("python", [sys.executable, *older_pythons()], ids=lambda p: Path(p).name)

@@ -11,17 +11,17 @@ from typing import Any
 
 import jsonschema
 import pytest
-from probe_fakes import Pki, TlsServer, closed_port, lab_config, make_pki
 
 from builders import EstateBuilder, tcp
 from conftest import DATA
+from probe.probe_fakes import Pki, TlsServer, closed_port, lab_config, make_pki
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
 from ssmreach.analysis.verdict import CheckResult, FeatureResult, Outcome, Severity, Verdict
 from ssmreach.errors import SsmreachError
 from ssmreach.probe import node
+from ssmreach.probe.controller.snapshot_index import address_owners
 from ssmreach.probe.document import ProbeDocument, probe_document
-from ssmreach.probe.snapshot_index import address_owners
 from ssmreach.report.json_report import render_json
 
 FEATURES = ("core", "run-command", "session-manager")

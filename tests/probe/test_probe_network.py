@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from probe_fakes import (
+
+from probe.probe_fakes import (
     ConnectProxy,
     FakeImds,
     Pki,
@@ -19,7 +21,6 @@ from probe_fakes import (
     lab_config,
     make_pki,
 )
-
 from ssmreach.probe import node
 
 
@@ -35,11 +36,11 @@ def server(pki: Pki) -> Iterator[TlsServer]:
     srv.close()
 
 
-def one(doc: dict, service: str = "ssm") -> dict:
+def one(doc: dict[str, Any], service: str = "ssm") -> dict[str, Any]:
     return next(s for s in doc["services"] if s["service"] == service)
 
 
-def codes(entry: dict) -> set[str]:
+def codes(entry: dict[str, Any]) -> set[str]:
     return {r["code"] for r in entry["reasons"]}
 
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from probe_fakes import SECRET, FakeImds, closed_port, imds_data, lab_config
 
+from probe.probe_fakes import SECRET, FakeImds, closed_port, imds_data, lab_config
 from ssmreach.probe import node
 
 

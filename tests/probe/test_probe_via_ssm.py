@@ -18,7 +18,7 @@ import pytest
 from moto import mock_aws
 
 from ssmreach.probe import node
-from ssmreach.probe.via_ssm import build_commands, decode_output, run_via_ssm
+from ssmreach.probe.controller.via_ssm import build_commands, decode_output, run_via_ssm
 
 REGION = "us-east-1"
 
@@ -93,8 +93,9 @@ def test_send_poll_and_collect(aws: None) -> None:
         ssm, [a, b, c, "i-0notlisted"], ["--region", REGION], sleep=sleeps.append, poll_interval=1
     )
     by_id = {r.instance: r for r in results}
-    assert by_id[a].document is not None and by_id[a].document["node"]["instance"] == a
-    assert by_id[b].document is not None and by_id[b].document["node"]["instance"] == b
+    doc_a, doc_b = by_id[a].document, by_id[b].document
+    assert doc_a is not None and doc_a["node"]["instance"] == a
+    assert doc_b is not None and doc_b["node"]["instance"] == b
     assert by_id[c].status == "NotOnline" and "ConnectionLost" in (by_id[c].error or "")
     assert "not listed" in (by_id["i-0notlisted"].error or "")
     [sent] = hooks.sent

@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from ssmreach.errors import SsmreachError, UsageError
-from ssmreach.probe import node
-from ssmreach.probe.export import export_script
+from ssmreach.probe.controller import inprocess as node
+from ssmreach.probe.controller.export import export_script
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -50,7 +50,7 @@ def build_config(
     gateways: dict[str, str] = {}
     if snapshot is not None:
         from ssmreach.model.reader import load_snapshot
-        from ssmreach.probe.snapshot_index import address_owners, s3_gateways
+        from ssmreach.probe.controller.snapshot_index import address_owners, s3_gateways
 
         estate = load_snapshot(snapshot)
         known = address_owners(estate)
@@ -253,7 +253,7 @@ def _run_via_ssm(
     features: tuple[str, ...],
     services: tuple[str, ...],
 ) -> None:
-    from ssmreach.probe.via_ssm import run_via_ssm
+    from ssmreach.probe.controller.via_ssm import run_via_ssm
 
     args: list[str] = []
     if region:

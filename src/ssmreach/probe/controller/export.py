@@ -1,17 +1,18 @@
 """`ssmreach probe --export-script FILE`: the probe as one standard-library-only file.
 
-The probe core lives in one module (`ssmreach.probe.node`) written for Python 3.8
-and the standard library; exporting copies its source, so what runs on a node
-without ssmreach is exactly what `ssmreach probe` runs.
+The probe lives in small Python 3.8, standard-library-only modules
+(`ssmreach.probe.node`); exporting joins them into one script
+(`ssmreach.probe.controller.build`), so what runs on a node without ssmreach is
+exactly what `ssmreach probe` runs.
 """
 
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 from ssmreach.errors import UsageError
+from ssmreach.probe.controller.build import build_script
 
 HEADER = (
     "# Exported by `ssmreach probe --export-script`: run with\n"
@@ -21,8 +22,8 @@ HEADER = (
 
 
 def script_source() -> str:
-    """The probe's source, as shipped in the package."""
-    return resources.files("ssmreach.probe").joinpath("node.py").read_text(encoding="utf-8")
+    """The probe as one script, built from the node modules shipped in the package."""
+    return build_script()
 
 
 def export_text(name: str = "ssmreach-probe.py") -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ssmreach.errors import SsmreachError
-from ssmreach.probe.export import export_text
+from ssmreach.probe.controller.export import export_text
 
 DOCUMENT = "AWS-RunShellScript"
 TERMINAL = frozenset({"Success", "Failed", "Cancelled", "TimedOut"})
