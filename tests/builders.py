@@ -13,7 +13,7 @@ import itertools
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 
@@ -38,6 +38,37 @@ ALL_TCP = {
     "UserIdGroupPairs": [],
 }
 S3_CIDRS = ["52.216.0.0/15", "54.231.0.0/16", "3.5.0.0/19"]
+
+
+class VpcOptions(TypedDict, total=False):
+    """The keyword options of `EstateBuilder.vpc` (for helpers that pass them on)."""
+
+    dns_support: bool | None
+    dns_hostnames: bool | None
+    dhcp_servers: list[str] | None
+    default_sg_self_rule: bool
+
+
+class RoleOptions(TypedDict, total=False):
+    """The keyword options of `EstateBuilder.role`."""
+
+    managed: list[str] | None
+    inline: dict[str, dict[str, Any]] | None
+    boundary: str | None
+    profile: bool
+
+
+class InstanceOptions(TypedDict, total=False):
+    """The keyword options of `EstateBuilder.instance`."""
+
+    agent: str | None
+    platform: str
+    platform_name: str
+    platform_version: str
+    imds: str
+    public_ip: str | None
+    ping: str
+    ip: str | None
 
 
 def uuid_like(seed: str) -> uuid.UUID:
@@ -118,6 +149,7 @@ class EstateBuilder:
         self.dhmc_role: str | None = None
         self.session_prefs: dict[str, Any] | None = None
         self.kms_keys: dict[str, dict[str, Any]] = {}  # by the KeyId asked for (kms_key())
+        self.bucket_regions: dict[str, str] = {}  # session log bucket -> Region (default: ours)
         self.omitted: set[str] = set()
         self.denied: set[str] = set()
         self.services = ["ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "s3", "sts"]
@@ -173,6 +205,14 @@ class EstateBuilder:
             "grants": grants or [],
         }
         return arn
+
+    def _bucket_calls(self) -> list[dict[str, Any]]:
+        bucket = str((self.session_prefs or {}).get("s3BucketName") or "")
+        if not bucket:
+            return []
+        where = self.bucket_regions.get(bucket, self.region)
+        constraint = None if where == "us-east-1" else where
+        return [{"Request": {"Bucket": bucket}, "Response": {"LocationConstraint": constraint}}]
 
     def _kms_calls(self) -> dict[tuple[str, str], Any]:
         asked = str((self.session_prefs or {}).get("kmsKeyId") or "")
@@ -300,7 +340,8 @@ class EstateBuilder:
         }
 
     def _cidr_of(self, vpc_id: str) -> str:
-        return next(v["CidrBlock"] for v in self.vpcs if v["VpcId"] == vpc_id)
+        cidr: str = next(v["CidrBlock"] for v in self.vpcs if v["VpcId"] == vpc_id)
+        return cidr
 
     def subnet(self, vpc_id: str, cidr: str, az: str = "a") -> str:
         subnet_id = self._id("subnet")
@@ -404,9 +445,10 @@ class EstateBuilder:
         return sg_id
 
     def default_sg(self, vpc_id: str) -> str:
-        return next(
+        group_id: str = next(
             g["GroupId"] for g in self.sgs if g["VpcId"] == vpc_id and g["GroupName"] == "default"
         )
+        return group_id
 
     def nacl(self, vpc_id: str, subnets: list[str], entries: list[dict[str, Any]]) -> str:
         acl_id = self._id("acl")
@@ -951,6 +993,7 @@ class EstateBuilder:
             ],
             ("ssm", "GetDocument"): prefs_calls,
             **self._kms_calls(),
+            ("s3", "GetBucketLocation"): self._bucket_calls(),
             ("route53resolver", "ListResolverRules"): {"ResolverRules": self.rules},
             ("route53resolver", "ListResolverRuleAssociations"): {
                 "ResolverRuleAssociations": self.rule_assocs

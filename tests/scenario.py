@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
-from builders import EstateBuilder, tcp
+from builders import EstateBuilder, VpcOptions, tcp
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import FEATURES
 from ssmreach.analysis.verdict import CheckResult, FeatureResult
@@ -39,9 +40,9 @@ class Estate1:
     profile: str
 
 
-def one_vpc(*, endpoints: bool = True, **vpc_kwargs: object) -> Estate1:
+def one_vpc(*, endpoints: bool = True, **vpc_kwargs: Unpack[VpcOptions]) -> Estate1:
     b = EstateBuilder()
-    vpc = b.vpc("10.0.0.0/16", **vpc_kwargs)  # type: ignore[arg-type]
+    vpc = b.vpc("10.0.0.0/16", **vpc_kwargs)
     app = b.subnet(vpc, "10.0.1.0/24", "a")
     app_b = b.subnet(vpc, "10.0.2.0/24", "b")
     ep_a = b.subnet(vpc, "10.0.11.0/24", "a")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from builders import tcp
+from builders import EstateBuilder, tcp
 from scenario import one_vpc, run
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.verdict import Severity
 from ssmreach.report.json_report import check_document
 
 
-def _unused(builder: object) -> list[str]:
-    result = run(builder)  # type: ignore[arg-type]
+def _unused(builder: EstateBuilder) -> list[str]:
+    result = run(builder)
     return [
         r.resource or "" for r in result.estate_findings if r.code == "EC2MESSAGES_ENDPOINT_UNUSED"
     ]

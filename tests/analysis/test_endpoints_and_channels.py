@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from builders import EstateBuilder
 from scenario import codes, one_vpc, result_for
-from ssmreach.analysis.verdict import Severity, Verdict
+from ssmreach.analysis.retirement import Assumption
+from ssmreach.analysis.verdict import FeatureResult, Reason, Severity, Verdict
 
 
 def test_interface_endpoint_without_subnets_is_blocked_naming_it() -> None:
@@ -51,15 +53,21 @@ def test_nano_server_in_a_region_without_ec2messages_is_blocked() -> None:
     assert result_for(e.b, nano, "run-command").verdict is Verdict.BLOCKED
 
 
-def _run(b: object, **options: object) -> dict[tuple[str, str], object]:
+def _run(
+    b: EstateBuilder,
+    *,
+    as_of: date | None = None,
+    assume_ec2messages: Assumption = "auto",
+) -> dict[tuple[str, str], FeatureResult]:
     from ssmreach.analysis.engine import CheckOptions, check_estate
 
-    result = check_estate(b.estate(), CheckOptions(**options))  # type: ignore[attr-defined, arg-type]
+    options = CheckOptions(as_of=as_of, assume_ec2messages=assume_ec2messages)
+    result = check_estate(b.estate(), options)
     return {(r.instance, r.feature): r for r in result.results}
 
 
-def _retired(r: object) -> list[object]:
-    return [x for x in r.reasons if x.code == "EC2MESSAGES_RETIRED"]  # type: ignore[attr-defined]
+def _retired(r: FeatureResult) -> list[Reason]:
+    return [x for x in r.reasons if x.code == "EC2MESSAGES_RETIRED"]
 
 
 def test_ec2messages_retirement_is_a_dated_warning_by_default() -> None:
@@ -70,11 +78,11 @@ def test_ec2messages_retirement_is_a_dated_warning_by_default() -> None:
     after = _run(e.b, as_of=date(2026, 12, 3))
     for results, words in ((before, "retires on 2026-09-30"), (after, "may no longer serve")):
         r = results[(old, "run-command")]
-        assert r.verdict is Verdict.PRIVATE  # type: ignore[attr-defined]
+        assert r.verdict is Verdict.PRIVATE
         (found,) = _retired(r)
-        assert found.severity is Severity.WARNING  # type: ignore[attr-defined]
-        assert words in found.message  # type: ignore[attr-defined]
-        assert "3.3.40.0" in found.fix  # type: ignore[attr-defined]
+        assert found.severity is Severity.WARNING
+        assert words in found.message
+        assert found.fix is not None and "3.3.40.0" in found.fix
         assert not _retired(results[(new, "run-command")])
         assert not _retired(results[(old, "core")])
 
@@ -85,18 +93,18 @@ def test_assume_retired_blocks_nodes_with_no_other_channel() -> None:
     middle = e.b.instance("middle", e.app, [e.app_sg], e.profile, agent="3.2.582.0")
     results = _run(e.b, assume_ec2messages="retired")
     r = results[(ancient, "run-command")]
-    assert r.verdict is Verdict.BLOCKED  # type: ignore[attr-defined]
-    assert _retired(r)[0].severity is Severity.ERROR  # type: ignore[attr-defined]
+    assert r.verdict is Verdict.BLOCKED
+    assert _retired(r)[0].severity is Severity.ERROR
     # 3.1.821-3.3.39 can use ssmmessages, but whether it moves is not known: UNKNOWN.
-    assert results[(middle, "run-command")].verdict is Verdict.UNKNOWN  # type: ignore[attr-defined]
-    assert results[(ancient, "session-manager")].verdict is Verdict.PRIVATE  # type: ignore[attr-defined]
+    assert results[(middle, "run-command")].verdict is Verdict.UNKNOWN
+    assert results[(ancient, "session-manager")].verdict is Verdict.PRIVATE
 
 
 def test_assume_available_gives_no_retirement_finding() -> None:
     e = one_vpc()
     old = e.b.instance("old", e.app, [e.app_sg], e.profile, agent="3.0.1124.0")
     r = _run(e.b, assume_ec2messages="available")[(old, "run-command")]
-    assert r.verdict is Verdict.PRIVATE  # type: ignore[attr-defined]
+    assert r.verdict is Verdict.PRIVATE
     assert not _retired(r)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import EstateBuilder, nacl_entry, tcp
+from builders import EstateBuilder, InstanceOptions, nacl_entry, tcp
 from generated import full_records, generate
 from scenario import one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
@@ -101,7 +101,7 @@ def test_a_condition_key_the_role_reads_still_tells_vpcs_apart() -> None:
     assert _compare(e.b) == {home: "PRIVATE", away: "BLOCKED"}
 
 
-VARIANTS: dict[str, dict[str, object]] = {
+VARIANTS: dict[str, InstanceOptions] = {
     "metadata service off": {"imds": "disabled"},
     "old agent": {"agent": "2.3.50.0"},
     "not a managed node": {"agent": None},
@@ -112,7 +112,7 @@ VARIANTS: dict[str, dict[str, object]] = {
         "platform_version": "10.0.17763",
     },
     "no public address": {"public_ip": None},
-    "no profile": {"profile": None},
+    "no profile": {},  # the instance gets no profile (see the test)
 }
 
 
@@ -133,14 +133,13 @@ def test_instances_that_differ_in_one_fact_are_not_given_each_others_results(
             nacl_entry(110, "allow", egress=False, ports=(32768, 60999)),
         ],
     )
-    options: dict[str, object] = {"profile": e.profile, "public_ip": "54.0.0.9"}
-    options.update(VARIANTS[variant])
-    profile = options.pop("profile")
+    options: InstanceOptions = {"public_ip": "54.0.0.9", **VARIANTS[variant]}
+    profile = None if variant == "no profile" else e.profile
     twins = [
         e.b.instance(f"twin{i}", e.app, [e.app_sg], e.profile, public_ip=f"54.0.0.{i + 1}")
         for i in range(2)
     ]
-    odd = e.b.instance("odd", e.app, [e.app_sg], profile, **options)  # type: ignore[arg-type]
+    odd = e.b.instance("odd", e.app, [e.app_sg], profile, **options)
     later = e.b.instance("later", e.app, [e.app_sg], e.profile, public_ip="54.0.0.3")
     estate = e.b.estate()
     grouped = check_estate(estate, CheckOptions(features=FEATURES))

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from builders import CORE
+from typing import Unpack
+
+from builders import CORE, RoleOptions
 from scenario import one_vpc, result_for
 from ssmreach.analysis.iam_fixes import granting_policy, iam_fix
 from ssmreach.analysis.verdict import Verdict
 from ssmreach.model import aws
 
 
-def _iam_fix_of(feature: str, **role: object) -> str:
+def _iam_fix_of(feature: str, **role: Unpack[RoleOptions]) -> str:
     e = one_vpc()
     for svc in ("logs", "ec2"):
         e.b.endpoint(e.vpc, svc, [e.ep_a], [e.ep_sg])
-    profile = e.b.role("app-role", **role) if role else e.profile  # type: ignore[arg-type]
+    profile = e.b.role("app-role", **role) if role else e.profile
     iid = e.b.instance("web", e.app, [e.app_sg], profile)
     r = result_for(e.b, iid, feature)
     assert r.verdict is Verdict.BLOCKED, r.reasons

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from builders import EstateBuilder, tcp
 from scenario import codes, one_vpc, result_for, run
-from ssmreach.analysis.verdict import Verdict
+from ssmreach.analysis.verdict import FeatureResult, Reason, Verdict
 
 
-def _reason(result: object, code: str) -> object:
-    return next(r for r in result.reasons if r.code == code)  # type: ignore[attr-defined]
+def _reason(result: FeatureResult, code: str) -> Reason:
+    return next(r for r in result.reasons if r.code == code)
 
 
 def _inspected_internet(
@@ -32,10 +32,10 @@ def test_default_route_to_a_gateway_load_balancer_endpoint_is_unknown_not_privat
     r = result_for(b, iid, "core")
     assert r.verdict is Verdict.UNKNOWN
     found = _reason(r, "EGRESS_UNMODELED")
-    assert found.resource == gwlb  # type: ignore[attr-defined]
-    assert "Gateway Load Balancer endpoint" in found.message  # type: ignore[attr-defined]
+    assert found.resource == gwlb
+    assert "Gateway Load Balancer endpoint" in found.message
     # The onward path from the endpoint's subnet is named: its route table sends it to the NAT.
-    assert "NAT gateway" in found.message  # type: ignore[attr-defined]
+    assert "NAT gateway" in found.message
     hops = r.services[0].hops
     assert [h.step for h in hops][:3] == ["dns", "route", "appliance"]
 
@@ -45,16 +45,16 @@ def test_default_route_to_a_firewall_endpoint_is_unknown_and_names_the_onward_pa
     r = result_for(b, iid, "core")
     assert r.verdict is Verdict.UNKNOWN
     found = _reason(r, "EGRESS_UNMODELED")
-    assert found.resource == fw  # type: ignore[attr-defined]
-    assert "firewall endpoint" in found.message  # type: ignore[attr-defined]
-    assert "NAT gateway" in found.message  # type: ignore[attr-defined]
+    assert found.resource == fw
+    assert "firewall endpoint" in found.message
+    assert "NAT gateway" in found.message
 
 
 def test_firewall_endpoint_without_a_known_subnet_is_unknown() -> None:
     b, iid, _fw = _inspected_internet(firewall=True, onward_subnet=False)
     r = result_for(b, iid, "core")
     assert r.verdict is Verdict.UNKNOWN
-    assert "onward path is unknown" in _reason(r, "EGRESS_UNMODELED").message  # type: ignore[attr-defined]
+    assert "onward path is unknown" in _reason(r, "EGRESS_UNMODELED").message
 
 
 def test_s3_through_an_inspection_default_route_is_not_private() -> None:
@@ -103,7 +103,7 @@ def test_nat_gateway_whose_subnet_routes_through_a_firewall_is_unknown_not_block
     r = result_for(e.b, iid, "core")
     assert r.verdict is Verdict.UNKNOWN
     assert "NAT_NO_INTERNET" not in codes(r)
-    assert _reason(r, "EGRESS_UNMODELED").resource == fw  # type: ignore[attr-defined]
+    assert _reason(r, "EGRESS_UNMODELED").resource == fw
 
 
 def test_spoke_route_to_the_hub_through_an_inspection_endpoint_is_unknown_not_no_route() -> None:
@@ -128,8 +128,8 @@ def test_spoke_route_to_the_hub_through_an_inspection_endpoint_is_unknown_not_no
     assert r.verdict is Verdict.UNKNOWN
     assert "NO_ROUTE" not in codes(r)
     found = _reason(r, "EGRESS_UNMODELED")
-    assert found.resource == fw  # type: ignore[attr-defined]
-    assert tgw in found.message  # type: ignore[attr-defined]
+    assert found.resource == fw
+    assert tgw in found.message
 
 
 def test_route_to_an_appliance_interface_names_the_interface() -> None:
@@ -143,8 +143,8 @@ def test_route_to_an_appliance_interface_names_the_interface() -> None:
     r = result_for(e.b, iid, "core")
     assert r.verdict is Verdict.UNKNOWN
     found = _reason(r, "EGRESS_UNMODELED")
-    assert found.resource == eni_id  # type: ignore[attr-defined]
-    assert appliance_subnet in found.message  # type: ignore[attr-defined]
+    assert found.resource == eni_id
+    assert appliance_subnet in found.message
 
 
 def test_whole_estate_has_no_private_result_through_an_appliance() -> None:

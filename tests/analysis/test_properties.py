@@ -21,7 +21,7 @@ BASE = int(ipaddress.ip_address("10.0.0.0"))
 def small_networks(draw: st.DrawFn) -> ipaddress.IPv4Network:
     prefix = draw(st.integers(min_value=26, max_value=32))
     offset = draw(st.integers(min_value=0, max_value=255))
-    return ipaddress.ip_network((BASE + offset, prefix), strict=False)  # type: ignore[return-value]
+    return ipaddress.IPv4Network((BASE + offset, prefix), strict=False)
 
 
 def addresses_of(net: ipaddress.IPv4Network) -> set[int]:
@@ -71,9 +71,13 @@ def reference_nacl(entries: list[aws.NetworkAclEntry], ip: str, lo: int, hi: int
         for e in sorted(entries, key=lambda e: e.rule_number):
             if e.protocol not in ("6", "-1"):
                 continue
+            ports = e.port_range
             in_ports = e.protocol == "-1" or (
-                e.port_range is not None and e.port_range.from_ <= port <= e.port_range.to
-            )  # type: ignore[operator]
+                ports is not None
+                and ports.from_ is not None
+                and ports.to is not None
+                and ports.from_ <= port <= ports.to
+            )
             if addr in ipaddress.ip_network(e.cidr_block or "") and in_ports:
                 decision = e.rule_action == "allow"
                 break

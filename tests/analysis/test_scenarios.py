@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 
 from builders import EstateBuilder, nacl_entry, tcp
@@ -140,6 +142,15 @@ def test_private_zone_without_record_shadows_the_service() -> None:
     assert next(x for x in r.reasons if x.code == "PHZ_SHADOWS_SERVICE").resource == zone
 
 
+class HubOptions(TypedDict, total=False):
+    """The keyword options of `hub_and_spoke`."""
+
+    status: str
+    return_route: bool
+    spoke_route: bool
+    zone: bool
+
+
 def hub_and_spoke(
     *,
     status: str = "active",
@@ -249,8 +260,8 @@ def test_hub_and_spoke_is_private() -> None:
         ({"spoke_route": False}, "NO_ROUTE"),
     ],
 )
-def test_hub_and_spoke_failures(kwargs: dict[str, object], code: str) -> None:
-    b, iid = hub_and_spoke(**kwargs)  # type: ignore[arg-type]
+def test_hub_and_spoke_failures(kwargs: HubOptions, code: str) -> None:
+    b, iid = hub_and_spoke(**kwargs)
     r = result_for(b, iid, "core")
     assert r.verdict is Verdict.BLOCKED and code in codes(r), codes(r)
 

@@ -7,12 +7,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 from filelock import FileLock
-from test_apply_moto import REGION, aws, broken_estate, server
 
+from apply.apply_helpers import REGION, aws, broken_estate, server
 from ssmreach.apply.lock import lock_path
+
+if TYPE_CHECKING:  # boto3-stubs: types only
+    from mypy_boto3_ec2.type_defs import VpcEndpointTypeDef
 
 __all__ = ["aws", "server"]  # the moto fixtures
 
@@ -27,7 +31,7 @@ def _ssmreach(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _live_endpoints() -> list[dict[str, object]]:
+def _live_endpoints() -> list[VpcEndpointTypeDef]:
     ec2 = boto3.client("ec2", region_name=REGION)
     return [
         e

@@ -10,7 +10,7 @@ rolled back and the same plan then goes through; a third spoke joins through
 AssociateHostedZone; carrying the plans out again changes nothing.
 
 moto adaptations, all on this side (shared/reference/moto-coverage.md):
-- those of `test_apply_moto`: `DescribeInstanceInformation` answered by a hook,
+- those of `apply_helpers`: `DescribeInstanceInformation` answered by a hook,
   endpoint ENI addresses moved into their subnets;
 - AWS-managed IAM policies loaded (`MOTO_IAM_LOAD_MANAGED_POLICIES`, read when moto
   rebuilds IAM after the reset) so the role can attach AmazonSSMManagedInstanceCore;
@@ -24,14 +24,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from test_apply_moto import REGION, _Http, server, session_factory
 
+from apply.apply_helpers import REGION, _Http, server, session_factory
 from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.verdict import CheckResult, Verdict
 from ssmreach.apply import ApplyOptions, apply_plan, client_factory, state_reader
@@ -39,6 +39,9 @@ from ssmreach.apply.handlers import Context, run_change
 from ssmreach.model.estate import Estate
 from ssmreach.plan import Plan, PlanOptions, make_plan
 from ssmreach.plan import changes as c
+
+if TYPE_CHECKING:  # boto3-stubs: types only
+    from mypy_boto3_route53.type_defs import VPCTypeDef
 
 __all__ = ["server"]  # the module-scoped moto server fixture
 
@@ -58,13 +61,13 @@ def _keep(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         _CACHE.setdefault(context["ssmreach-test-key"], copy.deepcopy(parsed))
 
 
-CACHED = {
+CACHED: dict[str, Callable[..., Any]] = {
     # speed only: with the 1,485 AWS-managed policies loaded moto takes ~3 s to answer
     # GetAccountAuthorizationDetails, and nothing in IAM changes once the estate is built
     "before-call.iam.GetAccountAuthorizationDetails": _cached,
     "after-call.iam.GetAccountAuthorizationDetails": _keep,
     # the endpoint-service catalogue never changes (moto takes ~1 s for it); replaces the
-    # hooks of `test_apply_moto`, whose after-call handler asks for `params`, which botocore
+    # hooks of `apply_helpers`, whose after-call handler asks for `params`, which botocore
     # does not pass to after-call handlers
     "before-call.ec2.DescribeVpcEndpointServices": _cached,
     "after-call.ec2.DescribeVpcEndpointServices": _keep,
@@ -378,7 +381,8 @@ def test_hub_and_spoke_apply_makes_the_spokes_private_and_runs_once(aws: str) ->
     assert rerun(plan) == [] and rerun(grow) == []
     assert (len(live_endpoints(ec2)), len(r53.list_hosted_zones()["HostedZones"])) == counts
     # ... except that a zone a spoke was taken out of is completed again
-    ssm_zone, spoke_b = by_service["ssm"], {"VPCRegion": REGION, "VPCId": ids["spoke-b"]}
+    ssm_zone = by_service["ssm"]
+    spoke_b: VPCTypeDef = {"VPCRegion": REGION, "VPCId": ids["spoke-b"]}
     r53.disassociate_vpc_from_hosted_zone(HostedZoneId=ssm_zone, VPC=spoke_b)
     assert rerun(plan) == [f"zone/ssm.{REGION}.amazonaws.com"]
     vpcs = {v["VPCId"] for v in r53.get_hosted_zone(Id=ssm_zone)["VPCs"]}

@@ -1,17 +1,18 @@
-"""apply of network ACL entries against moto in server mode (fixtures of `test_apply_moto`).
+"""apply of network ACL entries against moto in server mode (fixtures of `apply_helpers`).
 
-The estate of `test_apply_moto.broken_estate`, with the app subnet moved to a network
+The estate of `apply_helpers.broken_estate`, with the app subnet moved to a network
 ACL that takes only SSH in: the plan adds one inbound entry for the replies.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from test_apply_moto import (
+
+from apply.apply_helpers import (
     REGION,
     apply,
     aws,
@@ -21,11 +22,13 @@ from test_apply_moto import (
     server,
     session_factory,
 )
-
 from ssmreach.analysis.verdict import Verdict
 from ssmreach.apply import ApplyOptions, Prepared, carry_out, client_factory, state_reader
 from ssmreach.plan import changes as c
 from ssmreach.plan.verify import PlanMismatchError
+
+if TYPE_CHECKING:  # boto3-stubs: types only
+    from mypy_boto3_ec2.type_defs import NetworkAclEntryTypeDef
 
 __all__ = ["aws", "server"]  # the moto fixtures
 
@@ -61,7 +64,7 @@ def ssh_only_acl(ids: dict[str, str]) -> str:
     return acl
 
 
-def entries(acl: str) -> list[dict[str, Any]]:
+def entries(acl: str) -> list[NetworkAclEntryTypeDef]:
     ec2 = boto3.client("ec2", region_name=REGION)
     found = ec2.describe_network_acls(NetworkAclIds=[acl])["NetworkAcls"][0]["Entries"]
     return [e for e in found if e["RuleNumber"] < 32767]

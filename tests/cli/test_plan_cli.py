@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from moto import mock_aws
 
 from collect.collect_helpers import fake_aws_env, in_process_moto_env
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from ssmreach.cli.app import SsmreachGroup
 from ssmreach.cli.apply_cmd import apply_command
 from ssmreach.cli.export_cmd import export_command
@@ -132,7 +132,7 @@ def test_export_terraform_and_cloudformation(tmp_path: Path) -> None:
         ).exit_code
         == 0
     )
-    assert yaml_file.read_text().startswith('AWSTemplateFormatVersion: "2010-09-09"')
+    assert yaml_file.read_text().startswith("AWSTemplateFormatVersion: '2010-09-09'")
 
 
 def test_export_input_errors(tmp_path: Path) -> None:

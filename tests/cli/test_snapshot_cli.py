@@ -18,7 +18,13 @@ from ssmreach.cli.app import cli
 from ssmreach.cli.live import _progress_display, collect_live, summary_line
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect.calls import CALLS
-from ssmreach.collect.collector import CallFailure, CollectResult, CollectStats, ProgressEvent
+from ssmreach.collect.collector import (
+    CallFailure,
+    CollectResult,
+    CollectStats,
+    FailureKind,
+    ProgressEvent,
+)
 from ssmreach.model.raw import Manifest, RawSnapshot
 
 SUMMARY = re.compile(
@@ -112,7 +118,7 @@ def test_no_region(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unknown_profile(tmp_path: Path) -> None:
     result = run("snapshot", "-o", str(tmp_path / "snap"), "--region", REGION, "--profile", "nope")
-    assert_one_line_error(result, "profile 'nope' not found")
+    assert_one_line_error(result, "profile 'nope' (--profile) not found")
 
 
 def test_unreachable_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,9 +179,9 @@ def _result(
     )
 
 
-def _failure(api: str, kind: str, region: str = REGION) -> CallFailure:
+def _failure(api: str, kind: FailureKind, region: str = REGION) -> CallFailure:
     service, operation = api.split(":")
-    return CallFailure(ACCOUNT, region, service, operation, "Code", "message", kind)  # type: ignore[arg-type]
+    return CallFailure(ACCOUNT, region, service, operation, "Code", "message", kind)
 
 
 def test_summary_line() -> None:

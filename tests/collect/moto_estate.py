@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Final
 
 import boto3
 
-REGION = "us-east-2"
+if TYPE_CHECKING:  # boto3-stubs: types only
+    from mypy_boto3_route53.literals import VPCRegionType
+
+REGION: Final = "us-east-2"
 ACCOUNT = "123456789012"  # moto's default account
 
 TRUST_EC2 = {
@@ -21,6 +24,7 @@ TRUST_EC2 = {
         }
     ],
 }
+SESSION_BUCKET = "ssm-session-logs"  # in eu-west-1, another Region than the estate's
 CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
@@ -41,13 +45,9 @@ class Estate:
     session_key: str = ""  # the ARN of the KMS key the Session Manager preferences name
 
 
-def _client(service: str, endpoint_url: str | None, region: str = REGION) -> Any:
-    return boto3.client(service, region_name=region, endpoint_url=endpoint_url)
-
-
 def build_estate(
     *,
-    region: str = REGION,
+    region: VPCRegionType = REGION,
     endpoint_url: str | None = None,
     managed_policies: bool = False,
     tgw: bool = True,
@@ -58,7 +58,7 @@ def build_estate(
     zone, a Resolver FORWARD rule for amazonaws.com, a TGW route table and a prefix list.
     `session_key` saves Session Manager preferences that encrypt with a KMS key named by
     alias, with a grant to the instance role. `managed_policies` attaches AmazonSSMManagedInstanceCore (moto must load them)."""
-    ec2 = _client("ec2", endpoint_url, region)
+    ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint_url)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnets = [
@@ -113,7 +113,7 @@ def build_estate(
     )
     estate = Estate(vpc=vpc, subnets=subnets, endpoint_sg=sg, nacl=nacl, endpoints=endpoints)
 
-    iam = _client("iam", endpoint_url, region)
+    iam = boto3.client("iam", region_name=region, endpoint_url=endpoint_url)
     iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
     local = iam.create_policy(
         PolicyName="app-extra",
@@ -169,7 +169,7 @@ def build_estate(
     )
     estate.instances = [i["InstanceId"] for i in reservation["Instances"]]
 
-    r53 = _client("route53", endpoint_url, region)
+    r53 = boto3.client("route53", region_name=region, endpoint_url=endpoint_url)
     estate.private_zone = r53.create_hosted_zone(
         Name="corp.internal",
         CallerReference="private",
@@ -180,7 +180,7 @@ def build_estate(
         "HostedZone"
     ]["Id"]
 
-    resolver = _client("route53resolver", endpoint_url, region)
+    resolver = boto3.client("route53resolver", region_name=region, endpoint_url=endpoint_url)
     outbound = resolver.create_resolver_endpoint(
         CreatorRequestId="out",
         SecurityGroupIds=[sg],
@@ -208,7 +208,7 @@ def build_estate(
         Entries=[{"Cidr": "192.168.0.0/16"}],
     )["PrefixList"]["PrefixListId"]
     if session_key:
-        kms = _client("kms", endpoint_url, region)
+        kms = boto3.client("kms", region_name=region, endpoint_url=endpoint_url)
         key = kms.create_key(Description="session encryption")["KeyMetadata"]
         kms.create_alias(AliasName="alias/sessions", TargetKeyId=key["KeyId"])
         kms.create_grant(
@@ -217,7 +217,10 @@ def build_estate(
             Operations=["Decrypt"],
         )
         estate.session_key = key["Arn"]
-        _client("ssm", endpoint_url, region).create_document(
+        boto3.client("s3", region_name="eu-west-1", endpoint_url=endpoint_url).create_bucket(
+            Bucket=SESSION_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        boto3.client("ssm", region_name=region, endpoint_url=endpoint_url).create_document(
             Name="SSM-SessionManagerRunShell",
             DocumentType="Session",
             DocumentFormat="JSON",
@@ -225,7 +228,7 @@ def build_estate(
                 {
                     "schemaVersion": "1.0",
                     "sessionType": "Standard_Stream",
-                    "inputs": {"kmsKeyId": "alias/sessions"},
+                    "inputs": {"kmsKeyId": "alias/sessions", "s3BucketName": SESSION_BUCKET},
                 }
             ),
         )
@@ -234,7 +237,7 @@ def build_estate(
 
 def add_instances(count: int, *, per_reservation: int = 1, endpoint_url: str | None = None) -> None:
     """`count` more reservations of `per_reservation` instances each (moto pages by reservation)."""
-    ec2 = _client("ec2", endpoint_url)
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint_url)
     for _ in range(count):
         ec2.run_instances(
             ImageId="ami-12345678", MinCount=per_reservation, MaxCount=per_reservation

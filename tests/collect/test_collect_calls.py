@@ -8,8 +8,8 @@ from typing import Any
 
 import botocore.session
 import pytest
-from collect_helpers import aws_env, moto  # noqa: F401
 
+from collect.collect_helpers import aws_env, moto  # noqa: F401
 from ssmreach.collect.calls import (
     CALLS,
     DHMC_SETTING_ID,
@@ -52,6 +52,7 @@ SPEC_REGIONAL = {
 EXTENSIONS = {
     # Beyond the snapshot spec (README, "Offline snapshots"): the Session Manager KMS key.
     "kms": {"DescribeKey", "GetKeyPolicy", "ListGrants"},
+    "s3": {"GetBucketLocation"},
 }
 SPEC_GLOBAL = {
     "iam": {"GetAccountAuthorizationDetails"},
@@ -66,6 +67,7 @@ SPEC_CALL_LISTS = {
     "DescribeKey",
     "GetKeyPolicy",
     "ListGrants",
+    "GetBucketLocation",
     "GetHostedZone",
     "ListResourceRecordSets",
 }
@@ -120,7 +122,7 @@ def test_every_call_is_a_botocore_operation_with_valid_fixed_parameters(call: Ap
                 {
                     "Request": {},
                     "Response": {
-                        "Content": '{"inputs": {"kmsKeyId": "alias/sessions"}}',
+                        "Content": '{"inputs": {"kmsKeyId": "alias/sessions", "s3BucketName": "logs"}}',
                         "KeyMetadata": {"Arn": "arn:aws:kms:us-east-1:111122223333:key/k1"},
                     },
                 }
@@ -217,7 +219,7 @@ def test_vpc_attributes_and_tgw_searches() -> None:
 
 
 def test_iam_details_keep_only_policies_that_roles_use_with_their_default_version() -> None:
-    details = {
+    details: dict[str, Any] = {
         "UserDetailList": [],
         "GroupDetailList": [],
         "RoleDetailList": [

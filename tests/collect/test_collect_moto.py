@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collect_helpers import FakeHttp, aws_env, error_answer, moto, session_factory  # noqa: F401
-from moto_estate import ACCOUNT, REGION, add_instances, build_estate
 
+from collect.collect_helpers import FakeHttp, aws_env, error_answer, moto, session_factory  # noqa: F401
+from collect.moto_estate import ACCOUNT, REGION, add_instances, build_estate
 from ssmreach import __version__
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect import collect_snapshot
@@ -123,7 +123,7 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
             + len(items("DescribeManagedPrefixLists", "PrefixLists"))
             + len(items("DescribeTransitGatewayRouteTables", "TransitGatewayRouteTables"))
             + 2
-            + (3 if account == ACCOUNT else 0)  # the Session Manager key: described, policy, grants
+            + (4 if account == ACCOUNT else 0)  # the session key (3 reads) and log bucket
             + 2 * len(private)
         )
 
@@ -159,6 +159,9 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
     [grants] = body(files[key("kms", "ListGrants")])
     assert grants["Response"]["Grants"][0]["Operations"] == ["Decrypt"]
     assert body(files[key("kms", "DescribeKey", account=OTHER_ACCOUNT)]) == []
+    [location] = body(files[key("s3", "GetBucketLocation")])
+    assert location["Request"] == {"Bucket": "ssm-session-logs"}
+    assert location["Response"]["LocationConstraint"] == "eu-west-1"
     assert result.stats.failed == ("ssm:DescribeInstanceInformation", "ssm:GetServiceSetting")
     assert result.stats.denied == () and result.stats.throttled == ()
 

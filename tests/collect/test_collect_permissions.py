@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collect_helpers import aws_env, moto  # noqa: F401
-
+from collect.collect_helpers import aws_env, moto  # noqa: F401
 from ssmreach.collect.calls import CALLS, REGION_LISTING
 from ssmreach.permissions import minimal_policy, required_actions
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from collect_helpers import aws_env, moto  # noqa: F401
-from moto_estate import REGION
 
+from collect.collect_helpers import aws_env, moto  # noqa: F401
+from collect.moto_estate import REGION
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect import collect_snapshot
 from ssmreach.collect.calls import ApiCall

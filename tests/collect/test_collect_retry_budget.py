@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from collect_helpers import aws_env, moto, session_factory  # noqa: F401
-from moto_estate import ACCOUNT, REGION
+from botocore.compat import HTTPHeaders
 
+from collect.collect_helpers import aws_env, moto, session_factory  # noqa: F401
+from collect.moto_estate import ACCOUNT, REGION
 from ssmreach.collect import collect_snapshot, retry_budget
 from ssmreach.model.raw import OperationKey, RawError
 
@@ -29,7 +30,8 @@ class _Raw:
 
 
 def _html_502(request: Any, **_: Any) -> AWSResponse:
-    return AWSResponse(request.url, 502, {"Content-Type": "text/html"}, _Raw(PAGE))
+    headers = HTTPHeaders.from_dict({"Content-Type": "text/html"})
+    return AWSResponse(request.url, 502, headers, _Raw(PAGE))
 
 
 @pytest.mark.usefixtures("moto")

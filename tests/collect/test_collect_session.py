@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from collect_helpers import aws_env, error_answer, moto, session_factory  # noqa: F401
-from moto_estate import REGION
 
+from collect.collect_helpers import aws_env, error_answer, moto, session_factory  # noqa: F401
+from collect.moto_estate import REGION
 from ssmreach import __version__
 from ssmreach.collect import collect_snapshot
 from ssmreach.collect.session import (
@@ -54,11 +54,13 @@ def test_partition_and_unknown_regions() -> None:
 def test_client_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_MAX_ATTEMPTS")
     config = client_config(boto3.Session())
-    assert config.retries == {"mode": "adaptive", "max_attempts": 10}
-    assert config.user_agent_extra == f"ssmreach/{__version__}"
+    # botocore-stubs declares the options of Config as __init__ parameters, not attributes
+    assert config.retries == {"mode": "adaptive", "max_attempts": 10}  # type: ignore[attr-defined]
+    assert config.user_agent_extra == f"ssmreach/{__version__}"  # type: ignore[attr-defined]
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
-    assert client_config(boto3.Session()).retries == {"mode": "standard", "max_attempts": 3}
+    again = client_config(boto3.Session())
+    assert again.retries == {"mode": "standard", "max_attempts": 3}  # type: ignore[attr-defined]
 
 
 def test_clients_honour_aws_endpoint_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +88,7 @@ def test_unknown_region_is_refused_before_any_call() -> None:
 
 
 def test_unknown_profile() -> None:
-    with pytest.raises(UsageError, match="profile 'nope' not found"):
+    with pytest.raises(UsageError, match=r"profile 'nope' \(--profile\) not found"):
         collect_snapshot([REGION], profile="nope")
 
 

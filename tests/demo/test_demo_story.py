@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from rich.console import Console
 
-from ssmreach.analysis.verdict import Verdict
+from ssmreach.analysis.verdict import CheckResult, Verdict
 from ssmreach.cli.app import cli
 from ssmreach.demo.runner import run_demo
 
@@ -19,8 +19,8 @@ def test_demo_story(tmp_path: Path) -> None:
     outcome = run_demo(tmp_path / "demo", Console(file=out, width=100))
     text = out.getvalue()
 
-    def verdicts(result: object, name: str) -> set[Verdict]:
-        return {r.verdict for r in result.results if r.name == name}  # type: ignore[attr-defined]
+    def verdicts(result: CheckResult, name: str) -> set[Verdict]:
+        return {r.verdict for r in result.results if r.name == name}
 
     before, after = outcome.before, outcome.after
     # Six causes found before.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 from builders import EstateBuilder
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from ssmreach.model.reader import load_snapshot
 from ssmreach.plan import Plan, PlanOptions, make_plan
 from ssmreach.plan import changes as c
@@ -13,6 +14,14 @@ from ssmreach.plan.plan import Scope
 
 A, R = "111122223333", "us-east-1"
 VPC = "vpc-0123456789abcdef0"
+
+
+class _Where(TypedDict):
+    """The fields every change of `every_kind` shares (typed, so `**` checks each one)."""
+
+    account: str
+    region: str
+    vpc_id: str
 
 
 def example(name: str) -> Plan:
@@ -53,7 +62,7 @@ def nacl_plan() -> Plan:
 
 def every_kind() -> Plan:
     """One change of each kind, with references between them."""
-    common = {"account": A, "region": R, "vpc_id": VPC}
+    common: _Where = {"account": A, "region": R, "vpc_id": VPC}
     policy = json.dumps(
         {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import pytest
 from cfnlint.api import ManualArgs, lint
@@ -15,8 +16,8 @@ from ssmreach.plan import changes as c
 @pytest.mark.parametrize(
     ("name", "fmt"), [(name, "yaml") for name in sorted(PLANS)] + [("every-kind", "json")]
 )
-def test_templates_pass_cfn_lint(name: str, fmt: str) -> None:
-    text = render_cloudformation(PLANS[name](), fmt)  # type: ignore[arg-type]
+def test_templates_pass_cfn_lint(name: str, fmt: Literal["yaml", "json"]) -> None:
+    text = render_cloudformation(PLANS[name](), fmt)
     if fmt == "json":
         json.loads(text)
     matches = lint(text, config=ManualArgs(regions=["us-east-1"]))

@@ -5,16 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import hcl2
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from export_plans import PLANS, every_kind
-
+from export.export_plans import PLANS, every_kind
 from ssmreach.export import render_terraform, write_terraform
 from ssmreach.export.hcl import quote
 

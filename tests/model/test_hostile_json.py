@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from ssmreach.analysis.evidence import load_probe_documents
 from ssmreach.errors import SsmreachError
 from ssmreach.model.reader import load_snapshot

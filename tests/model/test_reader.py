@@ -34,8 +34,9 @@ def test_round_trip_through_a_folder(tmp_path: Path) -> None:
     estate = load_snapshot(b.write(tmp_path / "snap"))
     region = estate.regions[("111122223333", "us-east-1")]
     assert [i.name for i in region.instances] == ["web"]
-    assert region.gap("DescribeNetworkAcls").kind == "denied"  # type: ignore[union-attr]
-    assert region.gap("DescribeNatGateways").kind == "missing"  # type: ignore[union-attr]
+    denied, missing = region.gap("DescribeNetworkAcls"), region.gap("DescribeNatGateways")
+    assert denied is not None and denied.kind == "denied"
+    assert missing is not None and missing.kind == "missing"
     assert estate.zones_by_vpc[vpc][0].domain == "example.internal"
 
 

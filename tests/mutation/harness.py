@@ -36,8 +36,8 @@ from types import FrameType
 from typing import Any
 
 from click.testing import CliRunner
-from mutations import Mutation
 
+from mutation.mutations import Mutation
 from ssmreach.cli.app import cli
 
 TIMEOUT = 20.0
@@ -103,9 +103,9 @@ def where(exc: BaseException) -> str:
     """`module.py:line function` of the innermost ssmreach frame of a traceback."""
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if "/ssmreach/" in f.filename.replace("\\", "/")]
-    frame = (ours or frames or [None])[-1]
-    if frame is None:
+    if not (ours or frames):
         return "?"
+    frame = (ours or frames)[-1]
     name = frame.filename.replace("\\", "/").split("/ssmreach/")[-1]
     return f"ssmreach/{name}:{frame.lineno} {frame.name}"
 

@@ -166,6 +166,29 @@ def delete(doc: Json, path: JsonPath) -> None:
     del get(doc, path[:-1])[path[-1]]
 
 
+Edit = Callable[[Json], str]  # edits a document in place and says what it did
+
+
+def putting(path: JsonPath, value: Json, detail: str) -> Edit:
+    """The edit that sets `path` to `value`, described as `detail`."""
+
+    def edit(doc: Json) -> str:
+        put(doc, path, value)
+        return detail
+
+    return edit
+
+
+def deleting(path: JsonPath, detail: str) -> Edit:
+    """The edit that deletes `path`, described as `detail`."""
+
+    def edit(doc: Json) -> str:
+        delete(doc, path)
+        return detail
+
+    return edit
+
+
 def show(path: JsonPath) -> str:
     text = ""
     for step in path:
@@ -665,7 +688,7 @@ def _edit(
     rel: str,
     doc: Json,
     path: JsonPath,
-    change: Callable[[Json], str],
+    change: Edit,
     *,
     raw: Mapping[str, bytes] | None = None,
     must_be_unchanged: bool = False,
@@ -698,7 +721,7 @@ def _field_level(b: _Builder, rel: str, doc: Json, modelled: frozenset[str]) -> 
                 rel,
                 doc,
                 path,
-                lambda d, p=path: (delete(d, p), f"{show(p)} deleted")[1],
+                deleting(path, f"{show(path)} deleted"),
             )
 
     # values of the wrong type, mostly on keys the reader decodes
@@ -732,20 +755,20 @@ def _field_level(b: _Builder, rel: str, doc: Json, modelled: frozenset[str]) -> 
                 rel,
                 doc,
                 path,
-                lambda d, p=path, v=bad: (put(d, p, v), f"{show(p)} = {json.dumps(v)}")[1],
+                putting(path, bad, f"{show(path)} = {json.dumps(bad)}"),
             )
 
     # ports outside 0-65535, and ranges that end before they start
     ports = [p for p, v in every if p[-1] in PORT_KEYS and isinstance(v, int)]
     for path in ports:
-        for bad in rng.sample(BAD_PORTS, 2):
+        for bad_port in rng.sample(BAD_PORTS, 2):
             _edit(
                 b,
                 "bad-port",
                 rel,
                 doc,
                 path,
-                lambda d, p=path, v=bad: (put(d, p, v), f"{show(p)} = {v}")[1],
+                putting(path, bad_port, f"{show(path)} = {bad_port}"),
             )
     for path, value in every:
         if isinstance(value, dict) and isinstance(value.get("FromPort"), int):
@@ -771,9 +794,7 @@ def _field_level(b: _Builder, rel: str, doc: Json, modelled: frozenset[str]) -> 
                 rel,
                 doc,
                 path,
-                lambda d, p=path, r=raw, m=marker: (put(d, p, m), f"{show(p)} = {r[:12].decode()}")[
-                    1
-                ],
+                putting(path, marker, f"{show(path)} = {raw[:12].decode()}"),
                 raw={marker: raw},
             )
         else:
@@ -784,7 +805,7 @@ def _field_level(b: _Builder, rel: str, doc: Json, modelled: frozenset[str]) -> 
                 rel,
                 doc,
                 path,
-                lambda d, p=path, v=huge: (put(d, p, v), f"{show(p)} = {str(v)[:12]}")[1],
+                putting(path, huge, f"{show(path)} = {str(huge)[:12]}"),
             )
 
     # the same record twice in one list
@@ -863,9 +884,7 @@ def _field_level(b: _Builder, rel: str, doc: Json, modelled: frozenset[str]) -> 
                     rel,
                     doc,
                     path,
-                    lambda d, p=path, f=form: (put(d, p, f), f"{show(p)} = {json.dumps(f)[:40]}")[
-                        1
-                    ],
+                    putting(path, form, f"{show(path)} = {json.dumps(form)[:40]}"),
                 )
 
 
@@ -873,9 +892,14 @@ def _manifest_level(b: _Builder, body: bytes, doc: Json) -> None:
     rng = _rng(b.base, MANIFEST)
     rel = MANIFEST
 
-    def with_(edit: Callable[[dict[str, Json]], None]) -> bytes:
+    def with_(key: str, value: Json) -> bytes:
         mutated = copy.deepcopy(doc)
-        edit(mutated)
+        mutated[key] = value
+        return dump(mutated)
+
+    def without(key: str) -> bytes:
+        mutated = copy.deepcopy(doc)
+        mutated.pop(key, None)
         return dump(mutated)
 
     b.add("manifest-removed", rel, "manifest.json deleted", {rel: None})
@@ -889,27 +913,24 @@ def _manifest_level(b: _Builder, body: bytes, doc: Json) -> None:
     b.add("manifest-broken", rel, where, {rel: mutated})
     b.add("manifest-broken", rel, "the object wrapped in a list", {rel: dump([doc])})
     b.add("manifest-broken", rel, "null", {rel: b"null"})
-    for value in (
+    formats: list[Json] = [
         "ssmreach-snapshot/2",
         "ssmreach-snapshot",
         "snapshot/1",
         "",
         "SSMREACH-SNAPSHOT/1",
-    ):
+        1,
+        None,
+        ["ssmreach-snapshot/1"],
+    ]
+    for format_ in formats:
         b.add(
             "manifest-format",
             rel,
-            f"format = {json.dumps(value)}",
-            {rel: with_(lambda d, v=value: d.__setitem__("format", v))},
+            f"format = {json.dumps(format_)}",
+            {rel: with_("format", format_)},
         )
-    for value in (1, None, ["ssmreach-snapshot/1"]):
-        b.add(
-            "manifest-format",
-            rel,
-            f"format = {json.dumps(value)}",
-            {rel: with_(lambda d, v=value: d.__setitem__("format", v))},
-        )
-    b.add("manifest-format", rel, "format deleted", {rel: with_(lambda d: d.pop("format"))})
+    b.add("manifest-format", rel, "format deleted", {rel: without("format")})
     fields: list[tuple[str, Json]] = [
         ("created", "yesterday"),
         ("created", ""),
@@ -930,20 +951,15 @@ def _manifest_level(b: _Builder, body: bytes, doc: Json) -> None:
             "manifest-field",
             rel,
             f"{key} = {json.dumps(value)}",
-            {rel: with_(lambda d, k=key, v=value: d.__setitem__(k, v))},
+            {rel: with_(key, value)},
         )
     for key in ("created", "partition", "accounts", "regions"):
-        b.add(
-            "manifest-field",
-            rel,
-            f"{key} deleted",
-            {rel: with_(lambda d, k=key: d.pop(k, None))},
-        )
+        b.add("manifest-field", rel, f"{key} deleted", {rel: without(key)})
     b.add(
         "extra-key",
         rel,
         "manifest gets unknown key comment",
-        {rel: with_(lambda d: d.__setitem__("comment", {"by": "a person", "n": [1]}))},
+        {rel: with_("comment", {"by": "a person", "n": [1]})},
         must_be_unchanged=True,
     )
 
@@ -1004,7 +1020,7 @@ def plan_mutations(name: str, body: bytes) -> list[Mutation]:
     rng = _rng("plan", name)
     b = _Builder(name, "plan-" + _initials(name))
 
-    def edited(kind: str, path: JsonPath, change: Callable[[Json], str], **kw: Any) -> None:
+    def edited(kind: str, path: JsonPath, change: Edit, **kw: Any) -> None:
         mutated = copy.deepcopy(doc)
         detail = change(mutated)
         b.add(kind, rel, detail, {rel: dump(mutated)}, resources=_change_id(doc, path), **kw)
@@ -1027,15 +1043,9 @@ def plan_mutations(name: str, body: bytes) -> list[Mutation]:
     for field in msgspec.structs.fields(plan_module.Plan):
         key = field.encode_name
         if key in doc:
-            edited(
-                "delete-required-key",
-                (),
-                lambda d, k=key: (d.pop(k), f"{k} deleted")[1],
-            )
-    for value in ("ssmreach-plan/2", "ssmreach-check/1", 1):
-        edited(
-            "plan-format", (), lambda d, v=value: (d.__setitem__("format", v), f"format = {v!r}")[1]
-        )
+            edited("delete-required-key", (), deleting((key,), f"{key} deleted"))
+    for format_ in ("ssmreach-plan/2", "ssmreach-check/1", 1):
+        edited("plan-format", (), putting(("format",), format_, f"format = {format_!r}"))
 
     changes = doc.get("changes") or []
     first_of_kind: dict[str, int] = {}
@@ -1048,16 +1058,13 @@ def plan_mutations(name: str, body: bytes) -> list[Mutation]:
                 edited(
                     "delete-required-key",
                     base,
-                    lambda d, p=(*base, key), k=kind_name: (
-                        delete(d, p),
-                        f"{show(p)} deleted ({k})",
-                    )[1],
+                    deleting((*base, key), f"{show((*base, key))} deleted ({kind_name})"),
                 )
-        for value in ("DeleteVpc", "", "createSecurityGroup", 7, None):
+        for type_ in ("DeleteVpc", "", "createSecurityGroup", 7, None):
             edited(
                 "unknown-change-kind",
                 base,
-                lambda d, p=(*base, "type"), v=value: (put(d, p, v), f"{show(p)} = {v!r}")[1],
+                putting((*base, "type"), type_, f"{show((*base, 'type'))} = {type_!r}"),
             )
         for key in REFERABLE:
             current = changes[index].get(key)
@@ -1070,53 +1077,40 @@ def plan_mutations(name: str, body: bytes) -> list[Mutation]:
             edited(
                 "dangling-ref",
                 base,
-                lambda d, p=target: (
-                    put(d, p, "${" + DANGLING + "}"),
-                    f"{show(p)} = ${{{DANGLING}}}",
-                )[1],
+                putting(target, "${" + DANGLING + "}", f"{show(target)} = ${{{DANGLING}}}"),
             )
+        depends_on: JsonPath = (*base, "depends_on")
         edited(
             "dangling-ref",
             base,
-            lambda d, p=(*base, "depends_on"): (
-                get(d, p[:-1]).__setitem__("depends_on", [DANGLING]),
-                f"{show(p)} = [{DANGLING!r}]",
-            )[1],
+            putting(depends_on, [DANGLING], f"{show(depends_on)} = [{DANGLING!r}]"),
         )
         for key, value in changes[index].items():
             path = (*base, key)
             if key in ("port", "from_port", "to_port"):
                 for bad in (70000, -5):
-                    edited(
-                        "bad-port",
-                        base,
-                        lambda d, p=path, v=bad: (put(d, p, v), f"{show(p)} = {v}")[1],
-                    )
+                    edited("bad-port", base, putting(path, bad, f"{show(path)} = {bad}"))
             if key in ("cidr", "destination_cidr") or (key == "cidrs" and value):
-                where: JsonPath = path if key != "cidrs" else (*path, 0)
-                for bad in rng.sample(BAD_CIDRS, 2):
+                cidr: JsonPath = path if key != "cidrs" else (*path, 0)
+                for bad_cidr in rng.sample(BAD_CIDRS, 2):
                     edited(
                         "bad-cidr",
                         base,
-                        lambda d, p=where, v=bad: (put(d, p, v), f"{show(p)} = {json.dumps(v)}")[1],
+                        putting(cidr, bad_cidr, f"{show(cidr)} = {json.dumps(bad_cidr)}"),
                     )
         if isinstance(changes[index].get("from_port"), int):
-            edited(
-                "ports-reversed",
-                base,
-                lambda d, p=base: (
-                    get(d, p).__setitem__("from_port", get(d, p)["to_port"] + 1),
-                    f"{show(p)}: from_port > to_port",
-                )[1],
-            )
-        edited(
-            "duplicate-record",
-            base,
-            lambda d, i=index: (
-                d["changes"].insert(i + 1, copy.deepcopy(d["changes"][i])),
-                f"changes[{i}] listed twice",
-            )[1],
-        )
+
+            def reverse(d: Json, p: JsonPath = base) -> str:
+                get(d, p)["from_port"] = get(d, p)["to_port"] + 1
+                return f"{show(p)}: from_port > to_port"
+
+            edited("ports-reversed", base, reverse)
+
+        def duplicate(d: Json, i: int = index) -> str:
+            d["changes"].insert(i + 1, copy.deepcopy(d["changes"][i]))
+            return f"changes[{i}] listed twice"
+
+        edited("duplicate-record", base, duplicate)
 
     every = [(p, v) for p, v in positions(doc) if p and isinstance(p[-1], str)]
     for path, value in _sample(rng, every, 12):
@@ -1127,27 +1121,24 @@ def plan_mutations(name: str, body: bytes) -> list[Mutation]:
         edited(
             kind,
             path,
-            lambda d, p=path, r=replacement: (put(d, p, r), f"{show(p)} = {json.dumps(r)[:40]}")[1],
+            putting(path, replacement, f"{show(path)} = {json.dumps(replacement)[:40]}"),
         )
     numbers = [
         (p, v) for p, v in positions(doc) if isinstance(v, int | float) and not isinstance(v, bool)
     ]
     for path, _ in _sample(rng, numbers, 3):
         huge = rng.choice(HUGE)
-        edited(
-            "huge-number",
-            path,
-            lambda d, p=path, v=huge: (put(d, p, v), f"{show(p)} = {str(v)[:12]}")[1],
-        )
+        edited("huge-number", path, putting(path, huge, f"{show(path)} = {str(huge)[:12]}"))
     objects = [p for p, v in positions(doc) if isinstance(v, dict)]
     for path in _sample(rng, objects, 4):
         edited(
             "extra-key",
             path,
-            lambda d, p=path: (
-                get(d, p).__setitem__("x_ssmreach_mutation", {"note": [1, "a"]}),
-                f"{show(p)} gets unknown key x_ssmreach_mutation",
-            )[1],
+            putting(
+                (*path, "x_ssmreach_mutation"),
+                {"note": [1, "a"]},
+                f"{show(path)} gets unknown key x_ssmreach_mutation",
+            ),
             must_be_unchanged=True,
         )
     return b.items
@@ -1371,7 +1362,7 @@ def probe_mutations(name: str, docs: list[dict[str, Json]]) -> list[Mutation]:
     b = _Builder(name, "probe-" + _initials(name))
     modelled = struct_keys(document)
 
-    def edited(kind: str, change: Callable[[Json], str], **kw: Any) -> None:
+    def edited(kind: str, change: Edit, **kw: Any) -> None:
         mutated = copy.deepcopy(docs)
         detail = change(mutated)
         b.add(kind, rel, detail, {rel: dump(mutated)}, **kw)
@@ -1419,7 +1410,7 @@ def probe_mutations(name: str, docs: list[dict[str, Json]]) -> list[Mutation]:
     ]
     for pattern in required:
         for path in _sample(rng, match(docs, pattern), 2):
-            edited("delete-required-key", lambda d, p=path: (delete(d, p), f"{show(p)} deleted")[1])
+            edited("delete-required-key", deleting(path, f"{show(path)} deleted"))
     for pattern, values in (
         ("[*].services[*].verdict", ["private", "MAYBE", ""]),
         ("[*].services[*].hops[*].result", ["ok", "PASS"]),
@@ -1428,9 +1419,7 @@ def probe_mutations(name: str, docs: list[dict[str, Json]]) -> list[Mutation]:
     ):
         for path in _sample(rng, match(docs, pattern), 1):
             for value in values:
-                edited(
-                    "bad-enum", lambda d, p=path, v=value: (put(d, p, v), f"{show(p)} = {v!r}")[1]
-                )
+                edited("bad-enum", putting(path, value, f"{show(path)} = {value!r}"))
     keyed = [(p, v) for p, v in positions(docs) if p and isinstance(p[-1], str)]
     preferred = [(p, v) for p, v in keyed if p[-1] in modelled]
     for path, value in _sample(rng, preferred, 10):
@@ -1438,38 +1427,31 @@ def probe_mutations(name: str, docs: list[dict[str, Json]]) -> list[Mutation]:
         if wrong is None:
             continue
         kind, replacement = wrong
-        edited(
-            kind,
-            lambda d, p=path, r=replacement: (put(d, p, r), f"{show(p)} = {json.dumps(r)[:40]}")[1],
-        )
+        edited(kind, putting(path, replacement, f"{show(path)} = {json.dumps(replacement)[:40]}"))
     for path in _sample(rng, match(docs, "[*].services"), 2):
-        edited(
-            "duplicate-record",
-            lambda d, p=path: (
-                get(d, p).insert(1, copy.deepcopy(get(d, p)[0])),
-                f"{show(p)}[0] listed twice",
-            )[1],
-        )
-    edited(
-        "duplicate-record",
-        lambda d: (d.append(copy.deepcopy(d[-1])), "last document listed twice")[1],
-    )
+
+        def duplicate(d: Json, p: JsonPath = path) -> str:
+            get(d, p).insert(1, copy.deepcopy(get(d, p)[0]))
+            return f"{show(p)}[0] listed twice"
+
+        edited("duplicate-record", duplicate)
+
+    def duplicate_last(d: Json) -> str:
+        d.append(copy.deepcopy(d[-1]))
+        return "last document listed twice"
+
+    edited("duplicate-record", duplicate_last)
     numbers = [
         (p, v) for p, v in positions(docs) if isinstance(v, int | float) and not isinstance(v, bool)
     ]
     for path, _ in _sample(rng, numbers, 3):
         huge = rng.choice(HUGE)
-        edited(
-            "huge-number", lambda d, p=path, v=huge: (put(d, p, v), f"{show(p)} = {str(v)[:12]}")[1]
-        )
+        edited("huge-number", putting(path, huge, f"{show(path)} = {str(huge)[:12]}"))
     objects = [p for p, v in positions(docs) if isinstance(v, dict)]
     for path in _sample(rng, objects, 4):
         edited(
             "extra-key",
-            lambda d, p=path: (
-                get(d, p).__setitem__("x_future", {"n": [1]}),
-                f"{show(p)} gets unknown key x_future",
-            )[1],
+            putting((*path, "x_future"), {"n": [1]}, f"{show(path)} gets unknown key x_future"),
             must_be_unchanged=True,
         )
     return b.items

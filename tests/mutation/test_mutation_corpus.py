@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from harness import Outcome, Report, Tally, classify_check, invoke, parse_report, write_report
-from mutations import SNAPSHOTS, Mutation, examples_root, snapshot_corpus
+from mutation.harness import (
+    Outcome,
+    Report,
+    Tally,
+    classify_check,
+    invoke,
+    parse_report,
+    write_report,
+)
+from mutation.mutations import SNAPSHOTS, Mutation, examples_root, snapshot_corpus
 
 # Every family a mutation may belong to: damage to the form of the data, never its meaning.
 DATA_QUALITY_FAMILIES = (

@@ -20,7 +20,6 @@ import hashlib
 import json
 import re
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,11 +28,8 @@ from pathlib import Path
 import hcl2
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "export"))
-
-from export_plans import PLANS
-from harness import (
+from export.export_plans import PLANS
+from mutation.harness import (
     Outcome,
     Report,
     Run,
@@ -45,7 +41,7 @@ from harness import (
     parse_report,
     write_report,
 )
-from mutations import (
+from mutation.mutations import (
     DANGLING,
     PLAN_FILE,
     PROBE_FILE,
@@ -56,7 +52,6 @@ from mutations import (
     probe_bases,
     probe_mutations,
 )
-
 from ssmreach.plan import encode_plan
 
 FORMATS = ("terraform", "cloudformation")
@@ -158,7 +153,9 @@ def duplicate_blocks(doc: dict[str, object]) -> str | None:
 
 def dangling_cfn_ref(doc: dict[str, object]) -> str | None:
     """A `Ref` / `Fn::GetAtt` to a resource or parameter the template does not declare."""
-    declared = set(doc.get("Resources") or {}) | set(doc.get("Parameters") or {})  # type: ignore[call-overload]
+    resources, parameters = doc.get("Resources"), doc.get("Parameters")
+    declared = set(resources if isinstance(resources, dict) else ())
+    declared |= set(parameters if isinstance(parameters, dict) else ())
     found: list[str] = []
 
     def walk(node: object) -> None:

@@ -55,8 +55,8 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
         a, r = change.account, change.region
 
         def ec2(op: str, key: str, a: str = a, r: str = r) -> list[Any]:
-            body = f.get(a, r, "ec2", op, {key: []})
-            return body[key]  # type: ignore[no-any-return]
+            rows: list[Any] = f.get(a, r, "ec2", op, {key: []})[key]
+            return rows
 
         def group(gid: str) -> dict[str, Any]:
             return next(
@@ -75,9 +75,10 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
 
         def s3_prefix_list(r: str = r) -> str:
             lists = ec2("DescribePrefixLists", "PrefixLists")
-            return next(
+            found: str = next(
                 p["PrefixListId"] for p in lists if p["PrefixListName"] == f"com.amazonaws.{r}.s3"
             )
+            return found
 
         match change:
             case c.SetVpcAttribute():

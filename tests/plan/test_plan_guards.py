@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import msgspec
 import pytest
 
 from builders import nacl_entry
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from scenario import one_vpc
+from ssmreach.model.estate import Estate
 from ssmreach.model.reader import load_snapshot
 from ssmreach.plan import Plan, PlanOptions, make_plan
 from ssmreach.plan import changes as c
 from ssmreach.plan.guards import problems
 
 
-def _plan_without_endpoints() -> tuple[Plan, object]:
+class _Where(TypedDict):
+    account: str
+    region: str
+
+
+def _plan_without_endpoints() -> tuple[Plan, Estate]:
     e = one_vpc(endpoints=False)
     e.b.nacl(
         e.vpc,
@@ -39,7 +47,7 @@ def test_the_planner_s_plans_pass_the_guards(name: str) -> None:
 def test_a_plan_with_acl_entries_passes_the_guards() -> None:
     plan, estate = _plan_without_endpoints()
     assert any(isinstance(x, c.AddNetworkAclEntry) for x in plan.changes)
-    assert list(problems(plan, estate)) == []  # type: ignore[arg-type]
+    assert list(problems(plan, estate)) == []
 
 
 def _with(plan: Plan, change: c.Change) -> Plan:
@@ -49,7 +57,7 @@ def _with(plan: Plan, change: c.Change) -> Plan:
 def test_changes_beyond_a_fix_are_named() -> None:
     plan, estate = _plan_without_endpoints()
     vpc = plan.vpcs[0].vpc_id
-    where = {"account": plan.vpcs[0].account, "region": plan.vpcs[0].region}
+    where: _Where = {"account": plan.vpcs[0].account, "region": plan.vpcs[0].region}
     group = next(x for x in plan.changes if isinstance(x, c.AuthorizeIngress)).group_id
     forged: list[tuple[c.Change, str]] = [
         (
@@ -109,5 +117,5 @@ def test_changes_beyond_a_fix_are_named() -> None:
         ),
     ]
     for change, expected in forged:
-        found = list(problems(_with(plan, change), estate))  # type: ignore[arg-type]
+        found = list(problems(_with(plan, change), estate))
         assert any(change.id in p and expected in p for p in found), (change.id, found)

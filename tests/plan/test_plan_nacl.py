@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from simulate import after
-
 from builders import nacl_entry
+from plan.simulate import after
 from scenario import Estate1, one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.verdict import Verdict

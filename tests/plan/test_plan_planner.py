@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
+from typing import TypeVar, Unpack
 
 import msgspec
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from simulate import after
-
-from builders import EstateBuilder, tcp
-from conftest import EXAMPLES
+from builders import EstateBuilder, InstanceOptions, tcp
+from paths import EXAMPLES
+from plan.simulate import after
 from scenario import one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
@@ -31,7 +27,10 @@ def kinds(plan: Plan) -> list[str]:
     return [type(ch).__name__ for ch in plan.changes]
 
 
-def of(plan: Plan, kind: type[c._Change]) -> list[c._Change]:
+K = TypeVar("K")
+
+
+def of(plan: Plan, kind: type[K]) -> list[K]:
     return [ch for ch in plan.changes if isinstance(ch, kind)]
 
 
@@ -62,10 +61,10 @@ def test_default_sg_trap_gets_one_endpoint_group_on_the_three_endpoints() -> Non
         "ModifyEndpointSecurityGroups",
         "ModifyEndpointSecurityGroups",
     ]
-    services = sorted(ch.service for ch in of(plan, c.ModifyEndpointSecurityGroups))  # type: ignore[attr-defined]
+    services = sorted(ch.service for ch in of(plan, c.ModifyEndpointSecurityGroups))
     assert services == ["ec2messages", "ssm", "ssmmessages"]
     ingress = of(plan, c.AuthorizeIngress)[0]
-    assert ingress.cidrs == ("10.0.1.0/24", "10.0.2.0/24")  # type: ignore[attr-defined]
+    assert ingress.cidrs == ("10.0.1.0/24", "10.0.2.0/24")
     assert plan.monthly_cost == 0
     assert not plan.manual
     assert set(verdicts(estate).values()) == {Verdict.PRIVATE}
@@ -86,7 +85,7 @@ def test_partly_private_gets_ssmmessages_and_the_s3_gateway() -> None:
     assert endpoint.security_group_ids == ("sg-070e3c8f814f601d7",)
     assert endpoint.monthly_cost == pytest.approx(7.30)
     gateway = of(plan, c.CreateGatewayEndpoint)[0]
-    assert gateway.route_table_ids == ("rtb-0dfeb02a3226550eb",)  # type: ignore[attr-defined]
+    assert gateway.route_table_ids == ("rtb-0dfeb02a3226550eb",)
     assert {f.code for f in endpoint.fixes} == {"ENDPOINT_MISSING"}
     assert {f.feature for f in gateway.fixes} == {"agent-update", "patch-manager"}
     assert plan.monthly_cost == pytest.approx(7.30)
@@ -101,16 +100,16 @@ def test_partly_private_gets_ssmmessages_and_the_s3_gateway() -> None:
 # --- channel rules ---------------------------------------------------------------------------
 
 
-def _no_endpoints(agent: str = "3.3.1142.0", **kw: object) -> tuple[EstateBuilder, str]:
+def _no_endpoints(**kw: Unpack[InstanceOptions]) -> tuple[EstateBuilder, str]:
     s = one_vpc(endpoints=False)
-    iid = s.b.instance("web", s.app, [s.app_sg], s.profile, agent=agent, **kw)  # type: ignore[arg-type]
+    iid = s.b.instance("web", s.app, [s.app_sg], s.profile, **kw)
     return s.b, iid
 
 
 def test_new_agents_get_ssm_and_ssmmessages_only() -> None:
     b, _ = _no_endpoints()
     plan, estate, again = converge(b.raw(), PlanOptions(features=FEATURES))
-    created = sorted(ch.service for ch in of(plan, c.CreateInterfaceEndpoint))  # type: ignore[attr-defined]
+    created = sorted(ch.service for ch in of(plan, c.CreateInterfaceEndpoint))
     assert created == ["ec2", "logs", "ssm", "ssmmessages"]
     # vss-snapshot and cloudwatch-logs stay blocked by the role (not a network change)
     result = check_estate(estate, CheckOptions(features=FEATURES))
@@ -127,7 +126,7 @@ def test_new_agents_get_ssm_and_ssmmessages_only() -> None:
 def test_old_agent_gets_ec2messages() -> None:
     b, _ = _no_endpoints(agent="3.0.1124.0")
     plan = make_plan(b.estate())
-    created = {ch.service for ch in of(plan, c.CreateInterfaceEndpoint)}  # type: ignore[attr-defined]
+    created = {ch.service for ch in of(plan, c.CreateInterfaceEndpoint)}
     assert created == {"ssm", "ec2messages"}
 
 
@@ -135,7 +134,7 @@ def test_ec2messages_is_not_planned_where_the_region_lacks_it() -> None:
     b, _ = _no_endpoints(agent="3.3.1142.0")
     b.services.remove("ec2messages")
     plan = make_plan(b.estate())
-    assert "ec2messages" not in {ch.service for ch in of(plan, c.CreateInterfaceEndpoint)}  # type: ignore[attr-defined]
+    assert "ec2messages" not in {ch.service for ch in of(plan, c.CreateInterfaceEndpoint)}
 
 
 def test_legacy_windows_gets_ec2messages() -> None:
@@ -145,7 +144,7 @@ def test_legacy_windows_gets_ec2messages() -> None:
         platform_version="6.3.9600",
     )
     plan = make_plan(b.estate(), options=PlanOptions(features=("core", "run-command")))
-    assert {ch.service for ch in of(plan, c.CreateInterfaceEndpoint)} == {"ssm", "ec2messages"}  # type: ignore[attr-defined]
+    assert {ch.service for ch in of(plan, c.CreateInterfaceEndpoint)} == {"ssm", "ec2messages"}
 
 
 # --- reuse, never replace -----------------------------------------------------------------------
@@ -174,7 +173,7 @@ def test_gateway_not_on_the_instance_table_is_associated() -> None:
     b.instance("web", s.app, [s.app_sg], s.profile)
     plan, estate, again = converge(b.raw(), PlanOptions())
     assert kinds(plan) == ["AssociateGatewayRouteTables"]
-    assert of(plan, c.AssociateGatewayRouteTables)[0].route_table_ids == (s.rtb,)  # type: ignore[attr-defined]
+    assert of(plan, c.AssociateGatewayRouteTables)[0].route_table_ids == (s.rtb,)
     assert set(verdicts(estate, ("patch-manager", "agent-update")).values()) == {Verdict.PRIVATE}
     assert again.empty
 
@@ -208,12 +207,12 @@ def test_restricted_egress_gets_rules_to_the_endpoint_group_and_the_s3_prefix_li
     b.instance("db", s.app, [locked], s.profile)
     plan, estate, again = converge(b.raw(), PlanOptions())
     egress = of(plan, c.AuthorizeEgress)
-    assert {(e.group_id, e.prefix_list_ids) for e in egress} == {  # type: ignore[attr-defined]
+    assert {(e.group_id, e.prefix_list_ids) for e in egress} == {
         (locked, ()),
         (locked, (b.s3_pl,)),
     }
-    to_group = next(e for e in egress if not e.prefix_list_ids)  # type: ignore[attr-defined]
-    assert to_group.destination_group_ids == (f"${{security-group/{s.vpc}/endpoints}}",)  # type: ignore[attr-defined]
+    to_group = next(e for e in egress if not e.prefix_list_ids)
+    assert to_group.destination_group_ids == (f"${{security-group/{s.vpc}/endpoints}}",)
     assert set(verdicts(estate, ("core", "run-command", "patch-manager")).values()) == {
         Verdict.PRIVATE
     }
@@ -245,11 +244,11 @@ def test_azs_the_service_does_not_offer_are_skipped() -> None:
     raw = b.raw()
     # make the ssm service offered in a and b only
     plan = make_plan(parse_snapshot(_only_azs(raw, "ssm", ["us-east-1a", "us-east-1b"])))
-    ssm = next(ch for ch in of(plan, c.CreateInterfaceEndpoint) if ch.service == "ssm")  # type: ignore[attr-defined]
-    assert ssm.availability_zones == ("us-east-1a",)  # type: ignore[attr-defined]
-    assert ssm.subnet_ids == (s.app,)  # no subnet hosts endpoints: one with instances  # type: ignore[attr-defined]
-    other = next(ch for ch in of(plan, c.CreateInterfaceEndpoint) if ch.service == "ssmmessages")  # type: ignore[attr-defined]
-    assert other.availability_zones == ("us-east-1a", "us-east-1c")  # type: ignore[attr-defined]
+    ssm = next(ch for ch in of(plan, c.CreateInterfaceEndpoint) if ch.service == "ssm")
+    assert ssm.availability_zones == ("us-east-1a",)
+    assert ssm.subnet_ids == (s.app,)  # no subnet hosts endpoints: one with instances
+    other = next(ch for ch in of(plan, c.CreateInterfaceEndpoint) if ch.service == "ssmmessages")
+    assert other.availability_zones == ("us-east-1a", "us-east-1c")
     assert any(m.code == "ENDPOINT_OTHER_AZ" for m in plan.manual)
 
 
@@ -274,7 +273,7 @@ def test_endpoint_subnets_prefer_subnets_that_host_endpoints() -> None:
     b.instance("b", s.app_b, [s.app_sg], s.profile)
     plan = make_plan(b.estate(), options=PlanOptions(features=("run-command",)))
     (endpoint,) = of(plan, c.CreateInterfaceEndpoint)
-    assert endpoint.subnet_ids == (s.ep_b,)  # type: ignore[attr-defined]
+    assert endpoint.subnet_ids == (s.ep_b,)
 
 
 # --- what a plan does not fix ----------------------------------------------------------------
@@ -337,21 +336,21 @@ def test_hub_plan_endpoints_without_private_dns_zones_and_routes_both_ways() -> 
     plan, estate, again = converge(b.raw(), options)
     assert plan.design == "hub" and plan.hub_vpc == hub
     endpoints = of(plan, c.CreateInterfaceEndpoint)
-    assert {e.service for e in endpoints} == {"ssm", "ssmmessages"}  # type: ignore[attr-defined]
-    assert all(e.vpc_id == hub and not e.private_dns for e in endpoints)  # type: ignore[attr-defined]
+    assert {e.service for e in endpoints} == {"ssm", "ssmmessages"}
+    assert all(e.vpc_id == hub and not e.private_dns for e in endpoints)
     zones = of(plan, c.CreatePrivateHostedZone)
     assert {z.zone_name for z in zones} == {
         "ssm.us-east-1.amazonaws.com",
         "ssmmessages.us-east-1.amazonaws.com",
-    }  # type: ignore[attr-defined]
-    assert all(z.vpc_ids == (spoke,) for z in zones)  # type: ignore[attr-defined]
+    }
+    assert all(z.vpc_ids == (spoke,) for z in zones)
     routes = of(plan, c.CreateRoute)
     # the spoke already routes to the hub; the return route is missing
     assert [(r.route_table_id, r.destination_cidr, r.target) for r in routes] == [
         (hub_rtb, "10.2.0.0/16", pcx)
-    ]  # type: ignore[attr-defined]
+    ]
     ingress = of(plan, c.AuthorizeIngress)[0]
-    assert ingress.cidrs == ("10.2.1.0/24",)  # type: ignore[attr-defined]
+    assert ingress.cidrs == ("10.2.1.0/24",)
     assert plan.monthly_cost == pytest.approx(2 * 7.30 + 2 * 0.50)
     assert set(verdicts(estate, ("core", "run-command", "session-manager")).values()) == {
         Verdict.PRIVATE

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from report_cases import Case, big_estate, example, hub_and_spoke
 
 from paths import DATA, EXAMPLES, ROOT  # noqa: F401  (re-exported: `from conftest import` finds either conftest)
+from report.report_cases import Case, big_estate, example, hub_and_spoke
 
 
 @pytest.fixture(scope="session")

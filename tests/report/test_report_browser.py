@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_cases import Case
 
+from report.report_cases import Case
 from ssmreach.analysis.verdict import Verdict
 from ssmreach.report.html import render_html
 

@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from report_cases import HOSTILE_NAME, Case
-
+from report.report_cases import HOSTILE_NAME, Case
 from ssmreach.report.diagram import vpc_diagrams
 from ssmreach.report.html import render_html, script_json
 from ssmreach.report.text_report import group_findings

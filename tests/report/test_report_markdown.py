@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from report_cases import HOSTILE_NAME, Case
-
+from report.report_cases import HOSTILE_NAME, Case
 from ssmreach.report.markdown import MAX_FINDINGS, MAX_INSTANCES, md, render_markdown
 from ssmreach.report.text_report import group_findings
 

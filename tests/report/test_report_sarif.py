@@ -8,8 +8,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from report_cases import Case
 
+from report.report_cases import Case
 from ssmreach import __version__
 from ssmreach.analysis.reasons import CATALOGUE
 from ssmreach.analysis.verdict import Severity

@@ -370,11 +370,12 @@ class _InstanceCheck:
         key = (self.network_key, self.identity.kind, self.identity.role_arn, need)
         result = self.shared.services.get(key)
         if result is None:
-            stage_key = (self.network_key, need.service)
+            target = need.bucket_region if isinstance(need.bucket_region, str) else None
+            stage_key = (self.network_key, need.service, target)
             stage = self.shared.stages.get(stage_key)
             if stage is None:
                 stage = self.shared.stages[stage_key] = network_stage(
-                    self.ctx, self.node, need.service
+                    self.ctx, self.node, need.service, target
                 )
             result = _with_every_gap(
                 reach_service(self.ctx, self.node, self.identity, need, stage),
@@ -501,7 +502,15 @@ class _InstanceCheck:
         needs: list[ServiceNeed] = []
         for svc in session_services(prefs):
             if svc == "s3" and prefs.s3_bucket:
-                needs.append(ServiceNeed("s3", (prefs.s3_bucket,), "s3:PutObject"))
+                where_bucket = region.bucket_region(prefs.s3_bucket)
+                needs.append(
+                    ServiceNeed(
+                        "s3",
+                        (prefs.s3_bucket,),
+                        "s3:PutObject",
+                        bucket_region=None if where_bucket == region.region else where_bucket,
+                    )
+                )
             elif svc == "kms" and prefs.kms_key:
                 described = region.kms_key(prefs.kms_key)
                 resources = (

@@ -61,6 +61,8 @@ class ServiceNeed:
     s3_action: str = "s3:GetObject"
     resources: CallResources | None = None  # what the actions are called on (None: `*`)
     key_id: str | None = None  # kms: the key as the Session Manager preferences name it
+    # s3: the Region of the user's bucket when it is not the node's (or why it is not known)
+    bucket_region: str | Gap | None = None
 
 
 class PathContext:
@@ -601,10 +603,15 @@ class NetworkStage:
     why_not_private: tuple[Reason, ...] = ()
 
 
-def network_stage(ctx: PathContext, node: Node, service: str) -> NetworkStage:
-    """DNS, route, security groups and network ACLs from `node` to `service`."""
+def network_stage(
+    ctx: PathContext, node: Node, service: str, target_region: str | None = None
+) -> NetworkStage:
+    """DNS, route, security groups and network ACLs from `node` to `service` (of
+    `target_region` when that is not the node's: a bucket in another Region)."""
     region = node.region
     host = service_host(region, service, ctx.partition)
+    if target_region is not None:
+        host = f"{service}.{target_region}.amazonaws.com" if ctx.partition == "aws" else None
     if host is None:
         gap = region.gap("DescribeVpcEndpointServices") or Gap(
             region.account, region.region, "ec2", "DescribeVpcEndpointServices", "missing"
@@ -612,7 +619,7 @@ def network_stage(ctx: PathContext, node: Node, service: str) -> NetworkStage:
         r = gap_reason(gap, None)
         hop = Hop("dns", None, Outcome.UNKNOWN, r.message)
         return NetworkStage(None, ServiceResult(service, None, Verdict.UNKNOWN, None, (r,), (hop,)))
-    service_name = endpoint_service_name(region.region, service)
+    service_name = endpoint_service_name(target_region or region.region, service)
     dns = ctx.resolve(region, node.vpc, host, service_name)
     if dns.kind in ("unknown", "fail", "nxdomain"):
         verdict = Verdict.UNKNOWN if dns.kind == "unknown" else Verdict.BLOCKED
@@ -685,6 +692,8 @@ def reach_service(
         _endpoint_policy_hop(leg, ctx, stage.endpoint, requests, s3=need.service == "s3")
     if leg.outcome is not Outcome.FAIL:
         _iam_hop(leg, ctx, node.region, need, identity, requests, through_endpoint=stage.private)
+    if need.bucket_region is not None:
+        _bucket_region_hop(leg, node, need, stage)
     via = stage.via
     verdict = _verdict(leg, stage.private)
     reasons = list(leg.reasons)
@@ -707,6 +716,54 @@ def reach_service(
         msgspec.structs.replace(r, severity=severity) for r in stage.why_not_private
     ] + reasons
     return ServiceResult(need.service, stage.host, verdict, via, tuple(reasons), tuple(leg.hops))
+
+
+def _bucket_region_hop(leg: Leg, node: Node, need: ServiceNeed, stage: NetworkStage) -> None:
+    """The user's bucket is in another Region (or its Region is not known): a gateway
+    endpoint serves only requests to its own Region ("Gateway endpoints for Amazon S3":
+    "Gateway endpoints support ... only in the same Region"), so the request needs a path
+    to that Region's public S3 addresses (the stage was computed for them)."""
+    bucket = (need.buckets or ("?",))[0]
+    here = node.region.region
+    if isinstance(need.bucket_region, Gap):
+        if stage.endpoint is not None and stage.endpoint.is_gateway:
+            gap = need.bucket_region
+            leg.finding(
+                "bucket-region",
+                bucket,
+                Outcome.UNKNOWN,
+                gap.code,
+                f"the session log bucket {bucket} is reached through the gateway endpoint "
+                f"{stage.endpoint.vpc_endpoint_id}, which serves only buckets in {here}, and the "
+                f"bucket's Region is not known: {gap.describe()}",
+                "Collect the snapshot with s3:GetBucketLocation allowed.",
+            )
+        return
+    other = need.bucket_region
+    if leg.outcome is Outcome.FAIL:
+        leg.reasons.append(
+            reason(
+                "S3_BUCKET_OTHER_REGION",
+                Severity.ERROR,
+                bucket,
+                f"the session log bucket {bucket} is in {other}, the node in {here}: gateway "
+                f"endpoints serve only their own Region, and {node.vpc.vpc_id} has no path to "
+                f"{other}'s S3",
+                f"Log sessions to a bucket in {here}, or give the instances a NAT path to S3 in {other}.",
+            )
+        )
+    else:
+        leg.add(
+            Hop("bucket-region", bucket, Outcome.PASS, f"{bucket} is in {other}"),
+            reason(
+                "S3_BUCKET_OTHER_REGION",
+                Severity.WARNING,
+                bucket,
+                f"the session log bucket {bucket} is in {other}, the node in {here}: a gateway "
+                "endpoint cannot carry the request, which leaves the VPC by its other path",
+                f"Log sessions to a bucket in {here} to keep the traffic private.",
+            ),
+        )
 
 
 def _public_place(region: RegionData, service: str, service_name: str) -> Place:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ssmreach.model.preferences import session_kms_key
+from ssmreach.model.preferences import session_bucket, session_kms_key
 
 Scope = Literal["regional", "global"]
 Params = dict[str, Any]
@@ -132,6 +132,16 @@ def _session_key(documents: Mapping[str, Any]) -> list[Params]:
     return [{"KeyId": key} for key in sorted(keys)]
 
 
+def _session_bucket(documents: Mapping[str, Any]) -> list[Params]:
+    """`GetBucketLocation` for the S3 bucket the Session Manager preferences log to."""
+    buckets = {
+        bucket
+        for response in _call_responses(documents)
+        if (bucket := session_bucket(str(response.get("Content") or "")))
+    }
+    return [{"Bucket": bucket} for bucket in sorted(buckets)]
+
+
 def _own_keys(keys: Mapping[str, Any]) -> list[str]:
     """The described keys' ARNs. Keys of other accounts are left out: `GetKeyPolicy` and
     `ListGrants` serve the key's own account only (KMS API reference, "Cross-account use")."""
@@ -227,6 +237,15 @@ CALLS: tuple[ApiCall, ...] = (
         "kms", "GetKeyPolicy", "kms:GetKeyPolicy", source="DescribeKey", requests=_key_policies
     ),
     ApiCall("kms", "ListGrants", "kms:ListGrants", source="DescribeKey", requests=_key_grants),
+    # S3: the Region of the bucket Session Manager logs to (a gateway endpoint serves only
+    # its own Region)
+    ApiCall(
+        "s3",
+        "GetBucketLocation",
+        "s3:GetBucketLocation",
+        source="GetDocument",
+        requests=_session_bucket,
+    ),
     # Route 53 Resolver
     ApiCall("route53resolver", "ListResolverRules", "route53resolver:ListResolverRules"),
     ApiCall(

@@ -712,6 +712,28 @@ class ListGrantsCall(_Aws, frozen=True, kw_only=True):
     error: ApiError | None = None
 
 
+# --- S3: the Region of a bucket --------------------------------------------------------------
+
+
+class BucketRequest(_Aws, frozen=True, kw_only=True):
+    bucket: str
+
+
+class BucketLocation(_Aws, frozen=True, kw_only=True):
+    location_constraint: str | None = None  # None or "": us-east-1; "EU": eu-west-1
+
+    @property
+    def region(self) -> str:
+        value = self.location_constraint or "us-east-1"
+        return "eu-west-1" if value == "EU" else value
+
+
+class BucketLocationCall(_Aws, frozen=True, kw_only=True):
+    request: BucketRequest
+    response: BucketLocation | None = None
+    error: ApiError | None = None
+
+
 # --- Route 53 and Resolver -------------------------------------------------------------------
 
 

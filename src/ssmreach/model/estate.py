@@ -141,6 +141,7 @@ class RegionData:
     service_settings: Mapping[str, str | Gap] = field(default_factory=dict)
     session_preferences: str | Gap | None = None
     kms_keys: Mapping[str, KmsKey | Gap] = field(default_factory=dict)  # by the KeyId asked for
+    bucket_regions: Mapping[str, str | Gap] = field(default_factory=dict)  # by bucket name
     resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
     resolver_rules_by_vpc: Mapping[str, tuple[aws.ResolverRule, ...]] = field(default_factory=dict)
     route_targets: Mapping[str, RouteTarget] = field(default_factory=dict)
@@ -158,6 +159,16 @@ class RegionData:
         if gap is not None:
             return dataclasses.replace(gap, request=key_id)
         return Gap(self.account, self.region, "kms", "DescribeKey", "missing", request=key_id)
+
+    def bucket_region(self, bucket: str) -> str | Gap:
+        """The Region of a bucket the snapshot read (`GetBucketLocation`), or why not."""
+        known = self.bucket_regions.get(bucket)
+        if known is not None:
+            return known
+        gap = self.gap("GetBucketLocation")
+        if gap is not None:
+            return dataclasses.replace(gap, request=bucket)
+        return Gap(self.account, self.region, "s3", "GetBucketLocation", "missing", request=bucket)
 
     def target_of(self, route: aws.Route) -> RouteTarget:
         """The typed target of a route of this Region (`Blackhole` when its state says so)."""

@@ -41,3 +41,12 @@ def session_kms_key(content: str) -> str | None:
     except PreferencesError:
         return None
     return key if isinstance(key, str) and key else None
+
+
+def session_bucket(content: str) -> str | None:
+    """The `s3BucketName` the preferences log sessions to, or None."""
+    try:
+        bucket = session_inputs(content).get("s3BucketName")
+    except PreferencesError:
+        return None
+    return bucket if isinstance(bucket, str) and bucket else None

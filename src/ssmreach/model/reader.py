@@ -264,6 +264,7 @@ class _Reader:
             service_settings=self._service_settings(account, region, get),
             session_preferences=self._session_preferences(account, region, get),
             kms_keys=self._kms_keys(account, region, get, gaps),
+            bucket_regions=self._bucket_regions(account, region, get),
             resolver_rules=rules,
             resolver_rules_by_vpc={k: tuple(v) for k, v in rules_by_vpc.items()},
         )
@@ -380,6 +381,19 @@ class _Reader:
             if call.response is not None:
                 return call.response.content or ""
         return None
+
+    def _bucket_regions(self, account: str, region: str, get: Any) -> dict[str, str | Gap]:
+        calls = get("s3", "GetBucketLocation", list[aws.BucketLocationCall])
+        found: dict[str, str | Gap] = {}
+        for call in calls or ():
+            bucket = call.request.bucket
+            if call.error is not None:
+                found[bucket] = self._call_error(
+                    account, region, "s3", "GetBucketLocation", bucket, call.error
+                )
+            elif call.response is not None:
+                found[bucket] = call.response.region
+        return found
 
     def _kms_keys(
         self, account: str, region: str, get: Any, gaps: Mapping[str, Gap]
