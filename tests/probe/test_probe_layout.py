@@ -90,3 +90,21 @@ def test_what_needs_ssmreach_or_the_aws_sdk_lives_in_the_controller(path: Path) 
         names += [a.name for a in item.names] if isinstance(item, ast.Import) else []
         for name in names:
             assert not name.startswith(CONTROLLER_ONLY), f"{_rel(path)} imports {name}"
+
+
+def test_the_node_feature_table_agrees_with_the_analysis_one() -> None:
+    """The node probe runs alone and keeps its own copy; it must say what NEEDS says: the
+    services, both message channels where the feature uses one, and what the Session
+    Manager preferences may add."""
+    from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES, NEEDS
+    from ssmreach.probe.node import constants
+
+    for name, needs in NEEDS.items():
+        expected = set(needs.services)
+        if needs.channel:
+            expected |= {"ssmmessages", "ec2messages"}
+        if needs.preferences:
+            expected |= {"s3", "kms", "logs"}
+        assert set(constants.FEATURE_SERVICES[name]) == expected, name
+    assert constants.FEATURES == FEATURES
+    assert constants.DEFAULT_FEATURES == DEFAULT_FEATURES
