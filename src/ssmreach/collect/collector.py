@@ -32,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from ssmreach import __version__
 from ssmreach.collect import calls as calls_module
-from ssmreach.collect.calls import ApiCall
+from ssmreach.collect.calls import ApiCall, Params
 from ssmreach.collect.readonly import ReadOnlyViolation
 from ssmreach.collect.retry_budget import RetryBudgetExceeded, summarise
 from ssmreach.collect.session import (
@@ -76,6 +76,9 @@ THROTTLING_CODES = frozenset(
         "EC2ThrottledException",
     }
 )
+
+CALL_LIST_WORKERS = 8
+"""How many calls of one call list run at once (adaptive retries slow them when throttled)."""
 
 _ABSENT_MARKERS = ("NotFound", "NoSuch", "InvalidDocument")
 """Error codes of a call-list element that only say the resource does not exist (for
@@ -312,17 +315,31 @@ class _Task:
         self, call: ApiCall, source: Mapping[str, Any], results: dict[str, dict[str, Any]]
     ) -> bool:
         assert call.requests is not None
+        requests = call.requests(source)
+        client = self.client(call.service)
+
+        def one(request: Params) -> tuple[Params, dict[str, Any] | _Failed]:
+            try:
+                return request, invoke(client, call, request)
+            except _Failed as failed:
+                return request, failed
+
+        # One call per VPC or private zone: run them side by side (clients are thread-safe),
+        # a few at a time, and keep the requests' order in the file.
+        if len(requests) > 1:
+            with ThreadPoolExecutor(max_workers=min(CALL_LIST_WORKERS, len(requests))) as pool:
+                answers = list(pool.map(one, requests))
+        else:
+            answers = [one(r) for r in requests]
         elements: list[dict[str, Any]] = []
         ok = True
-        for request in call.requests(source):
-            try:
-                answer = invoke(self.client(call.service), call, request)
-            except _Failed as failed:
+        for request, answer in answers:
+            if isinstance(answer, _Failed):
                 elements.append(
-                    {"Request": request, "Error": {"Code": failed.code, "Message": failed.message}}
+                    {"Request": request, "Error": {"Code": answer.code, "Message": answer.message}}
                 )
-                if not any(marker in failed.code for marker in _ABSENT_MARKERS):
-                    self._failure(call, failed, request)
+                if not any(marker in answer.code for marker in _ABSENT_MARKERS):
+                    self._failure(call, answer, request)
                     ok = False
                 continue
             elements.append({"Request": request, "Response": answer})
