@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ssmreach.analysis.features import FEATURES
@@ -77,6 +76,63 @@ def _label(r: FeatureResult) -> str:
     return f"{r.name} ({r.instance})" if r.name else r.instance
 
 
+def _fit(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: max(1, size - 1)] + "…"
+
+
+def _matrix(
+    result: CheckResult,
+    by_instance: dict[str, dict[str, FeatureResult]],
+    features: list[str],
+    width: int,
+) -> Text:
+    """One line per instance, one mark per feature, in fixed columns that fit `width`.
+
+    Built as one styled text rather than a rich Table: a table measures and wraps every cell
+    of every row, which at 10,000 instances costs seconds; these cells are short words.
+    """
+    wide = width >= 110
+    heads = [feature if wide else SHORT.get(feature, feature) for feature in features]
+    marks = [len(m[0]) + 1 for m in MARK.values()]  # "+ 1": the accepted marker
+    cols = [max(len(h), *marks) for h in heads]
+    rows: list[tuple[str, str, list[tuple[str, str]]]] = []
+    for row in sorted(by_instance.values(), key=lambda r: _label(next(iter(r.values())))):
+        first = next(iter(row.values()))
+        cells: list[tuple[str, str]] = []
+        for feature in features:
+            fr = row.get(feature)
+            if fr is None:
+                cells.append(("-", ""))
+                continue
+            word, style = MARK[fr.verdict]
+            if result.accepted and (fr.instance, fr.feature) in result.accepted:
+                word, style = word + "*", "dim"
+            cells.append((word, style))
+        label = _label(first) if wide else (first.name or first.instance)
+        if first.state != "running":
+            label = f"[{first.state}] {label}"  # first, so a narrow column keeps it
+        rows.append((label, first.subnet or "-" if wide else "", cells))
+    subnet_w = max([len("subnet"), *(len(r[1]) for r in rows)]) if wide else 0
+    fixed = sum(c + 2 for c in cols) + (subnet_w + 2 if wide else 0)
+    label_w = max(len("instance"), *(len(r[0]) for r in rows))
+    label_w = max(8, min(label_w, width - fixed))
+    out = Text()
+    out.append(f"{'instance':<{label_w}}", style="bold")
+    if wide:
+        out.append(f"  {'subnet':<{subnet_w}}", style="bold")
+    last = len(cols) - 1
+    for n, (head, size) in enumerate(zip(heads, cols, strict=True)):
+        out.append("  " + (head if n == last else f"{head:<{size}}"), style="bold")
+    for label, subnet, cells in rows:
+        out.append("\n" + f"{_fit(label, label_w):<{label_w}}")
+        if wide:
+            out.append(f"  {subnet:<{subnet_w}}", style="dim")
+        for n, ((word, style), size) in enumerate(zip(cells, cols, strict=True)):
+            out.append("  ")
+            out.append(word if n == last else f"{word:<{size}}", style=style or None)
+    return out
+
+
 def render_summary(result: CheckResult) -> str:
     """The one summary line (all of `--quiet`)."""
     summary = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
@@ -106,30 +162,7 @@ def render_text(
             else "No results matched. Check --instance and --feature."
         )
         return buffer.getvalue()
-    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    wide = width >= 110
-    table.add_column("instance", no_wrap=True)
-    if wide:
-        table.add_column("subnet", style="dim", no_wrap=True)
-    for feature in features:
-        table.add_column(feature if wide else SHORT.get(feature, feature), no_wrap=True)
-    for row in sorted(by_instance.values(), key=lambda r: _label(next(iter(r.values())))):
-        first = next(iter(row.values()))
-        cells = []
-        for feature in features:
-            fr = row.get(feature)
-            if fr is None:
-                cells.append(Text("-"))
-            else:
-                word, style = MARK[fr.verdict]
-                if result.accepted and (fr.instance, fr.feature) in result.accepted:
-                    word, style = word + "*", "dim"
-                cells.append(Text(word, style=style))
-        label = _label(first) if wide else (first.name or first.instance)
-        if first.state != "running":
-            label = f"[{first.state}] {label}"  # first, so a narrow column keeps it
-        table.add_row(Text(label), *([first.subnet or "-"] if wide else []), *cells)
-    console.print(table)
+    console.print(_matrix(result, by_instance, features, width), crop=False, soft_wrap=True)
     findings = group_findings(result)
     console.print()
     if findings:
