@@ -150,3 +150,18 @@ def test_hostile_names_stay_data(spoke_case: Case) -> None:
     doc = json.loads(text)
     names = {r["properties"]["instanceName"] for r in doc["runs"][0]["results"]}
     assert any(n and "<script>" in n for n in names)  # JSON keeps the string as it is
+
+
+def test_the_streamed_document_is_the_built_one() -> None:
+    import json as _json
+
+    from paths import EXAMPLES as _EXAMPLES
+    from ssmreach.analysis.engine import check_estate as _check
+    from ssmreach.model.reader import load_snapshot as _load
+    from ssmreach.report.sarif import iter_sarif, sarif_document
+
+    for name in ("default-sg-trap", "partly-private"):
+        result = _check(_load(_EXAMPLES / name))
+        assert _json.loads(b"".join(iter_sarif(result))) == _json.loads(
+            _json.dumps(sarif_document(result))
+        )

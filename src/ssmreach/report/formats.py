@@ -55,10 +55,10 @@ def _compact(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
     return iter_compact_json(result, detail=ctx.detail)
 
 
-def _sarif(result: CheckResult, ctx: RenderContext) -> bytes:
-    from ssmreach.report.sarif import render_sarif
+def _sarif(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
+    from ssmreach.report.sarif import iter_sarif
 
-    return render_sarif(result)
+    return iter_sarif(result)
 
 
 def _html(result: CheckResult, ctx: RenderContext) -> bytes:

@@ -11,6 +11,7 @@ the same finding across runs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -108,103 +109,136 @@ def _label(r: FeatureResult) -> str:
     return f"{r.name} ({r.instance})" if r.name else r.instance
 
 
-def sarif_document(result: CheckResult) -> dict[str, Any]:
-    rules = [_rule(entry) for entry in CATALOGUE]
-    rule_index = {entry.code: i for i, entry in enumerate(CATALOGUE)}
-    logical: list[dict[str, Any]] = []
-    logical_index: dict[str, int] = {}
-    results: list[dict[str, Any]] = []
+class _Build:
+    """What a SARIF run is built from: the rules (known before the results, so that the
+    results can stream) and the logical locations the results name, as they come."""
 
-    def logical_ref(kind: str, name: str, fqn: str, parent: int | None) -> dict[str, Any]:
-        index = logical_index.get(fqn)
+    def __init__(self, result: CheckResult) -> None:
+        self.rules = [_rule(entry) for entry in CATALOGUE]
+        self.rule_index = {entry.code: i for i, entry in enumerate(CATALOGUE)}
+        for r in result.results:
+            for reason in r.reasons:
+                if reason.code not in self.rule_index:  # never expected; kept valid anyway
+                    self.rule_index[reason.code] = len(self.rules)
+                    self.rules.append(_ad_hoc_rule(reason.code))
+        self.logical: list[dict[str, Any]] = []
+        self._logical_index: dict[str, int] = {}
+
+    def logical_ref(self, kind: str, name: str, fqn: str, parent: int | None) -> dict[str, Any]:
+        index = self._logical_index.get(fqn)
         if index is None:
             entry: dict[str, Any] = {"name": name, "fullyQualifiedName": fqn, "kind": kind}
             if parent is not None:
                 entry["parentIndex"] = parent
-            index = logical_index[fqn] = len(logical)
-            logical.append(entry)
+            index = self._logical_index[fqn] = len(self.logical)
+            self.logical.append(entry)
         return {"index": index, "name": name, "fullyQualifiedName": fqn, "kind": kind}
 
-    for r in result.results:
-        refs: list[dict[str, Any]] = []
-        parent: int | None = None
-        for kind, name, fqn in _logical_locations(r):
-            ref = logical_ref(kind, name, fqn, parent)
-            parent = ref["index"]
-            refs.append(ref)
-        if r.name:
-            logical[refs[-1]["index"]].setdefault("properties", {"instanceName": r.name})
-        seen: set[tuple[str, str | None, str, str | None]] = set()
-        for reason in r.reasons:
-            key = (reason.code, reason.resource, reason.message, reason.fix)
-            if key in seen:
-                continue
-            seen.add(key)
-            if reason.code not in rule_index:
-                rule_index[reason.code] = len(rules)
-                rules.append(_ad_hoc_rule(reason.code))
-            text = f"{_label(r)}, {r.feature} ({r.verdict.value}): {_sentence(reason.message)}"
-            if reason.fix:
-                text += f" Fix: {reason.fix}"
-            results.append(
-                {
-                    "ruleId": reason.code,
-                    "ruleIndex": rule_index[reason.code],
-                    "level": LEVEL[reason.severity],
-                    "message": {"text": text},
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": artifact_uri(r)},
-                                "region": {"startLine": 1},
-                            },
-                            "logicalLocations": refs,
-                        }
-                    ],
-                    "partialFingerprints": {FINGERPRINT_KEY: fingerprint(r, reason)},
-                    "properties": {
-                        "blockingResource": reason.resource,
-                        "fix": reason.fix,
-                        "feature": r.feature,
-                        "verdict": r.verdict.value,
-                        "account": r.account,
-                        "region": r.region,
-                        "vpc": r.vpc,
-                        "subnet": r.subnet,
-                        "instance": r.instance,
-                        "instanceName": r.name,
-                    },
-                }
-            )
+    def results(self, result: CheckResult) -> Iterator[dict[str, Any]]:
+        for r in result.results:
+            refs: list[dict[str, Any]] = []
+            parent: int | None = None
+            for kind, name, fqn in _logical_locations(r):
+                ref = self.logical_ref(kind, name, fqn, parent)
+                parent = ref["index"]
+                refs.append(ref)
+            if r.name:
+                self.logical[refs[-1]["index"]].setdefault("properties", {"instanceName": r.name})
+            seen: set[tuple[str, str | None, str, str | None]] = set()
+            for reason in r.reasons:
+                key = (reason.code, reason.resource, reason.message, reason.fix)
+                if key not in seen:
+                    seen.add(key)
+                    yield self._result(r, reason, refs)
 
+    def _result(
+        self, r: FeatureResult, reason: Reason, refs: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        text = f"{_label(r)}, {r.feature} ({r.verdict.value}): {_sentence(reason.message)}"
+        if reason.fix:
+            text += f" Fix: {reason.fix}"
+        return {
+            "ruleId": reason.code,
+            "ruleIndex": self.rule_index[reason.code],
+            "level": LEVEL[reason.severity],
+            "message": {"text": text},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(r)},
+                        "region": {"startLine": 1},
+                    },
+                    "logicalLocations": refs,
+                }
+            ],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(r, reason)},
+            "properties": {
+                "blockingResource": reason.resource,
+                "fix": reason.fix,
+                "feature": r.feature,
+                "verdict": r.verdict.value,
+                "account": r.account,
+                "region": r.region,
+                "vpc": r.vpc,
+                "subnet": r.subnet,
+                "instance": r.instance,
+                "instanceName": r.name,
+            },
+        }
+
+
+def _driver(build: _Build) -> dict[str, Any]:
+    return {
+        "name": TOOL_NAME,
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": INFORMATION_URI,
+        "rules": build.rules,
+    }
+
+
+def _run_properties(result: CheckResult) -> dict[str, Any]:
+    return {
+        "snapshot": {
+            "source": result.source,
+            "created": result.created,
+            "accounts": list(result.accounts),
+            "regions": list(result.regions),
+        },
+        "summary": {
+            "instances": result.instances,
+            "verdicts": {v.value: result.count(v) for v in Verdict},
+        },
+    }
+
+
+def sarif_document(result: CheckResult) -> dict[str, Any]:
+    build = _Build(result)
+    results = list(build.results(result))
     run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": TOOL_NAME,
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }
-        },
+        "tool": {"driver": _driver(build)},
         "invocations": [{"executionSuccessful": True}],
-        "logicalLocations": logical,
         "results": results,
-        "properties": {
-            "snapshot": {
-                "source": result.source,
-                "created": result.created,
-                "accounts": list(result.accounts),
-                "regions": list(result.regions),
-            },
-            "summary": {
-                "instances": result.instances,
-                "verdicts": {v.value: result.count(v) for v in Verdict},
-            },
-        },
+        "logicalLocations": build.logical,
+        "properties": _run_properties(result),
     }
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
+def iter_sarif(result: CheckResult) -> Iterator[bytes]:
+    """The same document as `sarif_document`, streamed: one result per line, so that
+    memory holds the rules and the logical locations, not every result."""
+    encoder = msgspec.json.Encoder()
+    build = _Build(result)
+    head = {"$schema": SCHEMA_URI, "version": SARIF_VERSION}
+    yield encoder.encode(head)[:-1] + b',"runs":[{"tool":{"driver":'
+    yield encoder.encode(_driver(build))
+    yield b'},"invocations":[{"executionSuccessful":true}],"results":[\n'
+    for n, item in enumerate(build.results(result)):
+        yield (b",\n" if n else b"") + encoder.encode(item)
+    yield b'\n],"logicalLocations":' + encoder.encode(build.logical)
+    yield b',"properties":' + encoder.encode(_run_properties(result)) + b"}]}\n"
+
+
 def render_sarif(result: CheckResult) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(sarif_document(result)), indent=1) + b"\n"
+    return b"".join(iter_sarif(result))
