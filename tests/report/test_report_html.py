@@ -108,10 +108,13 @@ def test_traces_travel_as_json_for_every_result(any_case: Case) -> None:
     _, parser = parse(any_case)
     data_block = next(t for t in parser.find("script") if t.attrs.get("type") == "application/json")
     assert data_block.attrs["id"] == "traces"
-    traces = json.loads(parser.scripts[0])
-    assert set(traces) == {f"{r.instance}|{r.feature}" for r in any_case.result.results}
-    some = next(iter(traces.values()))
-    assert {"services", "reasons", "verdict"} <= set(some)
+    data = json.loads(parser.scripts[0])
+    docs = data["docs"]
+    assert set(docs) == {f"{r.instance}|{r.feature}" for r in any_case.result.results}
+    some = next(iter(docs.values()))
+    assert "verdict" in some and some["r"] in data["reasons"] and some["s"] in data["services"]
+    # instances of one configuration share their lists: at most one list per result
+    assert len(data["services"]) <= len(docs)
 
 
 def test_findings_with_fix_and_affected_instances(default_sg_trap: Case) -> None:
@@ -133,7 +136,9 @@ def test_hostile_name_tags_are_escaped(spoke_case: Case) -> None:
     assert not parser.find("img")
     assert any("<script>window.__xss=1</script>" in chunk for chunk in parser.text)
     assert not re.search(r"</script", parser.scripts[0], re.IGNORECASE)
-    assert any(doc["name"] == HOSTILE_NAME for doc in json.loads(parser.scripts[0]).values())
+    assert any(
+        doc["name"] == HOSTILE_NAME for doc in json.loads(parser.scripts[0])["docs"].values()
+    )
 
 
 def test_script_json_cannot_close_its_element() -> None:

@@ -24,7 +24,7 @@ from ssmreach.analysis.reasons import BY_CODE
 from ssmreach.analysis.verdict import CheckResult, FeatureResult, Verdict, worst
 from ssmreach.model.estate import Estate
 from ssmreach.report.diagram import VERDICT_COLOUR, vpc_diagrams
-from ssmreach.report.json_report import result_document
+from ssmreach.report.json_report import result_document, result_document_head
 from ssmreach.report.text_report import group_findings
 
 VERDICT_ORDER = (Verdict.BLOCKED, Verdict.UNKNOWN, Verdict.INTERNET, Verdict.PRIVATE)
@@ -94,6 +94,29 @@ def _rows(result: CheckResult) -> list[Row]:
     return rows
 
 
+def _trace_data(result: CheckResult) -> dict[str, Any]:
+    """Every result's trace for the page, each distinct list of reasons and of service
+    results once (instances of a group share them), so the page stays a fraction of the
+    size of one trace per result; report.js puts a result's document back together."""
+    reason_keys: dict[int, str] = {}
+    service_keys: dict[int, str] = {}
+    reasons: dict[str, Any] = {}
+    services: dict[str, Any] = {}
+    docs: dict[str, Any] = {}
+    for r in result.results:
+        rkey = reason_keys.get(id(r.reasons))
+        if rkey is None:
+            rkey = reason_keys[id(r.reasons)] = f"r{len(reason_keys)}"
+            reasons[rkey] = result_document(r)["reasons"]
+        skey = service_keys.get(id(r.services))
+        if skey is None:
+            skey = service_keys[id(r.services)] = f"s{len(service_keys)}"
+            services[skey] = result_document(r)["services"]
+        head = {k: v for k, v in result_document_head(r).items() if k != "reasons"}
+        docs[f"{r.instance}|{r.feature}"] = {**head, "r": rkey, "s": skey}
+    return {"docs": docs, "reasons": reasons, "services": services}
+
+
 def render_html(result: CheckResult, estate: Estate) -> bytes:
     features = sorted({r.feature for r in result.results}, key=_feature_key)
     rows = _rows(result)
@@ -109,7 +132,7 @@ def render_html(result: CheckResult, estate: Estate) -> bytes:
                 "instances": sorted(f.instances, key=lambda i: (labels.get(i, i), i)),
             }
         )
-    traces = {f"{r.instance}|{r.feature}": result_document(r) for r in result.results}
+    traces = _trace_data(result)
     diagrams = [
         {
             "account": d.account,

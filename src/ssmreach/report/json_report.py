@@ -61,6 +61,14 @@ def _instance_fields(r: FeatureResult) -> dict[str, Any]:
     }
 
 
+def result_document_head(r: FeatureResult) -> dict[str, Any]:
+    """A result's fields without its services (with `accepted` when a baseline marks it)."""
+    head = _result_head(r)
+    if r.accepted:
+        head["accepted"] = [msgspec.structs.asdict(a) for a in r.accepted]
+    return head
+
+
 def _result_head(r: FeatureResult) -> dict[str, Any]:
     return {
         **_instance_fields(r),

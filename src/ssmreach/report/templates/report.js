@@ -1,6 +1,16 @@
 (function () {
   "use strict";
-  var traces = JSON.parse(document.getElementById("traces").textContent || "{}");
+  // Each distinct list of reasons and of services is in the page once (html.py _trace_data).
+  var traceData = JSON.parse(document.getElementById("traces").textContent || "{}");
+  function traceOf(key) {
+    var head = (traceData.docs || {})[key];
+    if (!head) { return null; }
+    var doc = {};
+    Object.keys(head).forEach(function (k) { if (k !== "r" && k !== "s") { doc[k] = head[k]; } });
+    doc.reasons = traceData.reasons[head.r] || [];
+    doc.services = traceData.services[head.s] || [];
+    return doc;
+  }
   var table = document.getElementById("matrix");
   var state = { verdict: "", feature: "", vpc: "", query: "" };
   var MARK = { pass: "\u2713", fail: "\u2717", unknown: "?" };
@@ -99,7 +109,7 @@
       Array.prototype.forEach.call(row.querySelectorAll("button.verdict"), function (b) { b.setAttribute("aria-expanded", "false"); });
     }
     if (wasKey === key) { return; }
-    var doc = traces[key];
+    var doc = traceOf(key);
     if (!doc) { return; }
     var tr = el("tr", "trace-row");
     tr.setAttribute("data-key", key);
