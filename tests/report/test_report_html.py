@@ -185,3 +185,18 @@ def test_peering_links_are_drawn_both_ways(spoke_case: Case) -> None:
     assert len({t.attrs["data-resource"] for t in links}) == 1
     text = " ".join(parser.text)
     assert "hub: 3 interface endpoints" in text
+
+
+def test_vpcs_no_checked_instance_uses_are_drawn_only_when_asked() -> None:
+    from scenario import one_vpc
+    from ssmreach.analysis.engine import check_estate as _check
+    from ssmreach.report.diagram import vpc_diagrams
+
+    e = one_vpc()
+    e.b.instance("web", e.app, [e.app_sg], e.profile)
+    idle = e.b.vpc("10.7.0.0/16")
+    estate = e.b.estate()
+    result = _check(estate)
+    drawn = {d.vpc_id for d in vpc_diagrams(estate, result)}
+    assert e.vpc in drawn and idle not in drawn
+    assert idle in {d.vpc_id for d in vpc_diagrams(estate, result, all_vpcs=True)}

@@ -51,6 +51,7 @@ def _write_reports(
     trace: bool,
     quiet: bool,
     detail: str = "full",
+    all_vpcs: bool = False,
 ) -> None:
     """Render every chosen format from the one result and write each where it goes."""
     if len(formats) > 1 and output_dir is None:
@@ -71,6 +72,7 @@ def _write_reports(
         width=_text_width() if output is None and output_dir is None else 140,
         quiet=quiet,
         detail=detail,
+        all_vpcs=all_vpcs,
     )
     if output_dir is not None:
         try:
@@ -202,6 +204,11 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format).")
 @click.option(
+    "--all-vpcs",
+    is_flag=True,
+    help="html: also draw the VPCs that no checked instance uses (left out by default).",
+)
+@click.option(
     "--detail",
     type=click.Choice(["full", "failing"]),
     default="full",
@@ -253,6 +260,7 @@ def check_command(
     output_dir: Path | None,
     quiet: bool,
     detail: str,
+    all_vpcs: bool,
     require_private: bool,
     fail_on_unknown: bool,
     probes: tuple[Path, ...],
@@ -319,7 +327,15 @@ def check_command(
                 err=True,
             )
     _write_reports(
-        result, estate, formats, output, output_dir, trace or bool(instances), quiet, detail
+        result,
+        estate,
+        formats,
+        output,
+        output_dir,
+        trace or bool(instances),
+        quiet,
+        detail,
+        all_vpcs,
     )
     code = exit_code(counted, require_private=require_private, fail_on_unknown=fail_on_unknown)
     if code:

@@ -163,8 +163,24 @@ def _rows(count: int, per_row: int) -> int:
     return (count + per_row - 1) // per_row
 
 
-def vpc_diagrams(estate: Estate, result: CheckResult) -> list[VpcDiagram]:
-    """One diagram per VPC of the estate, sorted by account, Region and VPC id."""
+def _vpcs_in_use(estate: Estate, result: CheckResult) -> set[str]:
+    """The VPCs that hold a checked instance, or an endpoint or NAT gateway a path used."""
+    used = {r.vpc for r in result.results if r.vpc}
+    vias = {s.via for r in result.results for s in r.services if s.via}
+    for rd in estate.regions.values():
+        used.update(ep.vpc_id for eid, ep in rd.endpoints.items() if eid in vias)
+        used.update(
+            nat.vpc_id for nid, nat in rd.nat_gateways.items() if nid in vias and nat.vpc_id
+        )
+    return used
+
+
+def vpc_diagrams(
+    estate: Estate, result: CheckResult, *, all_vpcs: bool = False
+) -> list[VpcDiagram]:
+    """One diagram per VPC that holds a checked instance or serves one's path (every VPC of
+    the estate with `all_vpcs`), sorted by account, Region and VPC id."""
+    in_use = None if all_vpcs else _vpcs_in_use(estate, result)
     blockers = Blockers.of(result)
     verdicts: dict[str, list[Verdict]] = defaultdict(list)
     for r in result.results:
@@ -175,6 +191,8 @@ def vpc_diagrams(estate: Estate, result: CheckResult) -> list[VpcDiagram]:
     out = []
     for (account, region), rd in sorted(estate.regions.items()):
         for vpc_id in sorted(rd.vpcs):
+            if in_use is not None and vpc_id not in in_use:
+                continue
             vpc = rd.vpcs[vpc_id]
             svg = vpc_svg(estate, rd, vpc, worst_of, names, blockers, peerings)
             out.append(VpcDiagram(account, region, vpc_id, aws.tag_name(vpc.tags), svg))

@@ -22,6 +22,7 @@ class RenderContext:
     width: int = 140
     quiet: bool = False
     detail: str = "full"  # json-compact: "failing" leaves out the traces of PRIVATE results
+    all_vpcs: bool = False  # html: draw VPCs that no checked instance uses, too
 
 
 Renderer = Callable[[CheckResult, RenderContext], bytes | Iterable[bytes]]
@@ -64,7 +65,7 @@ def _sarif(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
 def _html(result: CheckResult, ctx: RenderContext) -> bytes:
     from ssmreach.report.html import render_html
 
-    return render_html(result, ctx.estate)
+    return render_html(result, ctx.estate, all_vpcs=ctx.all_vpcs)
 
 
 def _markdown(result: CheckResult, ctx: RenderContext) -> bytes:

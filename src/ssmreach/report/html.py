@@ -117,7 +117,7 @@ def _trace_data(result: CheckResult) -> dict[str, Any]:
     return {"docs": docs, "reasons": reasons, "services": services}
 
 
-def render_html(result: CheckResult, estate: Estate) -> bytes:
+def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) -> bytes:
     features = sorted({r.feature for r in result.results}, key=_feature_key)
     rows = _rows(result)
     labels = {row.instance: (row.name or row.instance) for row in rows}
@@ -141,7 +141,7 @@ def render_html(result: CheckResult, estate: Estate) -> bytes:
             "name": d.name,
             "svg": Markup(d.svg),  # built by diagram.py, which escapes every string
         }
-        for d in vpc_diagrams(estate, result)
+        for d in vpc_diagrams(estate, result, all_vpcs=all_vpcs)
     ]
     vpcs = sorted({row.vpc for row in rows if row.vpc})
     env = _environment()
