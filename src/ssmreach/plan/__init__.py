@@ -2,9 +2,11 @@
 
 changes.py   the closed union of change records (`Change`)
 plan.py      `Plan`, its JSON form and the state fingerprint
-planner.py   `make_plan(estate, result, options)`: check result -> plan
+planner.py   `make_plan(estate, result, options)`: check result -> plan (the rules; its
+             parts by job: needs, per_vpc, hub, interfaces, groups, gateway, routes,
+             acls, manual, assemble, over shared and state)
 policies.py  endpoint policies the plan sets
-pricing.py   monthly cost of interface endpoints and hosted zones
+costs.py     monthly cost of interface endpoints and hosted zones (`ssmreach.pricing`)
 render.py    the plan as text a person reads
 nacl_rules.py network ACL entries for the paths a plan leaves
 """
