@@ -26,7 +26,13 @@ from ssmreach.analysis.verdict import Outcome
 from ssmreach.model import aws
 from ssmreach.model.estate import Gap, KmsKey
 from ssmreach.policy.document import Policy, PolicyParseError, parse_policy
-from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_key_policy
+from ssmreach.policy.evaluate import (
+    Decision,
+    Evaluation,
+    KeyPolicyEvaluation,
+    RequestContext,
+    evaluate_key_policy,
+)
 
 KMS_OPERATION = "Decrypt"  # the grant operation of kms:Decrypt
 
@@ -90,22 +96,9 @@ def _first_unknown(*evaluations: Evaluation | None) -> str:
     )
 
 
-def key_access(
-    key: KmsKey,
-    policy: Policy | str | Gap,
-    request: RequestContext,
-    iam: Evaluation,
-    boundary: Evaluation | None,
-    role_name: str,
-) -> KeyAccess:
-    """Whether the role may call kms:Decrypt on the key (the module docstring's rules).
-
-    `iam` is the role's own evaluation (identity policies inside its boundary); `boundary`
-    the boundary's alone, which limits a key policy that names the role too (IAM user
-    guide, "Policy evaluation logic": a permissions boundary limits what a resource-based
-    policy grants to a role ARN).
-    """
-    arn, role_arn = key.arn, request.principal_arn or ""
+def _unreadable(key: KmsKey, policy: Policy | str | Gap, role_name: str) -> KeyAccess | None:
+    """The answer when the key cannot decrypt at all, or its policy cannot be read."""
+    arn = key.arn
     problem = usable_problem(key.metadata)
     if problem is not None:
         return KeyAccess(
@@ -126,6 +119,29 @@ def key_access(
         return KeyAccess(
             Outcome.UNKNOWN, f"the key policy of {arn} cannot be read: {policy}", "DATA_MISSING"
         )
+    return None
+
+
+def key_access(
+    key: KmsKey,
+    policy: Policy | str | Gap,
+    request: RequestContext,
+    iam: Evaluation,
+    boundary: Evaluation | None,
+    role_name: str,
+) -> KeyAccess:
+    """Whether the role may call kms:Decrypt on the key (the module docstring's rules).
+
+    `iam` is the role's own evaluation (identity policies inside its boundary); `boundary`
+    the boundary's alone, which limits a key policy that names the role too (IAM user
+    guide, "Policy evaluation logic": a permissions boundary limits what a resource-based
+    policy grants to a role ARN).
+    """
+    arn, role_arn = key.arn, request.principal_arn or ""
+    early = _unreadable(key, policy, role_name)
+    if early is not None:
+        return early
+    assert not isinstance(policy, Gap | str)
     kp = evaluate_key_policy(policy, request)
     if kp.direct.decision is Decision.DENY:
         return KeyAccess(
@@ -161,7 +177,21 @@ def key_access(
             Outcome.PASS,
             f"the key policy of {arn} lets IAM decide for the account, and role {role_name} allows kms:Decrypt",
         )
-    # No path certainly works: does one possibly work?
+    return _no_certain_path(key, request, kp, iam, boundary, granted, iam_may_deny, role_name)
+
+
+def _no_certain_path(
+    key: KmsKey,
+    request: RequestContext,
+    kp: KeyPolicyEvaluation,
+    iam: Evaluation,
+    boundary: Evaluation | None,
+    granted: Decision | None,
+    iam_may_deny: bool,
+    role_name: str,
+) -> KeyAccess:
+    """No path certainly works: UNKNOWN when one possibly does, else what blocks."""
+    arn, role_arn, grants = key.arn, request.principal_arn or "", key.grants
     bounded_ok = boundary is None or _possible(boundary)
     maybe: list[str] = []
     if _possible(kp.direct) and bounded_ok:
