@@ -330,6 +330,63 @@ def _key_hop(
     )
 
 
+def _aws_bucket_grant_hop(
+    leg: Leg,
+    ctx: PathContext,
+    role: RolePolicies,
+    requests: Sequence[RequestContext],
+    *,
+    through_endpoint: bool,
+) -> None:
+    """s3:GetObject on the AWS-owned buckets: asked of the role only through an endpoint."""
+    name = role.role.role_name
+    if not through_endpoint:
+        # The AWS-owned buckets are public: over the internet path the agent reads them
+        # without a grant; the SSM docs ask for it only when endpoints are used.
+        leg.add(
+            Hop(
+                "iam",
+                role.role.arn,
+                Outcome.PASS,
+                "the AWS-owned buckets are read over the internet path, which needs no grant in the role",
+            )
+        )
+        return
+    missing = [r for r in requests if ctx.policies.evaluate(role, r).decision is not Decision.ALLOW]
+    if missing:
+        msg = (
+            f"role {name} does not grant s3:GetObject on {', '.join(r.resource for r in missing[:3])}"
+            + (" ..." if len(missing) > 3 else "")
+            + " (the SSM docs ask for it when endpoints are used)"
+        )
+        leg.reasons.append(
+            reason(
+                "IAM_S3_GRANT_MISSING",
+                Severity.WARNING,
+                role.role.arn,
+                msg,
+                f"Grant s3:GetObject on the AWS-owned buckets of the Region to role {name}.",
+            )
+        )
+        leg.hops.append(
+            Hop(
+                "iam",
+                role.role.arn,
+                Outcome.PASS,
+                msg + "; the agent still reads these public buckets",
+            )
+        )
+    else:
+        leg.add(
+            Hop(
+                "iam",
+                role.role.arn,
+                Outcome.PASS,
+                f"role {name} grants s3:GetObject on the buckets",
+            )
+        )
+
+
 def _iam_hop(
     leg: Leg,
     ctx: PathContext,
@@ -345,53 +402,7 @@ def _iam_hop(
         return
     name = role.role.role_name
     if need.service == "s3" and need.s3_action == "s3:GetObject":
-        if not through_endpoint:
-            # The AWS-owned buckets are public: over the internet path the agent reads them
-            # without a grant; the SSM docs ask for it only when endpoints are used.
-            leg.add(
-                Hop(
-                    "iam",
-                    role.role.arn,
-                    Outcome.PASS,
-                    "the AWS-owned buckets are read over the internet path, which needs no grant in the role",
-                )
-            )
-            return
-        missing = [
-            r for r in requests if ctx.policies.evaluate(role, r).decision is not Decision.ALLOW
-        ]
-        if missing:
-            msg = (
-                f"role {name} does not grant s3:GetObject on {', '.join(r.resource for r in missing[:3])}"
-                + (" ..." if len(missing) > 3 else "")
-                + " (the SSM docs ask for it when endpoints are used)"
-            )
-            leg.reasons.append(
-                reason(
-                    "IAM_S3_GRANT_MISSING",
-                    Severity.WARNING,
-                    role.role.arn,
-                    msg,
-                    f"Grant s3:GetObject on the AWS-owned buckets of the Region to role {name}.",
-                )
-            )
-            leg.hops.append(
-                Hop(
-                    "iam",
-                    role.role.arn,
-                    Outcome.PASS,
-                    msg + "; the agent still reads these public buckets",
-                )
-            )
-        else:
-            leg.add(
-                Hop(
-                    "iam",
-                    role.role.arn,
-                    Outcome.PASS,
-                    f"role {name} grants s3:GetObject on the buckets",
-                )
-            )
+        _aws_bucket_grant_hop(leg, ctx, role, requests, through_endpoint=through_endpoint)
         return
     if need.service == "kms" and need.key_id is not None:
         _key_hop(leg, ctx, region, need.key_id, role, requests)
