@@ -38,29 +38,25 @@ def check_route_to_target(leg: Leg, estate: Estate, node: Node, target: Target) 
             uncertain_route(leg, table, choice.detail)
             return
         msg = f"{choice.detail}, where {target.label} lives"
-        leg.add(
-            Hop("route", table.route_table_id, Outcome.FAIL, msg),
-            reason(
-                "NO_ROUTE",
-                Severity.ERROR,
-                table.route_table_id,
-                msg,
-                f"Add a route to {target.place.describe()} in {table.route_table_id} (via the peering connection or transit gateway to {target.vpc_id}).",
-            ),
+        leg.finding(
+            "route",
+            table.route_table_id,
+            Outcome.FAIL,
+            "NO_ROUTE",
+            msg,
+            f"Add a route to {target.place.describe()} in {table.route_table_id} (via the peering connection or transit gateway to {target.vpc_id}).",
         )
         return
     route = choice.route
     if isinstance(node.region.target_of(route), rt.Blackhole):
         msg = f"{choice.detail} is a blackhole"
-        leg.add(
-            Hop("route", table.route_table_id, Outcome.FAIL, msg),
-            reason(
-                "ROUTE_BLACKHOLE",
-                Severity.ERROR,
-                table.route_table_id,
-                msg,
-                f"Replace the blackhole route {route.destination} in {table.route_table_id} with one whose target exists.",
-            ),
+        leg.finding(
+            "route",
+            table.route_table_id,
+            Outcome.FAIL,
+            "ROUTE_BLACKHOLE",
+            msg,
+            f"Replace the blackhole route {route.destination} in {table.route_table_id} with one whose target exists.",
         )
         return
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS

@@ -51,28 +51,24 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
             uncertain_route(leg, table, choice.detail)
         else:
             msg = f"{table.route_table_id} has no route to the internet (no 0.0.0.0/0 route) and no endpoint answers"
-            leg.add(
-                Hop("route", table.route_table_id, Outcome.FAIL, msg),
-                reason(
-                    "NO_ROUTE",
-                    Severity.ERROR,
-                    table.route_table_id,
-                    msg,
-                    f"Create the VPC endpoint in {node.vpc.vpc_id} (recommended), or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
-                ),
+            leg.finding(
+                "route",
+                table.route_table_id,
+                Outcome.FAIL,
+                "NO_ROUTE",
+                msg,
+                f"Create the VPC endpoint in {node.vpc.vpc_id} (recommended), or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
             )
         return leg
     if isinstance(region.target_of(route), rt.Blackhole):
         msg = f"{choice.detail} is a blackhole"
-        leg.add(
-            Hop("route", table.route_table_id, Outcome.FAIL, msg),
-            reason(
-                "ROUTE_BLACKHOLE",
-                Severity.ERROR,
-                table.route_table_id,
-                msg,
-                f"Replace the blackhole route {route.destination} in {table.route_table_id}, or create the VPC endpoint.",
-            ),
+        leg.finding(
+            "route",
+            table.route_table_id,
+            Outcome.FAIL,
+            "ROUTE_BLACKHOLE",
+            msg,
+            f"Replace the blackhole route {route.destination} in {table.route_table_id}, or create the VPC endpoint.",
         )
         return leg
     hop_result = Outcome.UNKNOWN if choice.uncertain else Outcome.PASS
@@ -93,15 +89,13 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
             _nat_leg(leg, estate, node, place, kind.id)
         case rt.Peering() | rt.Local() | rt.EgressOnlyInternetGateway():
             msg = f"{choice.detail}: {kind.id} ({kind.label}) does not carry IPv4 traffic to the internet"
-            leg.add(
-                Hop("route", table.route_table_id, Outcome.FAIL, msg),
-                reason(
-                    "NO_ROUTE",
-                    Severity.ERROR,
-                    table.route_table_id,
-                    msg,
-                    f"Create the VPC endpoint in {node.vpc.vpc_id}, or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
-                ),
+            leg.finding(
+                "route",
+                table.route_table_id,
+                Outcome.FAIL,
+                "NO_ROUTE",
+                msg,
+                f"Create the VPC endpoint in {node.vpc.vpc_id}, or route 0.0.0.0/0 in {table.route_table_id} to a NAT gateway.",
             )
         case rt.Appliance():
             through_appliance(leg, node, table, choice, kind, place)
@@ -207,15 +201,13 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
         return
     if not attached:
         msg = f"{nat_id} is in {nat_subnet}, whose route table {table.route_table_id} has no working route to an internet gateway"
-        leg.add(
-            Hop("nat", nat_id, Outcome.FAIL, msg),
-            reason(
-                "NAT_NO_INTERNET",
-                Severity.ERROR,
-                nat_id,
-                msg,
-                f"Route 0.0.0.0/0 in {table.route_table_id} to an attached internet gateway, or create the VPC endpoints in {node.vpc.vpc_id}.",
-            ),
+        leg.finding(
+            "nat",
+            nat_id,
+            Outcome.FAIL,
+            "NAT_NO_INTERNET",
+            msg,
+            f"Route 0.0.0.0/0 in {table.route_table_id} to an attached internet gateway, or create the VPC endpoints in {node.vpc.vpc_id}.",
         )
         return
     assert route is not None

@@ -432,15 +432,13 @@ def _iam_hop(
             msg = (
                 f"whether role {name} may call {req.action} cannot be decided: {result.explanation}"
             )
-            leg.add(
-                Hop("iam", role.role.arn, Outcome.UNKNOWN, msg),
-                reason(
-                    "IAM_ACTION_DENIED",
-                    Severity.WARNING,
-                    role.role.arn,
-                    msg,
-                    "Confirm with IAM policy simulator, or simplify the condition.",
-                ),
+            leg.finding(
+                "iam",
+                role.role.arn,
+                Outcome.UNKNOWN,
+                "IAM_ACTION_DENIED",
+                msg,
+                "Confirm with IAM policy simulator, or simplify the condition.",
             )
             return
         msg = f"role {name} does not allow {req.action} on {_shown(req.resource)}: {_shown_text(result.explanation, req.resource)}{_quote(result)}"
@@ -539,15 +537,13 @@ def _endpoint_leg(
     leg = Leg()
     if endpoint.state.lower() != "available":
         msg = f"{eid} is {endpoint.state}, not available"
-        leg.add(
-            Hop("endpoint", eid, Outcome.FAIL, msg),
-            reason(
-                "ENDPOINT_NOT_AVAILABLE",
-                Severity.ERROR,
-                eid,
-                msg,
-                f"Find out why {eid} is {endpoint.state}, then fix or recreate it.",
-            ),
+        leg.finding(
+            "endpoint",
+            eid,
+            Outcome.FAIL,
+            "ENDPOINT_NOT_AVAILABLE",
+            msg,
+            f"Find out why {eid} is {endpoint.state}, then fix or recreate it.",
         )
         return leg
     if endpoint.is_interface and not endpoint.subnet_ids and not endpoint.network_interface_ids:

@@ -32,15 +32,13 @@ def check_peering(leg: Leg, estate: Estate, node: Node, target: Target, pcx_id: 
     }
     if status != "active":
         msg = f"{pcx_id} is {status}, not active"
-        leg.add(
-            Hop("peering", pcx_id, Outcome.FAIL, msg),
-            reason(
-                "PEERING_NOT_ACTIVE",
-                Severity.ERROR,
-                pcx_id,
-                msg,
-                f"Accept {pcx_id} (or recreate it) so that it is active.",
-            ),
+        leg.finding(
+            "peering",
+            pcx_id,
+            Outcome.FAIL,
+            "PEERING_NOT_ACTIVE",
+            msg,
+            f"Accept {pcx_id} (or recreate it) so that it is active.",
         )
         return
     if target.vpc_id not in sides or node.vpc.vpc_id not in sides:
