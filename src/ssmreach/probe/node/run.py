@@ -16,7 +16,7 @@ from .findings import _clock_facts, _node_reasons, apply_fixes
 from .helpers import hop, reason, service_host, services_for, worst_verdict
 from .imds import imds_facts
 from .proxy import proxy_facts
-from .service import ServiceProbe
+from .service import ServiceProbe, service_document
 
 if TYPE_CHECKING:  # only for type checkers: this file must run on Python 3.8
     from collections.abc import Callable, Mapping, Sequence
@@ -84,27 +84,12 @@ def _unfinished(service: str, host: str, override: bool, result: Any) -> dict[st
         if result is None
         else f"the probe of {host} failed: {result}"
     )
-    return {
-        "service": service,
-        "host": host,
-        "verdict": "UNKNOWN",
-        "via": None,
-        "override": override,
-        "addresses": [],
-        "connected": None,
-        "proxy": None,
-        "tls": None,
-        "http": None,
-        "hops": [hop("deadline", None, "unknown", note)],
-        "reasons": [
-            reason(
-                "EGRESS_UNMODELED",
-                "warning",
-                host,
-                note + "; run again with a longer --timeout",
-            )
-        ],
-    }
+    out = service_document(service, host, override)
+    out["hops"] = [hop("deadline", None, "unknown", note)]
+    out["reasons"] = [
+        reason("EGRESS_UNMODELED", "warning", host, note + "; run again with a longer --timeout")
+    ]
+    return out
 
 
 def _probe_in_threads(

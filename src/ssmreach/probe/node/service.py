@@ -57,6 +57,24 @@ def _parse_head(data: bytes) -> tuple[int, dict[str, str]]:
     return int(match.group(1)), headers
 
 
+def service_document(service: str, host: str, override: bool) -> dict[str, Any]:
+    """A service's result before anything is known of it (UNKNOWN, no hops yet)."""
+    return {
+        "service": service,
+        "host": host,
+        "verdict": "UNKNOWN",
+        "via": None,
+        "override": override,
+        "addresses": [],
+        "connected": None,
+        "proxy": None,
+        "tls": None,
+        "http": None,
+        "hops": [],
+        "reasons": [],
+    }
+
+
 class ServiceProbe:
     """DNS, TCP, TLS and one unsigned HTTPS request for one service name."""
 
@@ -80,20 +98,8 @@ class ServiceProbe:
         self.subnet = subnet
         self.hops: list[dict[str, Any]] = []
         self.reasons: list[dict[str, Any]] = []
-        self.out: dict[str, Any] = {
-            "service": service,
-            "host": host,
-            "verdict": "UNKNOWN",
-            "via": None,
-            "override": override,
-            "addresses": [],
-            "connected": None,
-            "proxy": None,
-            "tls": None,
-            "http": None,
-            "hops": self.hops,
-            "reasons": self.reasons,
-        }
+        self.out: dict[str, Any] = service_document(service, host, override)
+        self.out["hops"], self.out["reasons"] = self.hops, self.reasons
 
     def fail(self, step: str, resource: str | None, code: str, detail: str) -> dict[str, Any]:
         if self.deadline.left() <= 0.05:
