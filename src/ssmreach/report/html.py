@@ -104,14 +104,15 @@ def _trace_data(result: CheckResult) -> dict[str, Any]:
     services: dict[str, Any] = {}
     docs: dict[str, Any] = {}
     for r in result.results:
-        rkey = reason_keys.get(id(r.reasons))
-        if rkey is None:
-            rkey = reason_keys[id(r.reasons)] = f"r{len(reason_keys)}"
-            reasons[rkey] = result_document(r)["reasons"]
-        skey = service_keys.get(id(r.services))
-        if skey is None:
-            skey = service_keys[id(r.services)] = f"s{len(service_keys)}"
-            services[skey] = result_document(r)["services"]
+        rkey, skey = reason_keys.get(id(r.reasons)), service_keys.get(id(r.services))
+        if rkey is None or skey is None:
+            doc = result_document(r)  # only for a list not seen yet
+            if rkey is None:
+                rkey = reason_keys[id(r.reasons)] = f"r{len(reason_keys)}"
+                reasons[rkey] = doc["reasons"]
+            if skey is None:
+                skey = service_keys[id(r.services)] = f"s{len(service_keys)}"
+                services[skey] = doc["services"]
         head = {k: v for k, v in result_document_head(r).items() if k != "reasons"}
         docs[f"{r.instance}|{r.feature}"] = {**head, "r": rkey, "s": skey}
     return {"docs": docs, "reasons": reasons, "services": services}
