@@ -126,6 +126,7 @@ def session_preferences(region: RegionData) -> SessionPreferences:
         # said (README, judgement calls).
         return SessionPreferences(
             read=False,
+            code=gap.code,
             note=gap.describe() + "; the defaults (no S3, CloudWatch or KMS) are assumed",
         )
     if gap is not None:
@@ -133,6 +134,7 @@ def session_preferences(region: RegionData) -> SessionPreferences:
         return SessionPreferences(
             read=False,
             unknown=True,
+            code=gap.code,
             note=gap.describe()
             + "; whether sessions also need S3, CloudWatch Logs or KMS cannot be known",
         )
@@ -491,13 +493,9 @@ class _InstanceCheck:
         (the S3 bucket, the KMS key, the log group), each on its real resource."""
         region = self.region
         prefs = self.shared.session_preferences(region)
-        gap = region.gap("GetDocument")
-        if isinstance(region.session_preferences, Gap):
-            gap = region.session_preferences
         if not prefs.read and prefs.note:
-            code = gap.code if gap is not None else "DATA_MISSING"
             severity = Severity.WARNING if prefs.unknown else Severity.INFO
-            extra.append(reason(code, severity, None, prefs.note))
+            extra.append(reason(prefs.code, severity, None, prefs.note))
         where = (self.ctx.partition, region.region, region.account)
         needs: list[ServiceNeed] = []
         for svc in session_services(prefs):

@@ -145,6 +145,7 @@ class SessionPreferences:
     cloudwatch_streaming: bool = False
     read: bool = True  # False: not collected (defaults assumed), denied or failed
     unknown: bool = False  # denied or failed: what they add cannot be known
+    code: str = "DATA_MISSING"  # the reason code of `note` (READ_DENIED when denied)
     note: str = ""
 
 
