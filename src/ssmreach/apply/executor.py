@@ -115,6 +115,7 @@ class Prepared:
     estate: Estate
     stale: bool  # the fingerprint differs and --force was given
     skipped: tuple[Change, ...] = ()  # with --force: changes a fresh plan no longer holds
+    before: CheckResult | None = None  # the check the fresh plan was made from
 
 
 def prepare_apply(
@@ -134,7 +135,8 @@ def prepare_apply(
             f"the account changed since plan {plan.id} was made (fingerprint {current[:19]}… "
             f"is not {plan.fingerprint[:19]}…): plan again, or pass --force"
         )
-    fresh = make_plan(estate, options=PlanOptions(features=plan.features, hub=plan.hub_vpc))
+    before = check_estate(estate, CheckOptions(features=plan.features))
+    fresh = make_plan(estate, before, PlanOptions(features=plan.features, hub=plan.hub_vpc))
     verified, skipped = verified_plan(plan, fresh, source, skip_unplanned=stale)
     refused = list(guard_problems(verified, estate))
     if refused:
@@ -143,7 +145,7 @@ def prepare_apply(
             + (f" (and {len(refused) - 1} more)" if len(refused) > 1 else "")
             + "; nothing was done"
         )
-    return Prepared(verified, estate, stale, skipped)
+    return Prepared(verified, estate, stale, skipped, before)
 
 
 def apply_plan(
@@ -169,7 +171,9 @@ def carry_out(
     options = options or ApplyOptions()
     plan, estate, stale = prepared.plan, prepared.estate, prepared.stale
     check = CheckOptions(features=plan.features)
-    before = check_estate(estate, check) if options.recheck else None
+    before = None
+    if options.recheck:  # the check the plan was verified on, when prepare_apply made one
+        before = prepared.before or check_estate(estate, check)
     ctx = Context(
         plan_id=plan.id,
         clients=clients,
