@@ -12,14 +12,19 @@ associations, policies, DNS attributes, zone associations) are listed under
 `Metadata.ssmreach.ChangesOutsideTemplate` with the AWS CLI command for each, and
 counted in the `ChangesOutsideTemplate` output.
 
-The YAML writer is a small block-style emitter (every string double-quoted, intrinsic
-functions in their long `Fn::` form), so no YAML library is needed.
+Each change kind has one renderer in `CLOUDFORMATION`; a renderer adds the kind's
+resources, outputs, parameters or outside-the-template command to the
+`CloudFormationContext` of the plan being written.
+
+YAML is written by PyYAML (`to_yaml`), intrinsic functions in their long `Fn::` form;
+PyYAML quotes the strings YAML would otherwise read as booleans or mappings.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ssmreach.export.common import (
@@ -34,16 +39,13 @@ from ssmreach.model.route_targets import connection_kind
 from ssmreach.plan import changes as c
 from ssmreach.plan.plan import Plan
 
-__all__ = ["render_cloudformation", "template_for"]
-
-_OUTSIDE = (
-    c.SetVpcAttribute,
-    c.ModifyEndpointPrivateDns,
-    c.ModifyEndpointSecurityGroups,
-    c.AssociateGatewayRouteTables,
-    c.SetEndpointPolicy,
-    c.AssociateHostedZone,
-)
+__all__ = [
+    "CLOUDFORMATION",
+    "CloudFormationContext",
+    "CloudFormationRenderer",
+    "render_cloudformation",
+    "template_for",
+]
 
 
 def _tags(plan_id: str, name: str) -> list[dict[str, Any]]:
@@ -54,251 +56,328 @@ def _tags(plan_id: str, name: str) -> list[dict[str, Any]]:
     ]
 
 
-def template_for(plan: Plan) -> dict[str, Any]:
-    """The template as a dict (CloudFormation JSON structure)."""
-    account, region = single_scope(plan, "CloudFormation stack")
-    names = {ch.id: name_for(ch) for ch in plan.changes}
-    by_id = {ch.id: ch for ch in plan.changes}
-    resources: dict[str, Any] = {}
-    outputs: dict[str, Any] = {}
-    parameters: dict[str, Any] = {
+def _plan_parameter(plan: Plan) -> dict[str, Any]:
+    return {
         "PlanId": {
             "Type": "String",
             "Default": plan.id,
             "Description": "Tagged on every resource (ssmreach:plan-id)",
         }
     }
-    outside: list[dict[str, str]] = []
 
-    def value(v: str, attribute: str = "") -> Any:
+
+@dataclass(slots=True)
+class CloudFormationContext:
+    """The plan being written: logical ids by change id, and what the renderers add."""
+
+    plan_id: str
+    names: dict[str, str]
+    by_id: dict[str, c.Change]
+    parameters: dict[str, Any]
+    resources: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    outside: list[dict[str, str]] = field(default_factory=list)
+    emitted: dict[str, list[str]] = field(default_factory=dict)
+    """The logical ids each change rendered so far became (for `DependsOn`)."""
+
+    @classmethod
+    def of(cls, plan: Plan) -> CloudFormationContext:
+        return cls(
+            plan_id=plan.id,
+            names={ch.id: name_for(ch) for ch in plan.changes},
+            by_id={ch.id: ch for ch in plan.changes},
+            parameters=_plan_parameter(plan),
+        )
+
+    def value(self, v: str) -> Any:
+        """`v` as is, or, for a `${change-id}`, the intrinsic that yields that resource's id."""
         if not c.is_ref(v):
             return v
-        target = by_id[c.ref_target(v)]
-        name = names[target.id]
+        target = self.by_id[c.ref_target(v)]
+        name = self.names[target.id]
         if isinstance(target, c.CreateSecurityGroup):
             return {"Fn::GetAtt": [name, "GroupId"]}
-        if isinstance(target, c.CreatePrivateHostedZone):
-            return {"Ref": name}
         return {"Ref": name}
 
-    emitted: dict[str, list[str]] = {}
-
-    def depends(change: c.Change) -> list[str]:
+    def depends(self, change: c.Change) -> list[str]:
+        """The logical ids of earlier changes `change` depends on but does not refer to."""
         referenced = set(change.references())
         return [
             logical
             for d in change.depends_on
             if d not in referenced
-            for logical in emitted.get(d, [])
+            for logical in self.emitted.get(d, [])
         ]
 
-    def text(v: str) -> str:
+    def text(self, v: str) -> str:
+        """`v` as is, or, for a `${change-id}`, where to read the id from (for a CLI line)."""
         if not c.is_ref(v):
             return v
-        return f"<{names[c.ref_target(v)]} id: stack output {names[c.ref_target(v)]}>"
+        name = self.names[c.ref_target(v)]
+        return f"<{name} id: stack output {name}>"
 
+    def depends_on(self, change: c.Change) -> dict[str, Any]:
+        """`{"DependsOn": [...]}` when the change depends on resources, else `{}`."""
+        deps = self.depends(change)
+        return {"DependsOn": deps} if deps else {}
+
+
+CloudFormationRenderer = Callable[[CloudFormationContext, Any], None]
+"""Adds what one change of its kind becomes to the context."""
+
+
+def _outside(ctx: CloudFormationContext, change: c.Change) -> None:
+    """A change to a resource the stack does not own: its CLI command, in the metadata."""
+    command = cli_command(change)
+    for raw in change.references():
+        command = command.replace(c.ref(raw), ctx.text(c.ref(raw)))
+    ctx.outside.append({"Change": change.id, "Summary": change.summary, "Command": command})
+
+
+def _security_group(ctx: CloudFormationContext, change: c.CreateSecurityGroup) -> None:
+    name = ctx.names[change.id]
+    ctx.resources[name] = {
+        "Type": "AWS::EC2::SecurityGroup",
+        "Properties": {
+            "GroupName": change.group_name,
+            "GroupDescription": change.description,
+            "VpcId": change.vpc_id,
+            "Tags": _tags(ctx.plan_id, change.group_name),
+        },
+    }
+    ctx.outputs[name] = {
+        "Description": f"the endpoint security group of {change.vpc_id}",
+        "Value": {"Fn::GetAtt": [name, "GroupId"]},
+    }
+
+
+def _rules(
+    ctx: CloudFormationContext,
+    change: c.AuthorizeIngress | c.AuthorizeEgress,
+    resource_type: str,
+    rules: list[tuple[str, str]],
+) -> None:
+    """One rule resource per peer (`<name><n>`) on the change's group, TCP `port`."""
+    name = ctx.names[change.id]
+    deps = ctx.depends_on(change)
+    for n, (key, peer) in enumerate(rules):
+        ctx.resources[f"{name}{n}"] = {
+            "Type": resource_type,
+            "Properties": {
+                "GroupId": ctx.value(change.group_id),
+                "IpProtocol": "tcp",
+                "FromPort": change.port,
+                "ToPort": change.port,
+                key: ctx.value(peer),
+                "Description": change.description,
+            },
+            **deps,
+        }
+
+
+def _ingress(ctx: CloudFormationContext, change: c.AuthorizeIngress) -> None:
+    rules = [("CidrIp", x) for x in change.cidrs]
+    rules += [("SourceSecurityGroupId", g) for g in change.source_group_ids]
+    _rules(ctx, change, "AWS::EC2::SecurityGroupIngress", rules)
+
+
+def _egress(ctx: CloudFormationContext, change: c.AuthorizeEgress) -> None:
+    rules = [("CidrIp", x) for x in change.cidrs]
+    rules += [("DestinationPrefixListId", p) for p in change.prefix_list_ids]
+    rules += [("DestinationSecurityGroupId", g) for g in change.destination_group_ids]
+    _rules(ctx, change, "AWS::EC2::SecurityGroupEgress", rules)
+
+
+def _interface_endpoint(ctx: CloudFormationContext, change: c.CreateInterfaceEndpoint) -> None:
+    name = ctx.names[change.id]
+    props: dict[str, Any] = {
+        "VpcEndpointType": "Interface",
+        "ServiceName": change.service_name,
+        "VpcId": change.vpc_id,
+        "SubnetIds": list(change.subnet_ids),
+        "SecurityGroupIds": [ctx.value(g) for g in change.security_group_ids],
+        "PrivateDnsEnabled": change.private_dns,
+        "Tags": _tags(ctx.plan_id, f"ssmreach-{change.service}"),
+    }
+    if change.policy:
+        props["PolicyDocument"] = json.loads(change.policy)
+    ctx.resources[name] = {
+        "Type": "AWS::EC2::VPCEndpoint",
+        "Properties": props,
+        **ctx.depends_on(change),
+    }
+    ctx.outputs[name] = {
+        "Description": f"the {change.service} endpoint in {change.vpc_id}",
+        "Value": {"Ref": name},
+    }
+
+
+def _gateway_endpoint(ctx: CloudFormationContext, change: c.CreateGatewayEndpoint) -> None:
+    name = ctx.names[change.id]
+    gateway: dict[str, Any] = {
+        "VpcEndpointType": "Gateway",
+        "ServiceName": change.service_name,
+        "VpcId": change.vpc_id,
+        "RouteTableIds": list(change.route_table_ids),
+        "Tags": _tags(ctx.plan_id, "ssmreach-s3"),
+    }
+    if change.policy:
+        gateway["PolicyDocument"] = json.loads(change.policy)
+    ctx.resources[name] = {"Type": "AWS::EC2::VPCEndpoint", "Properties": gateway}
+    ctx.outputs[name] = {
+        "Description": f"the S3 gateway endpoint in {change.vpc_id}",
+        "Value": {"Ref": name},
+    }
+
+
+def _route(ctx: CloudFormationContext, change: c.CreateRoute) -> None:
+    key = (
+        "VpcPeeringConnectionId"
+        if connection_kind(change.target) == "peering"
+        else "TransitGatewayId"
+    )
+    ctx.resources[ctx.names[change.id]] = {
+        "Type": "AWS::EC2::Route",
+        "Properties": {
+            "RouteTableId": change.route_table_id,
+            "DestinationCidrBlock": change.destination_cidr,
+            key: change.target,
+        },
+    }
+
+
+def _nacl_entry(ctx: CloudFormationContext, change: c.AddNetworkAclEntry) -> None:
+    ctx.resources[ctx.names[change.id]] = {
+        "Type": "AWS::EC2::NetworkAclEntry",
+        "Properties": {
+            "NetworkAclId": change.network_acl_id,
+            "RuleNumber": change.rule_number,
+            "Protocol": int(change.protocol),
+            "RuleAction": "allow",
+            "Egress": change.egress,
+            "CidrBlock": change.cidr,
+            "PortRange": {"From": change.from_port, "To": change.to_port},
+        },
+    }
+
+
+def _alias_target(ctx: CloudFormationContext, change: c.CreatePrivateHostedZone) -> tuple[Any, Any]:
+    """The (DNS name, hosted zone id) of the hub endpoint's first DNS entry: from the
+    endpoint the stack creates, or from a parameter for an endpoint that exists."""
+    if c.is_ref(change.endpoint_id):
+        entry: Any = {
+            "Fn::Select": [
+                0,
+                {"Fn::GetAtt": [ctx.names[c.ref_target(change.endpoint_id)], "DnsEntries"]},
+            ]
+        }
+    else:
+        param = f"{ctx.names[change.id]}EndpointDns"
+        ctx.parameters[param] = {
+            "Type": "String",
+            "Description": f"'HostedZoneId:DnsName' of the first DNS entry of {change.endpoint_id}",
+            "AllowedPattern": "^[A-Z0-9]+:[a-z0-9.-]+$",
+        }
+        entry = {"Ref": param}
+    dns_name = {"Fn::Select": [1, {"Fn::Split": [":", entry]}]}
+    zone_id = {"Fn::Select": [0, {"Fn::Split": [":", entry]}]}
+    return dns_name, zone_id
+
+
+def _zone(ctx: CloudFormationContext, change: c.CreatePrivateHostedZone) -> None:
+    name = ctx.names[change.id]
+    ctx.resources[name] = {
+        "Type": "AWS::Route53::HostedZone",
+        "Properties": {
+            "Name": change.zone_name,
+            "HostedZoneConfig": {"Comment": f"ssmreach: {change.service} through the hub endpoint"},
+            "VPCs": [{"VPCId": v, "VPCRegion": change.region} for v in change.vpc_ids],
+            "HostedZoneTags": [
+                {"Key": MANAGED_TAG, "Value": "true"},
+                {"Key": PLAN_TAG, "Value": {"Ref": "PlanId"}},
+            ],
+        },
+    }
+    dns_name, zone_id = _alias_target(ctx, change)
+    ctx.resources[f"{name}Alias"] = {
+        "Type": "AWS::Route53::RecordSet",
+        "Properties": {
+            "HostedZoneId": {"Ref": name},
+            "Name": change.zone_name,
+            "Type": "A",
+            "AliasTarget": {
+                "DNSName": dns_name,
+                "HostedZoneId": zone_id,
+                "EvaluateTargetHealth": False,
+            },
+        },
+    }
+
+
+CLOUDFORMATION: dict[type[c.Change], CloudFormationRenderer] = {
+    c.SetVpcAttribute: _outside,
+    c.CreateSecurityGroup: _security_group,
+    c.AuthorizeIngress: _ingress,
+    c.AuthorizeEgress: _egress,
+    c.CreateInterfaceEndpoint: _interface_endpoint,
+    c.ModifyEndpointPrivateDns: _outside,
+    c.ModifyEndpointSecurityGroups: _outside,
+    c.CreateGatewayEndpoint: _gateway_endpoint,
+    c.AssociateGatewayRouteTables: _outside,
+    c.SetEndpointPolicy: _outside,
+    c.CreatePrivateHostedZone: _zone,
+    c.AssociateHostedZone: _outside,
+    c.CreateRoute: _route,
+    c.AddNetworkAclEntry: _nacl_entry,
+}
+"""The renderer of every change kind (`tests/plan/test_change_kind_registries.py`);
+`_outside` for the changes to resources a stack cannot own."""
+
+
+def _metadata(plan: Plan, ctx: CloudFormationContext, account: str, region: str) -> dict[str, Any]:
+    return {
+        "ssmreach": {
+            "PlanId": plan.id,
+            "Fingerprint": plan.fingerprint,
+            "Account": account,
+            "Region": region,
+            "MonthlyCost": f"{plan.monthly_cost:.2f} USD",
+            "ChangesOutsideTemplate": ctx.outside,
+            "ManualSteps": [f"{m.code} {m.resource or ''}: {m.message}" for m in plan.manual],
+        }
+    }
+
+
+def template_for(plan: Plan) -> dict[str, Any]:
+    """The template as a dict (CloudFormation JSON structure)."""
+    account, region = single_scope(plan, "CloudFormation stack")
+    ctx = CloudFormationContext.of(plan)
     for change in plan.changes:
-        name = names[change.id]
-        deps = depends(change)
-        before = set(resources)
-        if isinstance(change, _OUTSIDE):
-            command = cli_command(change)
-            for raw in change.references():
-                command = command.replace(c.ref(raw), text(c.ref(raw)))
-            outside.append({"Change": change.id, "Summary": change.summary, "Command": command})
-            continue
-        match change:
-            case c.CreateSecurityGroup():
-                resources[name] = {
-                    "Type": "AWS::EC2::SecurityGroup",
-                    "Properties": {
-                        "GroupName": change.group_name,
-                        "GroupDescription": change.description,
-                        "VpcId": change.vpc_id,
-                        "Tags": _tags(plan.id, change.group_name),
-                    },
-                }
-                outputs[name] = {
-                    "Description": f"the endpoint security group of {change.vpc_id}",
-                    "Value": {"Fn::GetAtt": [name, "GroupId"]},
-                }
-            case c.AuthorizeIngress():
-                rules = [("CidrIp", x) for x in change.cidrs] + [
-                    ("SourceSecurityGroupId", g) for g in change.source_group_ids
-                ]
-                for n, (key, peer) in enumerate(rules):
-                    resources[f"{name}{n}"] = {
-                        "Type": "AWS::EC2::SecurityGroupIngress",
-                        "Properties": {
-                            "GroupId": value(change.group_id),
-                            "IpProtocol": "tcp",
-                            "FromPort": change.port,
-                            "ToPort": change.port,
-                            key: value(peer),
-                            "Description": change.description,
-                        },
-                        **({"DependsOn": deps} if deps else {}),
-                    }
-            case c.AuthorizeEgress():
-                rules = (
-                    [("CidrIp", x) for x in change.cidrs]
-                    + [("DestinationPrefixListId", p) for p in change.prefix_list_ids]
-                    + [("DestinationSecurityGroupId", g) for g in change.destination_group_ids]
-                )
-                for n, (key, peer) in enumerate(rules):
-                    resources[f"{name}{n}"] = {
-                        "Type": "AWS::EC2::SecurityGroupEgress",
-                        "Properties": {
-                            "GroupId": value(change.group_id),
-                            "IpProtocol": "tcp",
-                            "FromPort": change.port,
-                            "ToPort": change.port,
-                            key: value(peer),
-                            "Description": change.description,
-                        },
-                        **({"DependsOn": deps} if deps else {}),
-                    }
-            case c.CreateInterfaceEndpoint():
-                props: dict[str, Any] = {
-                    "VpcEndpointType": "Interface",
-                    "ServiceName": change.service_name,
-                    "VpcId": change.vpc_id,
-                    "SubnetIds": list(change.subnet_ids),
-                    "SecurityGroupIds": [value(g) for g in change.security_group_ids],
-                    "PrivateDnsEnabled": change.private_dns,
-                    "Tags": _tags(plan.id, f"ssmreach-{change.service}"),
-                }
-                if change.policy:
-                    props["PolicyDocument"] = json.loads(change.policy)
-                resources[name] = {
-                    "Type": "AWS::EC2::VPCEndpoint",
-                    "Properties": props,
-                    **({"DependsOn": deps} if deps else {}),
-                }
-                outputs[name] = {
-                    "Description": f"the {change.service} endpoint in {change.vpc_id}",
-                    "Value": {"Ref": name},
-                }
-            case c.CreateGatewayEndpoint():
-                gateway: dict[str, Any] = {
-                    "VpcEndpointType": "Gateway",
-                    "ServiceName": change.service_name,
-                    "VpcId": change.vpc_id,
-                    "RouteTableIds": list(change.route_table_ids),
-                    "Tags": _tags(plan.id, "ssmreach-s3"),
-                }
-                if change.policy:
-                    gateway["PolicyDocument"] = json.loads(change.policy)
-                resources[name] = {"Type": "AWS::EC2::VPCEndpoint", "Properties": gateway}
-                outputs[name] = {
-                    "Description": f"the S3 gateway endpoint in {change.vpc_id}",
-                    "Value": {"Ref": name},
-                }
-            case c.CreateRoute():
-                key = (
-                    "VpcPeeringConnectionId"
-                    if connection_kind(change.target) == "peering"
-                    else "TransitGatewayId"
-                )
-                resources[name] = {
-                    "Type": "AWS::EC2::Route",
-                    "Properties": {
-                        "RouteTableId": change.route_table_id,
-                        "DestinationCidrBlock": change.destination_cidr,
-                        key: change.target,
-                    },
-                }
-            case c.AddNetworkAclEntry():
-                resources[name] = {
-                    "Type": "AWS::EC2::NetworkAclEntry",
-                    "Properties": {
-                        "NetworkAclId": change.network_acl_id,
-                        "RuleNumber": change.rule_number,
-                        "Protocol": int(change.protocol),
-                        "RuleAction": "allow",
-                        "Egress": change.egress,
-                        "CidrBlock": change.cidr,
-                        "PortRange": {"From": change.from_port, "To": change.to_port},
-                    },
-                }
-            case c.CreatePrivateHostedZone():
-                resources[name] = {
-                    "Type": "AWS::Route53::HostedZone",
-                    "Properties": {
-                        "Name": change.zone_name,
-                        "HostedZoneConfig": {
-                            "Comment": f"ssmreach: {change.service} through the hub endpoint"
-                        },
-                        "VPCs": [{"VPCId": v, "VPCRegion": change.region} for v in change.vpc_ids],
-                        "HostedZoneTags": [
-                            {"Key": MANAGED_TAG, "Value": "true"},
-                            {"Key": PLAN_TAG, "Value": {"Ref": "PlanId"}},
-                        ],
-                    },
-                }
-                if c.is_ref(change.endpoint_id):
-                    entry: Any = {
-                        "Fn::Select": [
-                            0,
-                            {"Fn::GetAtt": [names[c.ref_target(change.endpoint_id)], "DnsEntries"]},
-                        ]
-                    }
-                    dns_name: Any = {"Fn::Select": [1, {"Fn::Split": [":", entry]}]}
-                    zone_id: Any = {"Fn::Select": [0, {"Fn::Split": [":", entry]}]}
-                else:
-                    param = f"{name}EndpointDns"
-                    parameters[param] = {
-                        "Type": "String",
-                        "Description": f"'HostedZoneId:DnsName' of the first DNS entry of {change.endpoint_id}",
-                        "AllowedPattern": "^[A-Z0-9]+:[a-z0-9.-]+$",
-                    }
-                    dns_name = {"Fn::Select": [1, {"Fn::Split": [":", {"Ref": param}]}]}
-                    zone_id = {"Fn::Select": [0, {"Fn::Split": [":", {"Ref": param}]}]}
-                resources[f"{name}Alias"] = {
-                    "Type": "AWS::Route53::RecordSet",
-                    "Properties": {
-                        "HostedZoneId": {"Ref": name},
-                        "Name": change.zone_name,
-                        "Type": "A",
-                        "AliasTarget": {
-                            "DNSName": dns_name,
-                            "HostedZoneId": zone_id,
-                            "EvaluateTargetHealth": False,
-                        },
-                    },
-                }
-            case _:  # pragma: no cover - every kind is handled above or listed in _OUTSIDE
-                raise ExportError(f"cannot export {type(change).__name__}")
-        emitted[change.id] = [k for k in resources if k not in before]
-    if not resources:
+        renderer = CLOUDFORMATION.get(type(change))
+        if renderer is None:
+            raise ExportError(f"cannot export {type(change).__name__}")
+        before = set(ctx.resources)
+        renderer(ctx, change)
+        ctx.emitted[change.id] = [k for k in ctx.resources if k not in before]
+    if not ctx.resources:
         # A stack needs one resource; a plan of modifications only gets a no-op marker.
-        resources["NothingToCreate"] = {
+        ctx.resources["NothingToCreate"] = {
             "Type": "AWS::CloudFormation::WaitConditionHandle",
             "Properties": {},
         }
-    if json.dumps({"Ref": "PlanId"}) not in json.dumps(resources):
-        del parameters["PlanId"]  # nothing tagged (network ACL entries carry no tags)
-    outputs["ChangesOutsideTemplate"] = {
+    if json.dumps({"Ref": "PlanId"}) not in json.dumps(ctx.resources):
+        del ctx.parameters["PlanId"]  # nothing tagged (network ACL entries carry no tags)
+    ctx.outputs["ChangesOutsideTemplate"] = {
         "Description": "Changes to existing resources this stack cannot make (see Metadata.ssmreach)",
-        "Value": str(len(outside)),
+        "Value": str(len(ctx.outside)),
     }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"ssmreach plan {plan.id}: private Systems Manager connectivity ({account} {region})",
-        "Metadata": {
-            "ssmreach": {
-                "PlanId": plan.id,
-                "Fingerprint": plan.fingerprint,
-                "Account": account,
-                "Region": region,
-                "MonthlyCost": f"{plan.monthly_cost:.2f} USD",
-                "ChangesOutsideTemplate": outside,
-                "ManualSteps": [f"{m.code} {m.resource or ''}: {m.message}" for m in plan.manual],
-            }
-        },
-        "Parameters": parameters,
-        "Resources": resources,
-        "Outputs": outputs,
+        "Metadata": _metadata(plan, ctx, account, region),
+        "Parameters": ctx.parameters,
+        "Resources": ctx.resources,
+        "Outputs": ctx.outputs,
     }
 
 
