@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from report.report_cases import Case
-from ssmreach.analysis.verdict import Verdict
+from report.report_cases import HOSTILE_NAME, Case
+from ssmreach.analysis.verdict import FeatureResult, Verdict
+from ssmreach.report.diagram_path import service_path
 from ssmreach.report.html import render_html
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -129,4 +130,89 @@ def test_report_in_chromium(browser: Any, spoke_case: Case, tmp_path: Path) -> N
         Path(keep).mkdir(parents=True, exist_ok=True)
         for f in (page_file, shot, diagram_shot):
             shutil.copy(f, Path(keep) / f.name)
+    page.close()
+
+
+HIGHLIGHTED = """() => Array.from(document.querySelectorAll("svg.vpc-diagram .on-path")).map(n => ({
+    tag: n.tagName.toLowerCase(),
+    ref: n.getAttribute("data-resource") || n.getAttribute("data-instance"),
+    subnet: n.closest("g.subnet") ? n.closest("g.subnet").getAttribute("data-resource") : null,
+    stop: n.classList.contains("path-stop"),
+}))"""
+
+
+def _path_refs(result: FeatureResult) -> set[str]:
+    """What the page must highlight for a result: its instance, its subnet, its path."""
+    places = {p for p, _, _ in service_path(result.services) if p is not None}
+    return places | {result.instance, result.subnet or ""}
+
+
+def test_the_selected_result_path_in_chromium(
+    browser: Any, spoke_case: Case, tmp_path: Path
+) -> None:
+    page_file = tmp_path / "path.html"
+    page_file.write_bytes(render_html(spoke_case.result, spoke_case.estate))
+    page = browser.new_page(viewport=VIEWPORT)
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.goto(page_file.as_uri())
+    page.wait_for_load_state("load")
+    results = spoke_case.result.results
+    hostile = next(r for r in results if r.name == HOSTILE_NAME and r.feature == "core")
+    other = next(r for r in results if r.name == "spoke-app" and r.feature == "core")
+    edge = next(r for r in results if r.name == "edge-web" and r.feature == "core")
+    assert hostile.verdict is Verdict.BLOCKED and edge.verdict is Verdict.INTERNET
+    assert page.locator("svg.vpc-diagram .on-path").count() == 0
+    assert page.locator("#path-bar").is_hidden()
+
+    # A BLOCKED result: its path is highlighted and its stop is the denying network ACL.
+    button = page.locator(f'button.verdict[data-key="{hostile.instance}|core"]')
+    button.click()
+    lit = page.evaluate(HIGHLIGHTED)
+    assert {n["ref"] for n in lit} == _path_refs(hostile)
+    stop = next(p for p, state, _ in service_path(hostile.services) if state == "stop")
+    assert [(n["tag"], n["ref"], n["subnet"]) for n in lit if n["stop"]] == [
+        ("tspan", stop, hostile.subnet)
+    ]
+    # the spoke's route table is drawn in both its subnets: only the instance's is lit
+    route = next(h.resource for h in hostile.services[0].hops if h.step == "route")
+    assert {n["subnet"] for n in lit if n["ref"] == route} == {hostile.subnet}
+    assert other.instance not in {n["ref"] for n in lit}
+    assert page.locator("svg.vpc-diagram.path-shown").count() == 2  # the spoke and its hub
+    assert f"stops at {stop} (nacl-outbound)" in page.inner_text("#path-status")
+    page.locator("tr.trace-row button.path-goto").click()
+    assert page.locator("svg.vpc-diagram.path-shown").first.is_visible()
+
+    # Another result moves the highlight: through the NAT gateway, with no stop.
+    page.locator(f'button.verdict[data-key="{edge.instance}|core"]').click()
+    lit = page.evaluate(HIGHLIGHTED)
+    assert {n["ref"] for n in lit} == _path_refs(edge)
+    assert any(s.via in {n["ref"] for n in lit} for s in edge.services)
+    assert not any(n["stop"] for n in lit)
+    assert hostile.instance not in {n["ref"] for n in lit}
+    assert page.locator("svg.vpc-diagram.path-shown").count() == 1
+
+    # Cleared by its button, by Escape, and by closing the result's trace.
+    page.click("#path-clear")
+    assert page.locator("svg.vpc-diagram .on-path").count() == 0
+    assert page.locator("#path-bar").is_hidden()
+    button.click()  # closes the hostile trace, still open
+    button.click()
+    assert page.locator("svg.vpc-diagram .on-path").count() > 0
+    page.keyboard.press("Escape")
+    assert page.locator("svg.vpc-diagram .on-path").count() == 0
+    page.locator(f'button.verdict[data-key="{edge.instance}|core"]').click()  # closes it
+    assert page.locator("svg.vpc-diagram .on-path").count() == 0
+    page.locator(f'button.verdict[data-key="{edge.instance}|core"]').click()
+    assert page.locator("svg.vpc-diagram .on-path").count() > 0
+    page.locator(f'button.verdict[data-key="{edge.instance}|core"]').click()
+    assert page.locator("svg.vpc-diagram .on-path").count() == 0
+    assert problems == []
+    keep = os.environ.get("SSMREACH_TEST_ARTIFACTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(page_file, Path(keep) / page_file.name)
     page.close()

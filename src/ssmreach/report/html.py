@@ -3,7 +3,8 @@ from the network) to read offline or attach to a ticket.
 
 The page holds a summary, the instance x feature matrix with filters, the findings
 with their fix and the instances they affect, the hop trace of any result (click a
-cell), and one network diagram per VPC. It is rendered by jinja2 with autoescaping
+cell), and one network diagram per VPC, on which the selected result's path is
+highlighted. It is rendered by jinja2 with autoescaping
 on; the traces travel as JSON in a `<script type="application/json">` block, escaped
 so that no string can close it, and are drawn with `textContent`.
 """
@@ -24,6 +25,7 @@ from ssmreach.analysis.reasons import BY_CODE
 from ssmreach.analysis.verdict import CheckResult, FeatureResult, Verdict, worst
 from ssmreach.model.estate import Estate
 from ssmreach.report.diagram import VERDICT_COLOUR, vpc_diagrams
+from ssmreach.report.diagram_path import service_path
 from ssmreach.report.json_report import result_document, result_document_head
 from ssmreach.report.text_report import group_findings
 
@@ -97,11 +99,14 @@ def _rows(result: CheckResult) -> list[Row]:
 def _trace_data(result: CheckResult) -> dict[str, Any]:
     """Every result's trace for the page, each distinct list of reasons and of service
     results once (instances of a group share them), so the page stays a fraction of the
-    size of one trace per result; report.js puts a result's document back together."""
+    size of one trace per result; report.js puts a result's document back together.
+    Each list of service results has its path on the diagrams (`diagram_path.py`)
+    under the same key."""
     reason_keys: dict[int, str] = {}
     service_keys: dict[int, str] = {}
     reasons: dict[str, Any] = {}
     services: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
     docs: dict[str, Any] = {}
     for r in result.results:
         rkey, skey = reason_keys.get(id(r.reasons)), service_keys.get(id(r.services))
@@ -113,9 +118,10 @@ def _trace_data(result: CheckResult) -> dict[str, Any]:
             if skey is None:
                 skey = service_keys[id(r.services)] = f"s{len(service_keys)}"
                 services[skey] = doc["services"]
+                paths[skey] = [list(step) for step in service_path(r.services)]
         head = {k: v for k, v in result_document_head(r).items() if k != "reasons"}
         docs[f"{r.instance}|{r.feature}"] = {**head, "r": rkey, "s": skey}
-    return {"docs": docs, "reasons": reasons, "services": services}
+    return {"docs": docs, "paths": paths, "reasons": reasons, "services": services}
 
 
 def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) -> bytes:

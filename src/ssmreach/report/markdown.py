@@ -60,26 +60,33 @@ def _label(r: FeatureResult) -> str:
 
 
 def render_markdown(result: CheckResult) -> bytes:
-    lines: list[str] = []
     features = sorted({r.feature for r in result.results}, key=_feature_key)
     where = ", ".join(result.accounts) or "no account"
     regions = ", ".join(result.regions) or "no Region"
-    lines.append(
-        f"### ssmreach check: {result.instances} instance(s) in {md(where)} / {md(regions)}"
-    )
-    lines.append("")
-    lines.append(
+    lines = [
+        f"### ssmreach check: {result.instances} instance(s) in {md(where)} / {md(regions)}",
+        "",
         " · ".join(f"{ICON[v]} **{result.count(v)}** {v.value}" for v in ORDER)
-        + f" (of {len(result.results)} results)"
-    )
+        + f" (of {len(result.results)} results)",
+    ]
     if not result.results:
-        lines.append("")
-        lines.append("No instances matched.")
+        lines += ["", "No instances matched."]
         return ("\n".join(lines) + "\n").encode()
+    lines += _feature_table(result, features)
+    lines += _matrix(result, features)
+    lines += _top_findings(result)
+    internet = result.count(Verdict.INTERNET)
+    if internet:
+        lines.append("")
+        lines.append(
+            f"{internet} result(s) work only over the internet; `--require-private` makes that a failure."
+        )
+    return ("\n".join(lines) + "\n").encode()
 
-    # Results per feature.
-    lines.append("")
-    lines.append("| feature | " + " | ".join(f"{ICON[v]} {v.value}" for v in ORDER) + " |")
+
+def _feature_table(result: CheckResult, features: list[str]) -> list[str]:
+    """Results per feature."""
+    lines = ["", "| feature | " + " | ".join(f"{ICON[v]} {v.value}" for v in ORDER) + " |"]
     lines.append("|---|" + "---:|" * len(ORDER))
     per_feature: dict[str, dict[Verdict, int]] = defaultdict(lambda: dict.fromkeys(ORDER, 0))
     for r in result.results:
@@ -87,8 +94,11 @@ def render_markdown(result: CheckResult) -> bytes:
     for feature in features:
         counts = per_feature[feature]
         lines.append(f"| {feature} | " + " | ".join(str(counts[v] or "") for v in ORDER) + " |")
+    return lines
 
-    # A small matrix, worst instances first.
+
+def _matrix(result: CheckResult, features: list[str]) -> list[str]:
+    """A small matrix, worst instances first."""
     by_instance: dict[str, dict[str, FeatureResult]] = defaultdict(dict)
     for r in result.results:
         by_instance[r.instance][r.feature] = r
@@ -101,8 +111,7 @@ def render_markdown(result: CheckResult) -> bytes:
             next(iter(cells.values())).instance,
         ),
     )
-    lines.append("")
-    lines.append("| instance | " + " | ".join(features) + " |")
+    lines = ["", "| instance | " + " | ".join(features) + " |"]
     lines.append("|---|" + ":---:|" * len(features))
     for cells in ranked[:MAX_INSTANCES]:
         first = next(iter(cells.values()))
@@ -115,31 +124,23 @@ def render_markdown(result: CheckResult) -> bytes:
         )
         lines.append("")
         lines.append(f"…and {len(rest)} more instances ({bad} of them not fully private).")
+    return lines
 
-    # The top findings.
+
+def _top_findings(result: CheckResult) -> list[str]:
+    """The top findings, with their fix and how many instances they affect."""
     findings = group_findings(result)
-    lines.append("")
     if not findings:
-        lines.append("No findings: every checked path works.")
-    else:
-        lines.append("**Top findings**")
-        lines.append("")
-        for f in findings[:MAX_FINDINGS]:
-            n = len(f.instances)
-            on = f" on {code(f.resource)}" if f.resource else ""
-            head = (
-                f"- **{f.severity.value}** {code(f.code)}{on}, {n} instance{'s' if n != 1 else ''}"
-            )
-            text = f"{head}: {md(_sentence(shorten(f.message)))}"
-            if f.fix:
-                text += f" **Fix:** {md(shorten(f.fix))}"
-            lines.append(text)
-        if len(findings) > MAX_FINDINGS:
-            lines.append(f"- …and {len(findings) - MAX_FINDINGS} more findings.")
-    internet = result.count(Verdict.INTERNET)
-    if internet:
-        lines.append("")
-        lines.append(
-            f"{internet} result(s) work only over the internet; `--require-private` makes that a failure."
-        )
-    return ("\n".join(lines) + "\n").encode()
+        return ["", "No findings: every checked path works."]
+    lines = ["", "**Top findings**", ""]
+    for f in findings[:MAX_FINDINGS]:
+        n = len(f.instances)
+        on = f" on {code(f.resource)}" if f.resource else ""
+        head = f"- **{f.severity.value}** {code(f.code)}{on}, {n} instance{'s' if n != 1 else ''}"
+        text = f"{head}: {md(_sentence(shorten(f.message)))}"
+        if f.fix:
+            text += f" **Fix:** {md(shorten(f.fix))}"
+        lines.append(text)
+    if len(findings) > MAX_FINDINGS:
+        lines.append(f"- …and {len(findings) - MAX_FINDINGS} more findings.")
+    return lines

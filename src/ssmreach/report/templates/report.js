@@ -6,11 +6,80 @@
     var head = (traceData.docs || {})[key];
     if (!head) { return null; }
     var doc = {};
-    Object.keys(head).forEach(function (k) { if (k !== "r" && k !== "s") { doc[k] = head[k]; } });
+    Object.keys(head).forEach(function (k) { if (k !== "r") { doc[k] = head[k]; } });
     doc.reasons = traceData.reasons[head.r] || [];
     doc.services = traceData.services[head.s] || [];
     return doc;
   }
+  // The selected result's path on the diagrams: html.py puts the path of each list of
+  // service results under its key (diagram_path.py places the hops); every path starts
+  // at the instance and its subnet.
+  var STATES = ["path-stop", "path-fail", "path-unknown", "path-pass"];
+  var shownKey = null;
+
+  function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
+
+  function drawn(attr, value) {
+    var found = document.querySelectorAll("svg.vpc-diagram [" + attr + "=\"" + CSS.escape(value) + "\"]");
+    return Array.prototype.slice.call(found);
+  }
+
+  // A route table or network ACL is drawn in every subnet that uses it: where the
+  // instance's own subnet shows it, only that one is on the path.
+  function placeNodes(ref, doc, own) {
+    if (ref === null) { return drawn("data-instance", doc.instance); }
+    var found = drawn("data-resource", ref);
+    var labels = found.filter(function (n) { return n.tagName.toLowerCase() === "tspan"; });
+    var near = labels.filter(function (n) { return own.indexOf(n.closest("g.subnet")) >= 0; });
+    if (!near.length) { return found; }
+    return found.filter(function (n) { return labels.indexOf(n) < 0 || near.indexOf(n) >= 0; });
+  }
+
+  function clearPath() {
+    shownKey = null;
+    each("svg.vpc-diagram .on-path, svg.vpc-diagram .path-near", function (n) {
+      n.classList.remove("on-path", "path-near", "path-stop", "path-fail", "path-unknown", "path-pass");
+    });
+    each("svg.vpc-diagram.path-shown", function (svg) { svg.classList.remove("path-shown"); });
+    var bar = document.getElementById("path-bar");
+    if (bar) { bar.hidden = true; }
+  }
+
+  function pathSteps(doc) {
+    var steps = (traceData.paths || {})[doc.s] || [];
+    var refs = steps.map(function (st) { return st[0]; });
+    var start = [];
+    if (refs.indexOf(null) < 0) { start.push([null, "pass", "instance"]); }
+    if (doc.subnet && refs.indexOf(doc.subnet) < 0) { start.push([doc.subnet, "pass", "subnet"]); }
+    return start.concat(steps);
+  }
+
+  function showPath(key, doc) {
+    clearPath();
+    shownKey = key;
+    var own = doc.subnet ? drawn("data-resource", doc.subnet).filter(function (n) { return n.matches("g.subnet"); }) : [];
+    var stops = [];
+    var count = 0;
+    pathSteps(doc).forEach(function (st) {
+      var nodes = placeNodes(st[0], doc, own);
+      nodes.forEach(function (n) {
+        n.classList.add("on-path", "path-" + st[1]);
+        var box = n.closest("g.subnet");
+        if (box && box !== n && !box.classList.contains("on-path")) { box.classList.add("path-near"); }
+        n.closest("svg.vpc-diagram").classList.add("path-shown");
+      });
+      if (nodes.length) { count += 1; }
+      if (st[1] === "stop") { stops.push((st[0] === null ? doc.instance : st[0]) + " (" + st[2] + ")"); }
+    });
+    var bar = document.getElementById("path-bar");
+    var status = document.getElementById("path-status");
+    if (status) {
+      var text = "Path of " + (doc.name ? doc.name + " (" + doc.instance + ")" : doc.instance) + " \u00b7 " + doc.feature + ", " + doc.verdict + ": " + count + " resource" + (count === 1 ? "" : "s") + " on the diagrams";
+      status.textContent = text + (stops.length ? "; stops at " + stops.join(", ") : "");
+    }
+    if (bar) { bar.hidden = false; }
+  }
+
   var table = document.getElementById("matrix");
   var state = { verdict: "", feature: "", vpc: "", query: "" };
   var MARK = { pass: "\u2713", fail: "\u2717", unknown: "?" };
@@ -68,11 +137,16 @@
     return list;
   }
 
-  function renderTrace(doc) {
+  function renderTrace(key, doc) {
     var box = el("div", "trace");
     var head = el("h4");
     head.appendChild(document.createTextNode((doc.name ? doc.name + " (" + doc.instance + ")" : doc.instance) + " \u00b7 " + doc.feature + " "));
     head.appendChild(el("span", "badge v-" + doc.verdict, doc.verdict));
+    var go = el("button", "path-goto", "show the path on the network diagram");
+    go.type = "button";
+    go.setAttribute("data-key", key);
+    head.appendChild(document.createTextNode(" "));
+    head.appendChild(go);
     box.appendChild(head);
     box.appendChild(el("div", "dim", doc.account + " / " + doc.region + " \u00b7 " + (doc.vpc || "-") + " / " + (doc.subnet || "-")));
     if (doc.reasons.length) { box.appendChild(reasonList(doc.reasons)); }
@@ -108,14 +182,18 @@
       open.remove();
       Array.prototype.forEach.call(row.querySelectorAll("button.verdict"), function (b) { b.setAttribute("aria-expanded", "false"); });
     }
-    if (wasKey === key) { return; }
+    if (wasKey === key) {
+      if (shownKey === key) { clearPath(); }
+      return;
+    }
     var doc = traceOf(key);
     if (!doc) { return; }
+    showPath(key, doc);
     var tr = el("tr", "trace-row");
     tr.setAttribute("data-key", key);
     var td = el("td");
     td.colSpan = row.children.length;
-    td.appendChild(renderTrace(doc));
+    td.appendChild(renderTrace(key, doc));
     tr.appendChild(td);
     row.parentNode.insertBefore(tr, row.nextSibling);
     button.setAttribute("aria-expanded", "true");
@@ -169,7 +247,20 @@
     var link = event.target.closest("[data-goto]");
     if (link) { event.preventDefault(); gotoInstance(link.getAttribute("data-goto")); return; }
     var chip = event.target.closest("svg [data-instance]");
-    if (chip) { gotoInstance(chip.getAttribute("data-instance")); }
+    if (chip) { gotoInstance(chip.getAttribute("data-instance")); return; }
+    var go = event.target.closest("button.path-goto");
+    if (go) {
+      var key = go.getAttribute("data-key");
+      var doc = traceOf(key);
+      if (doc && shownKey !== key) { showPath(key, doc); }
+      var first = document.querySelector("svg.vpc-diagram.path-shown");
+      if (first) { first.closest("figure").scrollIntoView({ block: "start" }); }
+      return;
+    }
+    if (event.target.closest("#path-clear")) { clearPath(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && shownKey !== null) { clearPath(); }
   });
   applyFilters();
 }());
