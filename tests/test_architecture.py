@@ -27,6 +27,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "apply": frozenset({"analysis", "collect", "model", "plan"}),
     "probe": frozenset({"analysis", "model", "collect"}),
     "demo": frozenset({"analysis", "apply", "collect", "model", "plan", "report"}),
+    "preview": frozenset({"model"}),
     "cli": frozenset(
         {
             "analysis",
@@ -38,6 +39,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "permissions",
             "plan",
             "policy",
+            "preview",
             "pricing",
             "probe",
             "report",

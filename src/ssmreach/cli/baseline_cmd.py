@@ -10,8 +10,8 @@ import click
 from ssmreach.analysis.baseline import DEFAULT_FILE, baseline_document
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import DEFAULT_FEATURES
-from ssmreach.cli.check_cmd import load_estate
 from ssmreach.cli.live import feature_option, live_options
+from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 

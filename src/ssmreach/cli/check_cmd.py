@@ -16,13 +16,14 @@ from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
-from ssmreach.cli.live import collect_live, feature_option, live_options
+from ssmreach.cli.live import feature_option, live_options
+from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
-from ssmreach.errors import CollectError, SnapshotError, UsageError
+from ssmreach.cli.preview import echo_plan_diff, plan_diff, plan_options, planned_estate
+from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
-from ssmreach.model.raw import OperationKey
-from ssmreach.model.reader import load_snapshot, parse_snapshot
 from ssmreach.report.formats import FORMATS, RenderContext
+from ssmreach.report.json_report import check_document
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -120,49 +121,6 @@ def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bo
     return 0
 
 
-def load_estate(
-    snapshot: Path | None, region: tuple[str, ...], profile: str | None, role_arn: tuple[str, ...]
-) -> Estate:
-    """The estate from a snapshot folder, or read live with the same collector and parser."""
-    if snapshot is not None:
-        if region or profile or role_arn:
-            raise UsageError(
-                "--snapshot reads a folder; do not combine it with --region, --profile or --role-arn"
-            )
-        estate = load_snapshot(snapshot)
-    else:
-        estate = parse_snapshot(collect_live(region, profile, role_arn))
-    for note in estate.skipped:
-        click.echo(f"warning: skipped {note}", err=True)
-    _require_instances(estate, snapshot)
-    return estate
-
-
-def _require_instances(estate: Estate, snapshot: Path | None) -> None:
-    """No instances read is not "no instances": an absent or denied DescribeInstances is
-    an error naming the file (or the call), never an empty, passing report."""
-    for (account, region_name), data in sorted(estate.regions.items()):
-        gap = data.gap("DescribeInstances")
-        if gap is None:
-            continue
-        if gap.detail.startswith("OptInRequired"):
-            # A Region the account has not enabled holds nothing: say so, do not stop.
-            click.echo(f"warning: {gap.describe()}; that Region is skipped", err=True)
-            continue
-        if snapshot is not None:
-            key = OperationKey(account, region_name, "ec2", "DescribeInstances")
-            path = snapshot / key.relative_path(error=gap.kind != "missing")
-            problem = (
-                "is missing: without it no instance can be checked; collect the snapshot again"
-                if gap.kind == "missing"
-                else f"records that ec2:DescribeInstances {'was denied' if gap.kind == 'denied' else 'failed'} ({gap.detail}); grant the permissions from `ssmreach permissions` and collect again"
-            )
-            raise SnapshotError(str(path), problem)
-        raise CollectError(
-            f"{gap.describe()}: without it no instance can be checked; grant the permissions from `ssmreach permissions`"
-        )
-
-
 @click.command("check")
 @click.option(
     "--snapshot",
@@ -247,6 +205,7 @@ def _require_instances(estate: Estate, snapshot: Path | None) -> None:
     help=f"Accepted findings (YAML): shown as accepted, they do not fail the run. Default: "
     f"{DEFAULT_FILE} in the current folder, when there is one.",
 )
+@plan_options
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
 def check_command(
     snapshot: Path | None,
@@ -266,6 +225,9 @@ def check_command(
     probes: tuple[Path, ...],
     assume_ec2messages: Assumption,
     baseline_file: Path | None,
+    terraform_plan: Path | None,
+    terraform_account: str | None,
+    plan_alone: bool,
     trace: bool,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
@@ -286,8 +248,24 @@ def check_command(
       ssmreach check --snapshot snap/ --require-private --fail-on-unknown   # in CI
       ssmreach check --snapshot snap/ --format html --output report.html
       ssmreach check --snapshot snap/ --probe web-1.json   # with evidence from a node
+      ssmreach check --snapshot snap/ --terraform-plan plan.json   # before terraform apply
     """
-    estate = load_estate(snapshot, region, profile, role_arn)
+    planned = None
+    if terraform_plan is not None:
+        planned = planned_estate(
+            terraform_plan,
+            snapshot,
+            region,
+            profile,
+            role_arn,
+            account=terraform_account,
+            alone=plan_alone,
+        )
+        estate = planned.after
+    elif terraform_account or plan_alone:
+        raise UsageError("--terraform-account and --plan-alone go with --terraform-plan FILE")
+    else:
+        estate = load_estate(snapshot, region, profile, role_arn)
     known = {i.instance_id for r in estate.regions.values() for i in r.instances}
     unknown_ids = [i for i in instances if i not in known]
     if unknown_ids:
@@ -295,14 +273,14 @@ def check_command(
             f"instance {unknown_ids[0]} is not in {'the snapshot' if snapshot else 'the account'} "
             f"({len(known)} instance(s) there); check the id and the Region"
         )
-    result = check_estate(
-        estate,
-        CheckOptions(
-            features=features or DEFAULT_FEATURES,
-            instances=instances,
-            assume_ec2messages=assume_ec2messages,
-        ),
+    options = CheckOptions(
+        features=features or DEFAULT_FEATURES,
+        instances=instances,
+        assume_ec2messages=assume_ec2messages,
     )
+    result = check_estate(estate, options)
+    if planned is not None and terraform_plan is not None:
+        echo_plan_diff(plan_diff(planned, options, check_document(result)), terraform_plan)
     if probes:
         from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
 

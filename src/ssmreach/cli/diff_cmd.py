@@ -12,8 +12,8 @@ import click
 from ssmreach.analysis.diff import diff_document, diff_documents
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import DEFAULT_FEATURES
-from ssmreach.cli.check_cmd import load_estate
 from ssmreach.cli.live import feature_option
+from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
 from ssmreach.errors import UsageError
 from ssmreach.report.diff_report import render_diff_markdown, render_diff_text

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES
-from ssmreach.cli.check_cmd import load_estate
 from ssmreach.cli.live import live_options
+from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
 from ssmreach.plan import Plan, PlanOptions, encode_plan, make_plan
 from ssmreach.plan.render import render_plan_text
