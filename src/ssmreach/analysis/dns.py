@@ -115,15 +115,62 @@ def find_endpoint_by_name(estate: Estate, name: str) -> tuple[aws.VpcEndpoint, R
 def resolve(
     estate: Estate, region: RegionData, vpc: aws.Vpc, host: str, service_name: str, depth: int = 0
 ) -> DnsAnswer:
-    """Resolve `host` as the VPC's Resolver would."""
+    """Resolve `host` as the VPC's Resolver would.
+
+    Steps: the VPC must use the Resolver at all; then the candidates that may answer
+    (Resolver rules, private hosted zones, endpoint zones), each step stopping at a read
+    the snapshot lacks; then the most specific candidate answers, else the public answer.
+    """
+    stop = _resolver_not_used(region, vpc, host)
+    if stop is not None:
+        return stop
+    rules = _rule_candidates(region, vpc.vpc_id, host)
+    if isinstance(rules, DnsAnswer):
+        return rules
+    # Private hosted zones, like endpoint private DNS, need enableDnsHostnames as well
+    # (Route 53 developer guide, "Considerations when working with a private hosted zone").
+    zones = _zone_candidates(estate, region, vpc.vpc_id, host)
+    if isinstance(zones, DnsAnswer):
+        return zones
+    hostnames, zone_candidates, ignored_zones = zones
+    endpoints = _endpoint_candidates(region, vpc.vpc_id, host, hostnames)
+    if isinstance(endpoints, DnsAnswer):
+        return endpoints
+    candidates = [*rules, *zone_candidates, *endpoints]
+    if candidates:
+        private = _private_answer(estate, region, vpc, host, service_name, candidates, depth)
+        if private is not None:
+            return private
+    answer = _public_answer(estate, region, vpc, host, service_name, hostnames)
+    if ignored_zones:
+        answer = _with_ignored_zone(answer, vpc, host, ignored_zones[0])
+    return answer
+
+
+def _gap_answer(gap: Gap, resource: str | None) -> DnsAnswer:
+    """The answer cannot be decided: `gap` is the read it needs."""
+    return DnsAnswer(
+        "unknown",
+        Hop("dns", resource, Outcome.UNKNOWN, gap.describe()),
+        (gap_reason(gap, resource),),
+    )
+
+
+def _missing_answer(resource: str, msg: str) -> DnsAnswer:
+    return DnsAnswer(
+        "unknown",
+        Hop("dns", resource, Outcome.UNKNOWN, msg),
+        (reason("DATA_MISSING", Severity.WARNING, resource, msg),),
+    )
+
+
+def _resolver_not_used(region: RegionData, vpc: aws.Vpc, host: str) -> DnsAnswer | None:
+    """The answer when the VPC's Resolver does not answer `host` (DNS support off, custom
+    DHCP DNS servers, or either not read); None when the Resolver answers."""
     vpc_id = vpc.vpc_id
     support = _attribute(region, vpc_id, "enableDnsSupport")
     if isinstance(support, Gap):
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", vpc_id, Outcome.UNKNOWN, support.describe()),
-            (gap_reason(support, vpc_id),),
-        )
+        return _gap_answer(support, vpc_id)
     if not support:
         msg = f"{vpc_id} has enableDnsSupport false: the VPC resolver answers nothing, so {host} does not resolve"
         return DnsAnswer(
@@ -141,93 +188,82 @@ def resolve(
         )
     servers = _dhcp_servers(region, vpc)
     if isinstance(servers, Gap):
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", vpc_id, Outcome.UNKNOWN, servers.describe()),
-            (gap_reason(servers, vpc_id),),
-        )
+        return _gap_answer(servers, vpc_id)
     custom = [s for s in servers if s != "AmazonProvidedDNS"]
-    if custom:
-        msg = (
-            f"{vpc_id} uses DHCP options {vpc.dhcp_options_id} with DNS servers {', '.join(custom)}; "
-            f"what they answer for {host} is not in the snapshot"
-        )
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", vpc.dhcp_options_id, Outcome.UNKNOWN, msg),
-            (
-                reason(
-                    "CUSTOM_DNS_UNVERIFIED",
-                    Severity.WARNING,
-                    vpc.dhcp_options_id,
-                    msg,
-                    f"Make {', '.join(custom)} forward amazonaws.com to the VPC resolver ({vpc_id} base +2), then confirm with `ssmreach probe`.",
-                ),
+    if not custom:
+        return None
+    msg = (
+        f"{vpc_id} uses DHCP options {vpc.dhcp_options_id} with DNS servers {', '.join(custom)}; "
+        f"what they answer for {host} is not in the snapshot"
+    )
+    return DnsAnswer(
+        "unknown",
+        Hop("dns", vpc.dhcp_options_id, Outcome.UNKNOWN, msg),
+        (
+            reason(
+                "CUSTOM_DNS_UNVERIFIED",
+                Severity.WARNING,
+                vpc.dhcp_options_id,
+                msg,
+                f"Make {', '.join(custom)} forward amazonaws.com to the VPC resolver ({vpc_id} base +2), then confirm with `ssmreach probe`.",
             ),
-        )
+        ),
+    )
 
-    candidates: list[_Candidate] = []
-    # Resolver rules associated with the VPC.
+
+def _rule_candidates(region: RegionData, vpc_id: str, host: str) -> list[_Candidate] | DnsAnswer:
+    """The Resolver rules associated with the VPC whose domain covers `host`."""
     assoc_gap = region.gap("ListResolverRuleAssociations") or region.gap("ListResolverRules")
     if assoc_gap is not None:
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", vpc_id, Outcome.UNKNOWN, assoc_gap.describe()),
-            (gap_reason(assoc_gap, vpc_id),),
-        )
+        return _gap_answer(assoc_gap, vpc_id)
+    candidates: list[_Candidate] = []
     for rule in region.resolver_rules_by_vpc.get(vpc_id, ()):
         if rule.domain_name is None:
-            msg = f"Resolver rule {rule.id} is associated with {vpc_id} but its domain is not in the snapshot"
-            return DnsAnswer(
-                "unknown",
-                Hop("dns", rule.id, Outcome.UNKNOWN, msg),
-                (reason("DATA_MISSING", Severity.WARNING, rule.id, msg),),
+            return _missing_answer(
+                rule.id,
+                f"Resolver rule {rule.id} is associated with {vpc_id} but its domain is not in the snapshot",
             )
         domain = normalize_name(rule.domain_name)
         if matches_domain(host, domain):
             candidates.append(_Candidate(domain, "rule", rule=rule))
-    # Private hosted zones associated with the VPC.
-    account = estate.account_data(region.account)
-    zones_gap = account.gap("ListHostedZones")
+    return candidates
+
+
+def _zone_candidates(
+    estate: Estate, region: RegionData, vpc_id: str, host: str
+) -> tuple[bool | Gap, list[_Candidate], list[PrivateZone]] | DnsAnswer:
+    """The private hosted zones associated with the VPC that cover `host`: with the
+    VPC's enableDnsHostnames, the zones that answer and the zones it leaves silent."""
+    zones_gap = estate.account_data(region.account).gap("ListHostedZones")
     if zones_gap is not None:
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", vpc_id, Outcome.UNKNOWN, zones_gap.describe()),
-            (gap_reason(zones_gap, vpc_id),),
-        )
+        return _gap_answer(zones_gap, vpc_id)
     for data in estate.accounts.values():
         for zone in data.private_zones:
             if isinstance(zone.vpcs, Gap) and matches_domain(host, zone.domain):
-                return DnsAnswer(
-                    "unknown",
-                    Hop("dns", zone.zone.zone_id, Outcome.UNKNOWN, zone.vpcs.describe()),
-                    (gap_reason(zone.vpcs, zone.zone.zone_id),),
-                )
-    # Private hosted zones, like endpoint private DNS, need enableDnsHostnames as well
-    # (Route 53 developer guide, "Considerations when working with a private hosted zone").
+                return _gap_answer(zone.vpcs, zone.zone.zone_id)
     hostnames = _attribute(region, vpc_id, "enableDnsHostnames")
-    ignored_zones: list[PrivateZone] = []
+    candidates: list[_Candidate] = []
+    ignored: list[PrivateZone] = []
     for zone in estate.zones_by_vpc.get(vpc_id, ()):
         if matches_domain(host, zone.domain):
             if isinstance(hostnames, Gap):
-                return DnsAnswer(
-                    "unknown",
-                    Hop("dns", vpc_id, Outcome.UNKNOWN, hostnames.describe()),
-                    (gap_reason(hostnames, vpc_id),),
-                )
+                return _gap_answer(hostnames, vpc_id)
             if hostnames:
                 candidates.append(_Candidate(zone.domain, "zone", zone=zone))
             else:
-                ignored_zones.append(zone)
-    # Managed zones of interface endpoints with private DNS in this VPC: when the endpoints
-    # were not read, any of them may answer the name.
+                ignored.append(zone)
+    return hostnames, candidates, ignored
+
+
+def _endpoint_candidates(
+    region: RegionData, vpc_id: str, host: str, hostnames: bool | Gap
+) -> list[_Candidate] | DnsAnswer:
+    """The managed zones of interface endpoints with private DNS in this VPC that cover
+    `host`: when the endpoints were not read, any of them may answer the name."""
     endpoints_gap = region.gap("DescribeVpcEndpoints")
     if endpoints_gap is not None:
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", vpc_id, Outcome.UNKNOWN, endpoints_gap.describe()),
-            (gap_reason(endpoints_gap, vpc_id),),
-        )
+        return _gap_answer(endpoints_gap, vpc_id)
+    candidates: list[_Candidate] = []
     for ep in region.endpoints_by_vpc.get(vpc_id, ()):
         if not (ep.is_interface and ep.private_dns_enabled and ep.state.lower() == "available"):
             continue
@@ -239,78 +275,93 @@ def resolve(
             domain = name[2:] if wildcard else name
             if host == domain or (wildcard and host.endswith("." + domain)):
                 if isinstance(hostnames, Gap):
-                    return DnsAnswer(
-                        "unknown",
-                        Hop("dns", vpc_id, Outcome.UNKNOWN, hostnames.describe()),
-                        (gap_reason(hostnames, vpc_id),),
-                    )
+                    return _gap_answer(hostnames, vpc_id)
                 if hostnames:
                     candidates.append(_Candidate(domain, "endpoint", endpoint=ep))
+    return candidates
 
-    if candidates:
-        top = max(_labels(c.domain) for c in candidates)
-        tied = [c for c in candidates if _labels(c.domain) == top]
-        rule_winner = next((c for c in tied if c.kind == "rule"), None)
-        if rule_winner is not None and rule_winner.rule is not None:
-            rule = rule_winner.rule
-            rtype = rule.rule_type.upper()
-            if rtype == "FORWARD" or rtype not in ("SYSTEM", "RECURSIVE"):
-                msg = f"Resolver rule {rule.id} ({rtype} {rule.domain_name}) associated with {vpc_id} sends {host} to servers outside the snapshot"
-                return DnsAnswer(
-                    "unknown",
-                    Hop("dns", rule.id, Outcome.UNKNOWN, msg),
-                    (
-                        reason(
-                            "DNS_FORWARDED",
-                            Severity.WARNING,
-                            rule.id,
-                            msg,
-                            f"Add a SYSTEM Resolver rule for {host} (so the VPC resolver answers it), or confirm the forwarded answer with `ssmreach probe`.",
-                        ),
-                    ),
-                )
-            # SYSTEM: the Resolver answers itself, from the VPC's zones or publicly.
-            rest = [c for c in candidates if c.kind != "rule" and _labels(c.domain) >= 0]
-            candidates = rest
-        if candidates:
-            top = max(_labels(c.domain) for c in candidates)
-            tied = [c for c in candidates if _labels(c.domain) == top]
-            winner = next((c for c in tied if c.kind == "zone"), tied[0])
-            if winner.kind == "zone" and winner.zone is not None:
-                return _answer_from_zone(
-                    estate, region, vpc, host, service_name, winner.zone, depth
-                )
-            if winner.endpoint is not None:
-                ep = winner.endpoint
-                return DnsAnswer(
-                    "endpoint",
-                    Hop(
-                        "dns",
-                        ep.vpc_endpoint_id,
-                        Outcome.PASS,
-                        f"{host} resolves to the network interfaces of {ep.vpc_endpoint_id} (private DNS)",
-                    ),
-                    endpoint=ep,
-                    endpoint_region=region,
-                )
-    answer = _public_answer(estate, region, vpc, host, service_name, hostnames)
-    if ignored_zones and not any(r.code == "VPC_DNS_HOSTNAMES_DISABLED" for r in answer.reasons):
-        zone = ignored_zones[0]
-        msg = (
-            f"{vpc.vpc_id} has enableDnsHostnames false, so private hosted zone {zone.domain} "
-            f"({zone.zone.zone_id}) does not answer and {host} resolves publicly"
+
+def _most_specific(candidates: list[_Candidate]) -> list[_Candidate]:
+    top = max(_labels(c.domain) for c in candidates)
+    return [c for c in candidates if _labels(c.domain) == top]
+
+
+def _private_answer(
+    estate: Estate,
+    region: RegionData,
+    vpc: aws.Vpc,
+    host: str,
+    service_name: str,
+    candidates: list[_Candidate],
+    depth: int,
+) -> DnsAnswer | None:
+    """The answer of the most specific candidate (a Resolver rule wins a tie, then a
+    zone); None when only SYSTEM rules cover `host`, which leaves the public answer."""
+    rule_winner = next((c for c in _most_specific(candidates) if c.kind == "rule"), None)
+    if rule_winner is not None and rule_winner.rule is not None:
+        rule = rule_winner.rule
+        rtype = rule.rule_type.upper()
+        if rtype == "FORWARD" or rtype not in ("SYSTEM", "RECURSIVE"):
+            return _forwarded(rule, rtype, vpc.vpc_id, host)
+        # SYSTEM: the Resolver answers itself, from the VPC's zones or publicly.
+        candidates = [c for c in candidates if c.kind != "rule"]
+        if not candidates:
+            return None
+    tied = _most_specific(candidates)
+    winner = next((c for c in tied if c.kind == "zone"), tied[0])
+    if winner.kind == "zone" and winner.zone is not None:
+        return _answer_from_zone(estate, region, vpc, host, service_name, winner.zone, depth)
+    if winner.endpoint is not None:
+        ep = winner.endpoint
+        return DnsAnswer(
+            "endpoint",
+            Hop(
+                "dns",
+                ep.vpc_endpoint_id,
+                Outcome.PASS,
+                f"{host} resolves to the network interfaces of {ep.vpc_endpoint_id} (private DNS)",
+            ),
+            endpoint=ep,
+            endpoint_region=region,
         )
-        extra = reason(
-            "VPC_DNS_HOSTNAMES_DISABLED",
-            Severity.WARNING,
-            vpc.vpc_id,
-            msg,
-            f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
-        )
-        answer = dataclasses.replace(
-            answer, reasons=(extra, *(r for r in answer.reasons if r.code != "ENDPOINT_MISSING"))
-        )
-    return answer
+    return None
+
+
+def _forwarded(rule: aws.ResolverRule, rtype: str, vpc_id: str, host: str) -> DnsAnswer:
+    msg = f"Resolver rule {rule.id} ({rtype} {rule.domain_name}) associated with {vpc_id} sends {host} to servers outside the snapshot"
+    return DnsAnswer(
+        "unknown",
+        Hop("dns", rule.id, Outcome.UNKNOWN, msg),
+        (
+            reason(
+                "DNS_FORWARDED",
+                Severity.WARNING,
+                rule.id,
+                msg,
+                f"Add a SYSTEM Resolver rule for {host} (so the VPC resolver answers it), or confirm the forwarded answer with `ssmreach probe`.",
+            ),
+        ),
+    )
+
+
+def _with_ignored_zone(answer: DnsAnswer, vpc: aws.Vpc, host: str, zone: PrivateZone) -> DnsAnswer:
+    """The public answer names the private zone enableDnsHostnames false leaves silent."""
+    if any(r.code == "VPC_DNS_HOSTNAMES_DISABLED" for r in answer.reasons):
+        return answer
+    msg = (
+        f"{vpc.vpc_id} has enableDnsHostnames false, so private hosted zone {zone.domain} "
+        f"({zone.zone.zone_id}) does not answer and {host} resolves publicly"
+    )
+    extra = reason(
+        "VPC_DNS_HOSTNAMES_DISABLED",
+        Severity.WARNING,
+        vpc.vpc_id,
+        msg,
+        f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
+    )
+    return dataclasses.replace(
+        answer, reasons=(extra, *(r for r in answer.reasons if r.code != "ENDPOINT_MISSING"))
+    )
 
 
 def _answer_from_zone(
@@ -322,70 +373,20 @@ def _answer_from_zone(
     zone: PrivateZone,
     depth: int,
 ) -> DnsAnswer:
+    """What a private hosted zone answers for `host`: NXDOMAIN without a record, the
+    endpoint an alias or CNAME names (followed up to four times), or its addresses."""
     zid = zone.zone.zone_id
     if isinstance(zone.records, Gap):
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", zid, Outcome.UNKNOWN, zone.records.describe()),
-            (gap_reason(zone.records, zid),),
-        )
-    exact = [r for r in zone.records if normalize_name(r.name) == host]
-    if not exact:
-        exact = [
-            r
-            for r in zone.records
-            if normalize_name(r.name).startswith("*.") and host.endswith(normalize_name(r.name)[1:])
-        ]
-    usable = [r for r in exact if r.type.upper() in ("A", "CNAME")]
+        return _gap_answer(zone.records, zid)
+    usable = _records_for(zone.records, host)
     if not usable:
-        msg = (
-            f"private hosted zone {zone.zone.name.rstrip('.')} ({zid}) is associated with {vpc.vpc_id} and covers {host} "
-            f"but has no A or CNAME record for it: the resolver answers NXDOMAIN"
-        )
-        return DnsAnswer(
-            "nxdomain",
-            Hop("dns", zid, Outcome.FAIL, msg),
-            (
-                reason(
-                    "PHZ_SHADOWS_SERVICE",
-                    Severity.ERROR,
-                    zid,
-                    msg,
-                    f"Add an alias record for {host} in {zid} pointing at the service's endpoint, or disassociate the zone from {vpc.vpc_id}.",
-                ),
-            ),
-            zone=zid,
-        )
+        return _shadowed(zone, vpc, host)
     record = usable[0]
     target = record.alias_target.dns_name if record.alias_target else None
     if record.type.upper() == "CNAME" and record.resource_records:
         target = record.resource_records[0].value
     if target:
-        found = find_endpoint_by_name(estate, target)
-        if found is not None:
-            ep, ep_region = found
-            return DnsAnswer(
-                "endpoint",
-                Hop(
-                    "dns",
-                    zid,
-                    Outcome.PASS,
-                    f"{host} resolves through private hosted zone {zid} to {ep.vpc_endpoint_id} in {ep.vpc_id}",
-                ),
-                endpoint=ep,
-                endpoint_region=ep_region,
-                zone=zid,
-            )
-        target_name = normalize_name(target)
-        if depth < 4 and target_name != host:
-            inner = resolve(estate, region, vpc, target_name, service_name, depth + 1)
-            return inner
-        msg = f"{host} is an alias or CNAME in {zid} to {target_name}, which is not an endpoint in the snapshot"
-        return DnsAnswer(
-            "unknown",
-            Hop("dns", zid, Outcome.UNKNOWN, msg),
-            (reason("DATA_MISSING", Severity.WARNING, zid, msg),),
-        )
+        return _follow(estate, region, vpc, host, service_name, zid, target, depth)
     ips = tuple(r.value for r in record.resource_records)
     return DnsAnswer(
         "addresses",
@@ -400,6 +401,77 @@ def _answer_from_zone(
     )
 
 
+def _records_for(
+    records: tuple[aws.ResourceRecordSet, ...], host: str
+) -> list[aws.ResourceRecordSet]:
+    """The A and CNAME records of a zone for `host`: its own name, else a wildcard."""
+    exact = [r for r in records if normalize_name(r.name) == host]
+    if not exact:
+        exact = [
+            r
+            for r in records
+            if normalize_name(r.name).startswith("*.") and host.endswith(normalize_name(r.name)[1:])
+        ]
+    return [r for r in exact if r.type.upper() in ("A", "CNAME")]
+
+
+def _shadowed(zone: PrivateZone, vpc: aws.Vpc, host: str) -> DnsAnswer:
+    zid = zone.zone.zone_id
+    msg = (
+        f"private hosted zone {zone.zone.name.rstrip('.')} ({zid}) is associated with {vpc.vpc_id} and covers {host} "
+        f"but has no A or CNAME record for it: the resolver answers NXDOMAIN"
+    )
+    return DnsAnswer(
+        "nxdomain",
+        Hop("dns", zid, Outcome.FAIL, msg),
+        (
+            reason(
+                "PHZ_SHADOWS_SERVICE",
+                Severity.ERROR,
+                zid,
+                msg,
+                f"Add an alias record for {host} in {zid} pointing at the service's endpoint, or disassociate the zone from {vpc.vpc_id}.",
+            ),
+        ),
+        zone=zid,
+    )
+
+
+def _follow(
+    estate: Estate,
+    region: RegionData,
+    vpc: aws.Vpc,
+    host: str,
+    service_name: str,
+    zid: str,
+    target: str,
+    depth: int,
+) -> DnsAnswer:
+    """An alias or CNAME in zone `zid`: the endpoint it names, or the target resolved again."""
+    found = find_endpoint_by_name(estate, target)
+    if found is not None:
+        ep, ep_region = found
+        return DnsAnswer(
+            "endpoint",
+            Hop(
+                "dns",
+                zid,
+                Outcome.PASS,
+                f"{host} resolves through private hosted zone {zid} to {ep.vpc_endpoint_id} in {ep.vpc_id}",
+            ),
+            endpoint=ep,
+            endpoint_region=ep_region,
+            zone=zid,
+        )
+    target_name = normalize_name(target)
+    if depth < 4 and target_name != host:
+        return resolve(estate, region, vpc, target_name, service_name, depth + 1)
+    return _missing_answer(
+        zid,
+        f"{host} is an alias or CNAME in {zid} to {target_name}, which is not an endpoint in the snapshot",
+    )
+
+
 def _public_answer(
     estate: Estate,
     region: RegionData,
@@ -409,75 +481,82 @@ def _public_answer(
     hostnames: bool | Gap,
 ) -> DnsAnswer:
     """Nothing private answers: the public AWS addresses, and why it is not private."""
-    own = [
-        ep
-        for ep in region.endpoints_by_vpc.get(vpc.vpc_id, ())
-        if ep.service_name == service_name and ep.is_interface
-    ]
-    reasons: list[Reason] = []
-    notes: list[str] = []
-    if own:
-        ep = own[0]
-        if ep.state.lower() != "available":
-            reasons.append(
-                reason(
-                    "ENDPOINT_NOT_AVAILABLE",
-                    Severity.WARNING,
-                    ep.vpc_endpoint_id,
-                    f"{ep.vpc_endpoint_id} ({service_name}) is {ep.state}, not available",
-                    f"Find out why {ep.vpc_endpoint_id} is {ep.state} (accept it, or fix and recreate it).",
-                )
-            )
-        elif not ep.private_dns_enabled:
-            reasons.append(
-                reason(
-                    "PRIVATE_DNS_DISABLED",
-                    Severity.WARNING,
-                    ep.vpc_endpoint_id,
-                    f"{ep.vpc_endpoint_id} ({service_name}) has private DNS off, so {host} resolves to public addresses",
-                    f"Turn on private DNS for {ep.vpc_endpoint_id} (modify-vpc-endpoint --private-dns-enabled).",
-                )
-            )
-        elif isinstance(hostnames, Gap):
-            reasons.append(gap_reason(hostnames, vpc.vpc_id))
-        elif not hostnames:
-            reasons.append(
-                reason(
-                    "VPC_DNS_HOSTNAMES_DISABLED",
-                    Severity.WARNING,
-                    vpc.vpc_id,
-                    f"{vpc.vpc_id} has enableDnsHostnames false, so the private DNS of {ep.vpc_endpoint_id} does not apply and {host} resolves publicly",
-                    f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
-                )
-            )
+    own = next(
+        (
+            ep
+            for ep in region.endpoints_by_vpc.get(vpc.vpc_id, ())
+            if ep.service_name == service_name and ep.is_interface
+        ),
+        None,
+    )
+    found: Reason | None = None
+    if own is not None:
+        found = _why_own_endpoint_silent(own, vpc, host, service_name, hostnames)
     elif not service_name.endswith(".s3"):
-        elsewhere = [
-            ep.vpc_endpoint_id + " in " + ep.vpc_id
-            for data in estate.regions.values()
-            for ep in data.endpoints.values()
-            if ep.service_name == service_name and ep.vpc_id != vpc.vpc_id and ep.is_interface
-        ]
-        hint = (
-            f" ({elsewhere[0]} exists, but no private hosted zone associated with {vpc.vpc_id} maps {host} to it)"
-            if elsewhere
-            else ""
-        )
-        reasons.append(
-            reason(
-                "ENDPOINT_MISSING",
-                Severity.WARNING,
-                vpc.vpc_id,
-                f"no {service_name} interface endpoint serves {vpc.vpc_id}{hint}",
-                f"Create an interface endpoint for {service_name} in {vpc.vpc_id} with private DNS on"
-                + (
-                    f", or associate a private hosted zone for {host} aliased to the hub endpoint."
-                    if elsewhere
-                    else "."
-                ),
-            )
-        )
+        found = _endpoint_missing(estate, vpc, host, service_name)
     detail = f"{host} resolves to public AWS addresses (no private answer in {vpc.vpc_id})"
-    outcome = Outcome.PASS
     return DnsAnswer(
-        "public", Hop("dns", vpc.vpc_id, outcome, detail), tuple(reasons), notes=tuple(notes)
+        "public",
+        Hop("dns", vpc.vpc_id, Outcome.PASS, detail),
+        () if found is None else (found,),
+    )
+
+
+def _why_own_endpoint_silent(
+    ep: aws.VpcEndpoint, vpc: aws.Vpc, host: str, service_name: str, hostnames: bool | Gap
+) -> Reason | None:
+    """Why the VPC's own interface endpoint for the service does not answer `host`."""
+    if ep.state.lower() != "available":
+        return reason(
+            "ENDPOINT_NOT_AVAILABLE",
+            Severity.WARNING,
+            ep.vpc_endpoint_id,
+            f"{ep.vpc_endpoint_id} ({service_name}) is {ep.state}, not available",
+            f"Find out why {ep.vpc_endpoint_id} is {ep.state} (accept it, or fix and recreate it).",
+        )
+    if not ep.private_dns_enabled:
+        return reason(
+            "PRIVATE_DNS_DISABLED",
+            Severity.WARNING,
+            ep.vpc_endpoint_id,
+            f"{ep.vpc_endpoint_id} ({service_name}) has private DNS off, so {host} resolves to public addresses",
+            f"Turn on private DNS for {ep.vpc_endpoint_id} (modify-vpc-endpoint --private-dns-enabled).",
+        )
+    if isinstance(hostnames, Gap):
+        return gap_reason(hostnames, vpc.vpc_id)
+    if not hostnames:
+        return reason(
+            "VPC_DNS_HOSTNAMES_DISABLED",
+            Severity.WARNING,
+            vpc.vpc_id,
+            f"{vpc.vpc_id} has enableDnsHostnames false, so the private DNS of {ep.vpc_endpoint_id} does not apply and {host} resolves publicly",
+            f"Set enableDnsHostnames to true on {vpc.vpc_id}.",
+        )
+    return None
+
+
+def _endpoint_missing(estate: Estate, vpc: aws.Vpc, host: str, service_name: str) -> Reason:
+    """No interface endpoint for the service in the VPC (naming one elsewhere, if any)."""
+    elsewhere = [
+        ep.vpc_endpoint_id + " in " + ep.vpc_id
+        for data in estate.regions.values()
+        for ep in data.endpoints.values()
+        if ep.service_name == service_name and ep.vpc_id != vpc.vpc_id and ep.is_interface
+    ]
+    hint = (
+        f" ({elsewhere[0]} exists, but no private hosted zone associated with {vpc.vpc_id} maps {host} to it)"
+        if elsewhere
+        else ""
+    )
+    return reason(
+        "ENDPOINT_MISSING",
+        Severity.WARNING,
+        vpc.vpc_id,
+        f"no {service_name} interface endpoint serves {vpc.vpc_id}{hint}",
+        f"Create an interface endpoint for {service_name} in {vpc.vpc_id} with private DNS on"
+        + (
+            f", or associate a private hosted zone for {host} aliased to the hub endpoint."
+            if elsewhere
+            else "."
+        ),
     )

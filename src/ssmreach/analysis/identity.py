@@ -164,6 +164,21 @@ def _unreadable(gap: Gap, iid: str, detail: str) -> Identity:
     return Identity("unknown", None, Verdict.UNKNOWN, (gap_reason(gap, iid),), detail)
 
 
+def _dhmc_setting(region: RegionData) -> str | Gap:
+    """The Default Host Management role setting of the Region ("" or "$None": off)."""
+    setting = region.service_settings.get(DHMC_SETTING)
+    if setting is not None:
+        return setting
+    return region.gap("GetServiceSetting") or Gap(
+        region.account,
+        region.region,
+        "ssm",
+        "GetServiceSetting",
+        "missing",
+        request=DHMC_SETTING,
+    )
+
+
 def _role_from_dhmc(
     estate: Estate,
     region: RegionData,
@@ -171,18 +186,10 @@ def _role_from_dhmc(
     agent: AgentFacts,
     cache: PolicyCache,
 ) -> Identity:
-    setting = region.service_settings.get(DHMC_SETTING)
+    """The role Default Host Management supplies: the setting must name a role that
+    exists, and the agent must be new enough to use it."""
+    setting = _dhmc_setting(region)
     iid = instance.instance_id
-    if setting is None:
-        gap = region.gap("GetServiceSetting") or Gap(
-            region.account,
-            region.region,
-            "ssm",
-            "GetServiceSetting",
-            "missing",
-            request=DHMC_SETTING,
-        )
-        setting = gap
     if isinstance(setting, Gap):
         return _unreadable(
             setting,
@@ -210,6 +217,13 @@ def _role_from_dhmc(
             msg,
             f"Create the role {setting} with AmazonSSMManagedEC2InstanceDefaultPolicy, or attach an instance profile to the instance.",
         )
+    return _dhmc_for_agent(iid, agent, account, role, cache)
+
+
+def _dhmc_for_agent(
+    iid: str, agent: AgentFacts, account: AccountData, role: aws.RoleDetail, cache: PolicyCache
+) -> Identity:
+    """The Default Host Management role, as far as the agent's version lets it use it."""
     if agent.version is None:
         msg = f"the instance would use the Default Host Management role {role.role_name}, which needs agent {format_version(DHMC_MIN)} or newer; the agent version is unknown"
         return Identity(

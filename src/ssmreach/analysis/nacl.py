@@ -37,6 +37,20 @@ def _entry_ports(entry: aws.NetworkAclEntry) -> tuple[int, int]:
     return (entry.port_range.from_, entry.port_range.to)
 
 
+def _without(ranges: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The port ranges `ranges` less the ports `lo`-`hi` (which a rule has decided)."""
+    rest: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if b < lo or a > hi:
+            rest.append((a, b))
+            continue
+        if a < lo:
+            rest.append((a, lo - 1))
+        if b > hi:
+            rest.append((hi + 1, b))
+    return rest
+
+
 @lru_cache(maxsize=16384)  # pure; instances of one VPC cross the same ACLs to the same peers
 def evaluate(
     acl: aws.NetworkAcl, *, egress: bool, peer: Place, ports: tuple[int, int]
@@ -85,16 +99,7 @@ def evaluate(
                 f"{acl.network_acl_id} {label} denies {direction} {span} {'to' if egress else 'from'} {peer.describe()}",
             )
         first_allow = first_allow or entry.rule_number
-        rest: list[tuple[int, int]] = []
-        for a, b in undecided:
-            if b < elo or a > ehi:
-                rest.append((a, b))
-                continue
-            if a < elo:
-                rest.append((a, elo - 1))
-            if b > ehi:
-                rest.append((ehi + 1, b))
-        undecided = rest
+        undecided = _without(undecided, elo, ehi)
     if undecided:
         if uncertain:
             return NaclDecision(

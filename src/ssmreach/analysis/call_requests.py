@@ -1,0 +1,54 @@
+"""The calls a service path makes, as IAM requests (action, resource, condition keys):
+what the endpoint policy and the role's policies are asked about."""
+
+from __future__ import annotations
+
+from ssmreach.analysis.features import SERVICE_ACTIONS
+from ssmreach.analysis.identity import Identity, instance_arn, request_keys
+from ssmreach.analysis.network import Node
+from ssmreach.analysis.path_context import PathContext, ServiceNeed
+from ssmreach.model import aws
+from ssmreach.policy.evaluate import RequestContext
+
+
+def requests_for(
+    ctx: PathContext, node: Node, need: ServiceNeed, identity: Identity, via: aws.VpcEndpoint | None
+) -> list[RequestContext]:
+    """The calls `node` makes to `need.service` with `identity`, as policy requests: for S3
+    one per bucket, otherwise one per action and resource (the heartbeat on the instance
+    itself). `via`: the endpoint the calls go through (it sets the VPC condition keys)."""
+    role_arn = identity.role_arn
+    keys, absent = request_keys(node.region, role_arn, instance_ip=node.ip, via_endpoint=via)
+    out: list[RequestContext] = []
+    if need.service == "s3":
+        for bucket in need.buckets or ():
+            out.append(
+                RequestContext(
+                    action=need.s3_action,
+                    resource=f"arn:{ctx.partition}:s3:::{bucket}/*",
+                    principal_arn=role_arn,
+                    principal_account=node.region.account,
+                    keys=keys,
+                    absent_keys=absent,
+                )
+            )
+        return out
+    for action in SERVICE_ACTIONS.get(need.service, ()):
+        if action == "ssm:UpdateInstanceInformation":
+            resources: tuple[str, ...] = (instance_arn(node.instance, node.region, ctx.partition),)
+        elif need.resources is not None:
+            resources = need.resources.for_action(action)
+        else:
+            resources = ("*",)
+        for resource in resources:
+            out.append(
+                RequestContext(
+                    action=action,
+                    resource=resource,
+                    principal_arn=role_arn,
+                    principal_account=node.region.account,
+                    keys=keys,
+                    absent_keys=absent,
+                )
+            )
+    return out

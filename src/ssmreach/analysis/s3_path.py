@@ -1,0 +1,106 @@
+"""What is particular to S3 on a service path: the instance's own filters towards a gateway
+endpoint (`gateway_checks`), why S3 is not reached privately (`s3_why_not_private`), and
+a bucket in another Region, which no gateway endpoint serves (`bucket_region_hop`).
+"""
+
+from __future__ import annotations
+
+from ssmreach.analysis.addresses import Place
+from ssmreach.analysis.network import Leg, Node, check_own_subnet
+from ssmreach.analysis.path_context import ServiceNeed
+from ssmreach.analysis.reasons import reason
+from ssmreach.analysis.verdict import Hop, Outcome, Reason, Severity
+from ssmreach.model import aws
+from ssmreach.model.estate import Gap
+
+
+def bucket_region_hop(
+    leg: Leg, node: Node, need: ServiceNeed, endpoint: aws.VpcEndpoint | None
+) -> None:
+    """The user's bucket is in another Region (or its Region is not known): a gateway
+    endpoint serves only requests to its own Region ("Gateway endpoints for Amazon S3":
+    "Gateway endpoints support ... only in the same Region"), so the request needs a path
+    to that Region's public S3 addresses (the network stage was computed for them).
+    `endpoint`: the endpoint the network stage reached S3 through, if any."""
+    bucket = (need.buckets or ("?",))[0]
+    here = node.region.region
+    if isinstance(need.bucket_region, Gap):
+        if endpoint is not None and endpoint.is_gateway:
+            gap = need.bucket_region
+            leg.finding(
+                "bucket-region",
+                bucket,
+                Outcome.UNKNOWN,
+                gap.code,
+                f"the session log bucket {bucket} is reached through the gateway endpoint "
+                f"{endpoint.vpc_endpoint_id}, which serves only buckets in {here}, and the "
+                f"bucket's Region is not known: {gap.describe()}",
+                "Collect the snapshot with s3:GetBucketLocation allowed.",
+            )
+        return
+    other = need.bucket_region
+    if leg.outcome is Outcome.FAIL:
+        leg.reasons.append(
+            reason(
+                "S3_BUCKET_OTHER_REGION",
+                Severity.ERROR,
+                bucket,
+                f"the session log bucket {bucket} is in {other}, the node in {here}: gateway "
+                f"endpoints serve only their own Region, and {node.vpc.vpc_id} has no path to "
+                f"{other}'s S3",
+                f"Log sessions to a bucket in {here}, or give the instances a NAT path to S3 in {other}.",
+            )
+        )
+    else:
+        leg.add(
+            Hop("bucket-region", bucket, Outcome.PASS, f"{bucket} is in {other}"),
+            reason(
+                "S3_BUCKET_OTHER_REGION",
+                Severity.WARNING,
+                bucket,
+                f"the session log bucket {bucket} is in {other}, the node in {here}: a gateway "
+                "endpoint cannot carry the request, which leaves the VPC by its other path",
+                f"Log sessions to a bucket in {here} to keep the traffic private.",
+            ),
+        )
+
+
+def gateway_checks(leg: Leg, node: Node, place: Place) -> None:
+    """S3 through a gateway endpoint: the instance's own security groups and NACL must let it out."""
+    check_own_subnet(leg, node, place, "to the S3 prefix list")
+
+
+def s3_why_not_private(node: Node, service_name: str) -> list[Reason]:
+    """Why S3 is reached over the internet: the VPC's gateway endpoint is not on the
+    subnet's route table, or there is none."""
+    gateways = [
+        ep
+        for ep in node.region.endpoints_by_vpc.get(node.vpc.vpc_id, ())
+        if ep.service_name == service_name and ep.is_gateway
+    ]
+    rtb = node.region.subnet_route_table.get(
+        node.subnet.subnet_id
+    ) or node.region.main_route_table.get(node.vpc.vpc_id)
+    if rtb is None:
+        # The route table is not in the snapshot: the route hop says so; presume none here.
+        return []
+    if gateways:
+        ep = gateways[0]
+        return [
+            reason(
+                "GATEWAY_ENDPOINT_NOT_ROUTED",
+                Severity.WARNING,
+                ep.vpc_endpoint_id,
+                f"S3 gateway endpoint {ep.vpc_endpoint_id} is not associated with {rtb}, the route table of {node.subnet.subnet_id}",
+                f"Associate {ep.vpc_endpoint_id} with {rtb}.",
+            )
+        ]
+    return [
+        reason(
+            "ENDPOINT_MISSING",
+            Severity.WARNING,
+            node.vpc.vpc_id,
+            f"no S3 gateway endpoint serves {node.vpc.vpc_id}",
+            f"Create an S3 gateway endpoint in {node.vpc.vpc_id} associated with {rtb}.",
+        )
+    ]
