@@ -116,7 +116,8 @@ def test_a_new_vpc_brings_the_resources_aws_creates_with_it() -> None:
     ]
     # The planned instance's placeholders are named, and it is checked:
     assert any(address == "aws_instance.worker" for _, address in overlay.placeholders)
-    assert {r.instance for r in _check(overlay).results} >= {worker.instance_id}
+    worker_results = [r for r in _check(overlay).results if r.instance == worker.instance_id]
+    assert {r.verdict.value for r in worker_results} == {"PRIVATE"}  # the subnet is its address
 
 
 def test_the_plan_alone_decides_nothing_it_cannot_know() -> None:

@@ -102,7 +102,9 @@ class Grouper:
 
     def _covering(self, region: RegionData, instance: aws.Instance) -> tuple[str, ...]:
         narrow = self._narrow_for(region.subnets.get(instance.subnet_id or ""))
-        if not narrow or not instance.private_ip_address:
+        if not instance.private_ip_address:
+            return ("address not known: the whole subnet",)
+        if not narrow:
             return ()
         address = ipaddress.ip_address(instance.private_ip_address)
         return tuple(str(n) for n in narrow if address in n)

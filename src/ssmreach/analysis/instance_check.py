@@ -218,7 +218,10 @@ class InstanceCheck:
                 problems.append(_missing(region, "DescribeSecurityGroups", gid))
             else:
                 groups.append(group)
-        if problems or vpc is None or subnet is None or not inst.private_ip_address:
+        # An instance not launched yet (a planned one) has no address: any address of its
+        # subnet, so a rule that tells addresses of the subnet apart leaves it UNKNOWN.
+        address = inst.private_ip_address or (subnet.cidr_block if subnet is not None else None)
+        if problems or vpc is None or subnet is None or not address:
             # Every read the node lacks, so that one collection run fixes them all.
             self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems))
             if not problems:
@@ -237,7 +240,7 @@ class InstanceCheck:
             region,
             vpc,
             subnet,
-            inst.private_ip_address,
+            address,
             tuple(groups),
             self.ephemeral,
         )

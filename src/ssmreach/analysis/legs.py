@@ -32,7 +32,7 @@ class Node:
     region: RegionData
     vpc: aws.Vpc
     subnet: aws.Subnet
-    ip: str
+    ip: str  # the private address; the subnet's CIDR for an instance not launched yet
     groups: tuple[aws.SecurityGroup, ...]
     ephemeral: tuple[int, int]
 
