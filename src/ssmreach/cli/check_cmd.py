@@ -228,6 +228,7 @@ def check_command(
     terraform_plan: Path | None,
     terraform_account: str | None,
     plan_alone: bool,
+    fail_on_worse: bool,
     trace: bool,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
@@ -262,8 +263,10 @@ def check_command(
             alone=plan_alone,
         )
         estate = planned.after
-    elif terraform_account or plan_alone:
-        raise UsageError("--terraform-account and --plan-alone go with --terraform-plan FILE")
+    elif terraform_account or plan_alone or fail_on_worse:
+        raise UsageError(
+            "--terraform-account, --plan-alone and --fail-on-worse go with --terraform-plan FILE"
+        )
     else:
         estate = load_estate(snapshot, region, profile, role_arn)
     known = {i.instance_id for r in estate.regions.values() for i in r.instances}
@@ -279,8 +282,11 @@ def check_command(
         assume_ec2messages=assume_ec2messages,
     )
     result = check_estate(estate, options)
+    worse = False
     if planned is not None and terraform_plan is not None:
-        echo_plan_diff(plan_diff(planned, options, check_document(result)), terraform_plan)
+        plan_changes = plan_diff(planned, options, check_document(result))
+        echo_plan_diff(plan_changes, terraform_plan)
+        worse = plan_changes is not None and bool(plan_changes.worse)
     if probes:
         from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
 
@@ -316,5 +322,8 @@ def check_command(
         all_vpcs,
     )
     code = exit_code(counted, require_private=require_private, fail_on_unknown=fail_on_unknown)
+    if fail_on_worse and worse and code != 1:
+        click.echo(f"{terraform_plan}: the plan makes verdicts worse (--fail-on-worse)", err=True)
+        code = 1
     if code:
         sys.exit(code)

@@ -33,7 +33,12 @@ class Planned:
 
 
 def plan_options(function: Any) -> Any:
-    """`--terraform-plan`, `--terraform-account` and `--plan-alone`."""
+    """`--terraform-plan`, `--terraform-account`, `--plan-alone` and `--fail-on-worse`."""
+    function = click.option(
+        "--fail-on-worse",
+        is_flag=True,
+        help="With --terraform-plan: exit 1 when the plan makes any verdict worse (a pre-deploy gate).",
+    )(function)
     function = click.option(
         "--plan-alone",
         is_flag=True,
