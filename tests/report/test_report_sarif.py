@@ -13,7 +13,7 @@ from report.report_cases import Case
 from ssmreach import __version__
 from ssmreach.analysis.reasons import CATALOGUE
 from ssmreach.analysis.verdict import Severity
-from ssmreach.report.sarif import FINGERPRINT_KEY, render_sarif
+from ssmreach.report.sarif import FINGERPRINT_KEY, information_uri, render_sarif
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-2.1.0.json"
 
@@ -50,7 +50,7 @@ def test_tool_and_one_rule_per_catalogue_code(default_sg_trap: Case) -> None:
     driver = sarif(default_sg_trap)["runs"][0]["tool"]["driver"]
     assert driver["name"] == "ssmreach"
     assert driver["version"] == __version__
-    assert driver["informationUri"].startswith("https://")
+    assert driver.get("informationUri") == information_uri()
     rules = driver["rules"]
     assert [r["id"] for r in rules] == [e.code for e in CATALOGUE]
     by_id = {r["id"]: r for r in rules}
@@ -165,3 +165,17 @@ def test_the_streamed_document_is_the_built_one() -> None:
         assert _json.loads(b"".join(iter_sarif(result))) == _json.loads(
             _json.dumps(sarif_document(result))
         )
+
+
+def test_information_uri_is_the_declared_homepage_or_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from email.message import Message
+    from importlib import metadata
+
+    declared = Message()
+    declared["Project-URL"] = "Documentation, https://docs.example.org/ssmreach"
+    monkeypatch.setattr(metadata, "metadata", lambda name: declared)
+    assert information_uri() is None  # no Homepage: left out, never a page of someone else
+    declared["Project-URL"] = "Homepage, https://ssmreach.example.org/"
+    assert information_uri() == "https://ssmreach.example.org/"

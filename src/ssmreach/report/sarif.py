@@ -23,7 +23,25 @@ from ssmreach.analysis.verdict import CheckResult, FeatureResult, Reason, Severi
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 TOOL_NAME = "ssmreach"
-INFORMATION_URI = "https://pypi.org/project/ssmreach/"
+
+
+def information_uri() -> str | None:
+    """The project's own page: the `Homepage` of the installed distribution's
+    `[project.urls]`, or None (SARIF's `informationUri` is then left out rather than
+    pointing at a page that is not the project's)."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata(TOOL_NAME).get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = str(entry).partition(",")
+        if label.strip().lower() == "homepage" and url.strip().startswith("https://"):
+            return url.strip()
+    return None
+
+
 FINGERPRINT_KEY = "ssmreachFinding/v1"
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -188,13 +206,16 @@ class _Build:
 
 
 def _driver(build: _Build) -> dict[str, Any]:
-    return {
+    driver: dict[str, Any] = {
         "name": TOOL_NAME,
         "version": __version__,
         "semanticVersion": __version__,
-        "informationUri": INFORMATION_URI,
-        "rules": build.rules,
     }
+    uri = information_uri()
+    if uri is not None:
+        driver["informationUri"] = uri
+    driver["rules"] = build.rules
+    return driver
 
 
 def _run_properties(result: CheckResult) -> dict[str, Any]:
