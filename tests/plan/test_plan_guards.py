@@ -115,6 +115,17 @@ def test_changes_beyond_a_fix_are_named() -> None:
             ),
             "outside",
         ),
+        (
+            c.CreatePrivateHostedZone(
+                id="zone",
+                zone_name="ssm.us-east-1.amazonaws.com",
+                service="com.amazonaws.us-east-1.ssm",
+                endpoint_id="vpce-1",
+                vpc_ids=(vpc, "vpc-elsewhere"),
+                **where,
+            ),
+            "associates vpc-elsewhere, outside the plan's VPCs",
+        ),
     ]
     for change, expected in forged:
         found = list(problems(_with(plan, change), estate))

@@ -98,5 +98,10 @@ def problems(plan: Plan, estate: Estate) -> Iterator[str]:
             case c.CreateRoute():
                 if not _inside(change.destination_cidr, nets):
                     yield f"{what} routes {change.destination_cidr}, outside the plan's VPCs"
+            case c.CreatePrivateHostedZone():
+                # Account-wide (no vpc_id), so its associations are checked one by one.
+                for vpc_id in change.vpc_ids:
+                    if vpc_id not in vpcs:
+                        yield f"{what} associates {vpc_id}, outside the plan's VPCs"
             case _:
                 pass
