@@ -19,7 +19,13 @@ from ssmreach.analysis.verdict import CheckResult, Verdict
 from ssmreach.cli.live import feature_option, live_options
 from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
-from ssmreach.cli.preview import echo_plan_diff, plan_diff, plan_options, planned_estate
+from ssmreach.cli.preview import (
+    Planned,
+    echo_plan_diff,
+    plan_diff,
+    plan_options,
+    planned_estate,
+)
 from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.report.formats import FORMATS, RenderContext
@@ -119,6 +125,47 @@ def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bo
     if fail_on_unknown and result.count(Verdict.UNKNOWN):
         return 3
     return 0
+
+
+def _require_known(estate: Estate, instances: tuple[str, ...], snapshot: Path | None) -> None:
+    known = {i.instance_id for r in estate.regions.values() for i in r.instances}
+    unknown_ids = [i for i in instances if i not in known]
+    if unknown_ids:
+        raise UsageError(
+            f"instance {unknown_ids[0]} is not in {'the snapshot' if snapshot else 'the account'} "
+            f"({len(known)} instance(s) there); check the id and the Region"
+        )
+
+
+def _triage(
+    result: CheckResult, baseline: Baseline | None, estate: Estate
+) -> tuple[CheckResult, CheckResult]:
+    """(the result with accepted findings marked, the result that counts for the exit code)."""
+    if baseline is None:
+        return result, result
+    triage = apply_baseline(result, baseline, instance_tags(estate), date.today())
+    counted = dataclasses.replace(
+        triage.result,
+        results=tuple(
+            r for r in triage.result.results if (r.instance, r.feature) not in triage.accepted
+        ),
+    )
+    click.echo(f"baseline {baseline.source}: {len(triage.accepted)} result(s) accepted", err=True)
+    for entry in triage.expired:
+        click.echo(
+            f"warning: baseline {entry.describe()} expired on {entry.expires}: its findings fail again",
+            err=True,
+        )
+    return triage.result, counted
+
+
+def _plan_worse(
+    planned: Planned, options: CheckOptions, result: CheckResult, plan: Path | None
+) -> bool:
+    """Print what the plan changes; whether it makes any verdict worse."""
+    changes = plan_diff(planned, options, check_document(result))
+    echo_plan_diff(changes, plan or Path("plan"))
+    return changes is not None and bool(changes.worse)
 
 
 @click.command("check")
@@ -251,9 +298,8 @@ def check_command(
       ssmreach check --snapshot snap/ --probe web-1.json   # with evidence from a node
       ssmreach check --snapshot snap/ --terraform-plan plan.json   # before terraform apply
     """
-    planned = None
-    if terraform_plan is not None:
-        planned = planned_estate(
+    planned = (
+        planned_estate(
             terraform_plan,
             snapshot,
             region,
@@ -262,54 +308,27 @@ def check_command(
             account=terraform_account,
             alone=plan_alone,
         )
-        estate = planned.after
-    elif terraform_account or plan_alone or fail_on_worse:
+        if terraform_plan is not None
+        else None
+    )
+    if planned is None and (terraform_account or plan_alone or fail_on_worse):
         raise UsageError(
             "--terraform-account, --plan-alone and --fail-on-worse go with --terraform-plan FILE"
         )
-    else:
-        estate = load_estate(snapshot, region, profile, role_arn)
-    known = {i.instance_id for r in estate.regions.values() for i in r.instances}
-    unknown_ids = [i for i in instances if i not in known]
-    if unknown_ids:
-        raise UsageError(
-            f"instance {unknown_ids[0]} is not in {'the snapshot' if snapshot else 'the account'} "
-            f"({len(known)} instance(s) there); check the id and the Region"
-        )
+    estate = planned.after if planned else load_estate(snapshot, region, profile, role_arn)
+    _require_known(estate, instances, snapshot)
     options = CheckOptions(
         features=features or DEFAULT_FEATURES,
         instances=instances,
         assume_ec2messages=assume_ec2messages,
     )
     result = check_estate(estate, options)
-    worse = False
-    if planned is not None and terraform_plan is not None:
-        plan_changes = plan_diff(planned, options, check_document(result))
-        echo_plan_diff(plan_changes, terraform_plan)
-        worse = plan_changes is not None and bool(plan_changes.worse)
+    worse = planned is not None and _plan_worse(planned, options, result, terraform_plan)
     if probes:
         from ssmreach.analysis.evidence import load_probe_documents, merge_probe_evidence
 
         result = merge_probe_evidence(result, load_probe_documents(probes))
-    counted = result
-    baseline = read_baseline(baseline_file)
-    if baseline is not None:
-        triage = apply_baseline(result, baseline, instance_tags(estate), date.today())
-        result = triage.result
-        counted = dataclasses.replace(
-            result,
-            results=tuple(
-                r for r in result.results if (r.instance, r.feature) not in triage.accepted
-            ),
-        )
-        click.echo(
-            f"baseline {baseline.source}: {len(triage.accepted)} result(s) accepted", err=True
-        )
-        for entry in triage.expired:
-            click.echo(
-                f"warning: baseline {entry.describe()} expired on {entry.expires}: its findings fail again",
-                err=True,
-            )
+    result, counted = _triage(result, read_baseline(baseline_file), estate)
     _write_reports(
         result,
         estate,
