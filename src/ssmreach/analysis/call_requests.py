@@ -18,7 +18,7 @@ def requests_for(
     one per bucket, otherwise one per action and resource (the heartbeat on the instance
     itself). `via`: the endpoint the calls go through (it sets the VPC condition keys)."""
     role_arn = identity.role_arn
-    keys, absent = request_keys(node.region, role_arn, instance_ip=node.ip, via_endpoint=via)
+    keys, absent = request_keys(node.own, role_arn, instance_ip=node.ip, via_endpoint=via)
     out: list[RequestContext] = []
     if need.service == "s3":
         for bucket in need.buckets or ():
@@ -27,7 +27,7 @@ def requests_for(
                     action=need.s3_action,
                     resource=f"arn:{ctx.partition}:s3:::{bucket}/*",
                     principal_arn=role_arn,
-                    principal_account=node.region.account,
+                    principal_account=node.own.account,
                     keys=keys,
                     absent_keys=absent,
                 )
@@ -35,7 +35,7 @@ def requests_for(
         return out
     for action in SERVICE_ACTIONS.get(need.service, ()):
         if action == "ssm:UpdateInstanceInformation":
-            resources: tuple[str, ...] = (instance_arn(node.instance, node.region, ctx.partition),)
+            resources: tuple[str, ...] = (instance_arn(node.instance, node.own, ctx.partition),)
         elif need.resources is not None:
             resources = need.resources.for_action(action)
         else:
@@ -46,7 +46,7 @@ def requests_for(
                     action=action,
                     resource=resource,
                     principal_arn=role_arn,
-                    principal_account=node.region.account,
+                    principal_account=node.own.account,
                     keys=keys,
                     absent_keys=absent,
                 )

@@ -202,18 +202,25 @@ class InstanceCheck:
 
     def _node(self) -> Node | None:
         """The instance as the source of a flow; None (and UNKNOWN, naming every read it
-        lacks) when its VPC, subnet, security groups or private address are not known."""
+        lacks) when its VPC, subnet, security groups or private address are not known.
+
+        Its network (VPC, subnet, route tables, ACLs, endpoints) is read from the subnet's
+        owner: another account's for a subnet shared through AWS RAM. Its security groups
+        are its own account's."""
         inst, region = self.instance, self.region
+        network = self._network_region()
+        if network is None:
+            return None
         problems: list[Gap] = []
-        vpc = region.vpcs.get(inst.vpc_id or "")
+        vpc = network.vpcs.get(inst.vpc_id or "")
         if vpc is None:
-            problems.append(_missing(region, "DescribeVpcs", inst.vpc_id))
-        subnet = region.subnets.get(inst.subnet_id or "")
+            problems.append(_missing(network, "DescribeVpcs", inst.vpc_id))
+        subnet = network.subnets.get(inst.subnet_id or "")
         if subnet is None:
-            problems.append(_missing(region, "DescribeSubnets", inst.subnet_id))
+            problems.append(_missing(network, "DescribeSubnets", inst.subnet_id))
         groups: list[aws.SecurityGroup] = []
         for gid in self.group_ids:
-            group = region.security_groups.get(gid)
+            group = region.security_groups.get(gid) or network.security_groups.get(gid)
             if group is None:
                 problems.append(_missing(region, "DescribeSecurityGroups", gid))
             else:
@@ -235,15 +242,30 @@ class InstanceCheck:
                     ),
                 )
             return None
-        return Node(
-            inst,
-            region,
-            vpc,
-            subnet,
-            address,
-            tuple(groups),
-            self.ephemeral,
-        )
+        return Node(inst, network, vpc, subnet, address, tuple(groups), self.ephemeral, region)
+
+    def _network_region(self) -> RegionData | None:
+        """The data holding the instance's network; None (and UNKNOWN) when its subnet is
+        shared by an account the snapshot does not hold."""
+        subnet_id = self.instance.subnet_id or ""
+        network = self.ctx.estate.network_of(self.region, subnet_id)
+        if network is None:
+            subnet = self.region.subnets[subnet_id]
+            owner = subnet.owner_id
+            self._block(
+                Verdict.UNKNOWN,
+                reason(
+                    "SHARED_SUBNET_OWNER_NOT_COLLECTED",
+                    Severity.WARNING,
+                    self.instance.instance_id,
+                    f"{subnet_id} is shared with {self.region.account} by account {owner}, which "
+                    "owns its route tables, network ACLs and endpoints; the snapshot does not hold "
+                    f"{owner}/{self.region.region}",
+                    f"Collect account {owner} too (`--role-arn arn:aws:iam::{owner}:role/NAME`, "
+                    "or `snapshot --org`), then check again.",
+                ),
+            )
+        return network
 
     def service(self, need: ServiceNeed) -> ServiceResult:
         assert self.node is not None and self.identity is not None

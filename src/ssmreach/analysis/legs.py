@@ -35,6 +35,13 @@ class Node:
     ip: str  # the private address; the subnet's CIDR for an instance not launched yet
     groups: tuple[aws.SecurityGroup, ...]
     ephemeral: tuple[int, int]
+    home: RegionData | None = None  # the instance's own account, when another owns its subnet
+
+    @property
+    def own(self) -> RegionData:
+        """The instance's own account and Region (its role, its condition keys); `region` is
+        the data that holds its network, the subnet owner's for a shared subnet."""
+        return self.home or self.region
 
     @property
     def place(self) -> Place:

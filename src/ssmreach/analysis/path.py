@@ -57,7 +57,7 @@ def reach_service(
     if leg.outcome is not Outcome.FAIL and stage.endpoint is not None:
         endpoint_policy_hop(leg, ctx, stage.endpoint, requests, s3=need.service == "s3")
     if leg.outcome is not Outcome.FAIL:
-        iam_hop(leg, ctx, node.region, need, identity, requests, through_endpoint=stage.private)
+        iam_hop(leg, ctx, node.own, need, identity, requests, through_endpoint=stage.private)
     if need.bucket_region is not None:
         bucket_region_hop(leg, node, need, stage.endpoint)
     via = stage.via

@@ -353,6 +353,14 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         manual="the snapshot lacks data the check needs",
     ),
     ReasonCode(
+        "SHARED_SUBNET_OWNER_NOT_COLLECTED",
+        (Severity.WARNING,),
+        "The instance is in a subnet shared with its account through AWS RAM; the owner account, which holds the subnet's route tables, network ACLs and endpoints, is not in the snapshot.",
+        "Collect the owner account too (`--role-arn` for its role, or `ssmreach snapshot --org`).",
+        unknown=True,
+        manual="the subnet's owner account must be collected",
+    ),
+    ReasonCode(
         "READ_DENIED",
         (Severity.WARNING,),
         "That operation was denied (*.error.json).",

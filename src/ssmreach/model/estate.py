@@ -202,13 +202,25 @@ class Estate:
     partition: str
     regions: Mapping[tuple[str, str], RegionData]
     accounts: Mapping[str, AccountData]
-    vpc_home: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    vpc_home: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # by OwnerId
+    subnet_home: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # by OwnerId
     skipped: tuple[str, ...] = ()  # snapshot folders and files not read, and why
     zones_by_vpc: Mapping[str, tuple[PrivateZone, ...]] = field(default_factory=dict)
 
     def region_of_vpc(self, vpc_id: str) -> RegionData | None:
         home = self.vpc_home.get(vpc_id)
         return self.regions.get(home) if home else None
+
+    def network_of(self, region: RegionData, subnet_id: str) -> RegionData | None:
+        """The data that holds a subnet's network (route tables, ACLs, endpoints): its
+        owner's. `region` itself for its own subnets; for a subnet shared with it through
+        AWS RAM, the owner account's data, or None when the owner was not collected."""
+        subnet = region.subnets.get(subnet_id)
+        owner = subnet.owner_id if subnet is not None else None
+        if owner is None or owner == region.account:
+            return region
+        home = self.subnet_home.get(subnet_id)
+        return self.regions.get(home) if home is not None and home[0] == owner else None
 
     def account_data(self, account: str) -> AccountData:
         return self.accounts.get(account) or AccountData(
