@@ -22,7 +22,7 @@ writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -169,11 +169,11 @@ def carry_out(
 ) -> ApplyResult:
     """Carry out a prepared plan: ordered steps, rollback on failure, before/after checks."""
     options = options or ApplyOptions()
-    plan, estate, stale = prepared.plan, prepared.estate, prepared.stale
+    plan = prepared.plan
     check = CheckOptions(features=plan.features)
     before = None
     if options.recheck:  # the check the plan was verified on, when prepare_apply made one
-        before = prepared.before or check_estate(estate, check)
+        before = prepared.before or check_estate(prepared.estate, check)
     ctx = Context(
         plan_id=plan.id,
         clients=clients,
@@ -181,64 +181,85 @@ def carry_out(
         timeout=options.timeout,
         poll=options.poll,
     )
-    interrupted = False
-    steps: list[StepResult] = [
-        StepResult(c.id, type(c).__name__, "skipped", None, SKIPPED_NOTE) for c in prepared.skipped
-    ]
-    undo: list[Outcome] = []
-    failed: StepResult | None = None
-    for change in plan.changes:
-        try:
-            outcome = run_change(ctx, change)
-        except KeyboardInterrupt:
-            interrupted = True
-            failed = StepResult(change.id, change.summary, "failed", None, "interrupted (Ctrl-C)")
-            steps.append(failed)
-            break
-        except Exception as exc:  # any failure at all: roll back what this run did
-            failed = StepResult(change.id, change.summary, "failed", None, _message(exc))
-            steps.append(failed)
-            break
-        if outcome.acted and outcome.undo is not None:
-            undo.append(outcome)
-        status: Status = (
-            "dry-run" if options.dry_run else ("done" if outcome.acted else "unchanged")
-        )
-        steps.append(StepResult(change.id, change.summary, status, outcome.resource, outcome.note))
-    rolled_back: list[str] = []
-    left: list[str] = []
-    if failed is not None:
-        done = {s.change_id for s in steps}
-        steps.extend(
-            StepResult(c.id, c.summary, "not-run") for c in plan.changes if c.id not in done
-        )
-        for outcome in reversed(undo):
-            assert outcome.undo is not None
-            try:
-                outcome.undo()
-                rolled_back.append(outcome.undo_what)
-            except Exception as exc:
-                left.append(
-                    f"{outcome.undo_what} failed ({_message(exc)}); {outcome.resource} is left"
-                )
-        undone = {o.resource for o in undo}
-        steps = [
-            StepResult(s.change_id, s.summary, "rolled-back", s.resource, s.note)
-            if s.status == "done" and s.resource in undone
-            else s
-            for s in steps
-        ]
+    run = _run_steps(ctx, prepared)
+    if run.failed is not None:
+        _roll_back(run, plan.changes)
     after = None
-    if options.recheck and not options.dry_run and not interrupted:
+    if options.recheck and not options.dry_run and not run.interrupted:
         after = check_estate(state(), check)
     return ApplyResult(
         plan_id=plan.id,
         dry_run=options.dry_run,
-        steps=tuple(steps),
-        failed=failed,
-        rolled_back=tuple(rolled_back),
-        left=tuple(left),
+        steps=tuple(run.steps),
+        failed=run.failed,
+        rolled_back=tuple(run.rolled_back),
+        left=tuple(run.left),
         before=before,
         after=after,
-        stale=stale,
+        stale=prepared.stale,
     )
+
+
+@dataclass(slots=True)
+class _Run:
+    """One run of the steps so far: their results, what can be undone, and the failure."""
+
+    steps: list[StepResult]
+    undo: list[Outcome] = field(default_factory=list)
+    failed: StepResult | None = None
+    interrupted: bool = False
+    rolled_back: list[str] = field(default_factory=list)  # what the rollback undid
+    left: list[str] = field(default_factory=list)  # what it could not undo
+
+
+def _run_steps(ctx: Context, prepared: Prepared) -> _Run:
+    """Carry out the changes in order; stop at the first failure, any exception or Ctrl-C."""
+    run = _Run(
+        [
+            StepResult(c.id, type(c).__name__, "skipped", None, SKIPPED_NOTE)
+            for c in prepared.skipped
+        ]
+    )
+    for change in prepared.plan.changes:
+        try:
+            outcome = run_change(ctx, change)
+        except KeyboardInterrupt:
+            run.interrupted = True
+            run.failed = StepResult(
+                change.id, change.summary, "failed", None, "interrupted (Ctrl-C)"
+            )
+            run.steps.append(run.failed)
+            break
+        except Exception as exc:  # any failure at all: roll back what this run did
+            run.failed = StepResult(change.id, change.summary, "failed", None, _message(exc))
+            run.steps.append(run.failed)
+            break
+        if outcome.acted and outcome.undo is not None:
+            run.undo.append(outcome)
+        status: Status = "dry-run" if ctx.dry_run else ("done" if outcome.acted else "unchanged")
+        run.steps.append(
+            StepResult(change.id, change.summary, status, outcome.resource, outcome.note)
+        )
+    return run
+
+
+def _roll_back(run: _Run, changes: Sequence[Change]) -> None:
+    """After a failure: mark the changes not reached, undo what this run did, newest first."""
+    done = {s.change_id for s in run.steps}
+    run.steps.extend(StepResult(c.id, c.summary, "not-run") for c in changes if c.id not in done)
+    for outcome in reversed(run.undo):
+        assert outcome.undo is not None
+        try:
+            outcome.undo()
+            run.rolled_back.append(outcome.undo_what)
+        except Exception as exc:
+            run.left.append(
+                f"{outcome.undo_what} failed ({_message(exc)}); {outcome.resource} is left"
+            )
+    undone = {o.resource for o in run.undo}
+    run.steps = [
+        StepResult(s.change_id, s.summary, "rolled-back", s.resource, s.note)
+        if s.status == "done" and s.resource in undone
+        else s
+        for s in run.steps
+    ]

@@ -381,52 +381,25 @@ def collect_snapshot(
         check_role_arn(role_arn)
     base_session = open_session(session_factory, profile)
     wanted, want_all = parse_region_values(regions)
-    # AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in the AWS CLI v2.
-    home = wanted[0] if wanted else (os.environ.get("AWS_REGION") or base_session.region_name)
-    if home is None and want_all:
-        home = "us-east-1"
-    if home is None:
-        raise UsageError("no Region: pass --region R (or set AWS_REGION)")
+    home = _home_region(wanted, want_all, base_session)
     partition = partition_of(base_session, wanted or [home])
 
     base = identify(base_session, home)
-    preflight_calls = 1
-    accounts = [base]
-    for role_arn in role_arns:
-        assumed = assume_role(base, role_arn, home, session_factory, profile)
-        preflight_calls += 1
-        clash = next((a for a in accounts if a.account == assumed.account), None)
-        if clash is not None:
-            what = f"--role-arn {clash.role_arn}" if clash.role_arn else "your base credentials"
-            raise UsageError(
-                f"--role-arn {role_arn} is in account {assumed.account}, which {what} already "
-                "reads; pass one role per account"
-            )
-        accounts.append(assumed)
+    accounts = _accounts(base, role_arns, home, session_factory, profile)
+    preflight_calls = len(accounts)  # GetCallerIdentity, then one AssumeRole per role
     if want_all:
         wanted = enabled_regions(base, home)
         preflight_calls += 1
     elif not wanted:
         wanted = [home]
 
-    table = tuple(calls_module.CALLS)
-    regional = calls_module.calls_for("regional", table)
-    global_ = calls_module.calls_for("global", table)
     emit = progress or (lambda _event: None)
     stop = threading.Event()
-    tasks: list[_Task] = []
-    for account in accounts:
-        tasks.append(_Task(account, GLOBAL, home, global_, emit, stop))
-        tasks.extend(_Task(account, region, region, regional, emit, stop) for region in wanted)
+    tasks = _tasks(accounts, wanted, home, emit, stop)
     emit(ProgressEvent("start", total=sum(len(t.table) for t in tasks)))
 
     _run_tasks(tasks, max_workers, stop)
 
-    files: dict[OperationKey, RawFile] = {}
-    failures: list[CallFailure] = []
-    for task in tasks:
-        files.update(task.files)
-        failures.extend(task.failures)
     manifest = Manifest(
         format=FORMAT,
         created=_utc_now(),
@@ -435,6 +408,72 @@ def collect_snapshot(
         regions=tuple(wanted),
         collector={"name": "ssmreach", "version": __version__},
     )
+    return _result(manifest, tasks, preflight_calls, started)
+
+
+def _home_region(wanted: Sequence[str], want_all: bool, session: Any) -> str:
+    """The Region of the preflight calls and the global services: the first one asked for,
+    else the configured one (AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in
+    the AWS CLI v2); for `all` with no Region configured, us-east-1."""
+    home: str | None = (
+        wanted[0] if wanted else (os.environ.get("AWS_REGION") or session.region_name)
+    )
+    if home is None and want_all:
+        home = "us-east-1"
+    if home is None:
+        raise UsageError("no Region: pass --region R (or set AWS_REGION)")
+    return home
+
+
+def _accounts(
+    base: AccountSession,
+    role_arns: Sequence[str],
+    home: str,
+    session_factory: SessionFactory,
+    profile: str | None,
+) -> list[AccountSession]:
+    """The base credentials' account, then one assumed role per account (never two)."""
+    accounts = [base]
+    for role_arn in role_arns:
+        assumed = assume_role(base, role_arn, home, session_factory, profile)
+        clash = next((a for a in accounts if a.account == assumed.account), None)
+        if clash is not None:
+            what = f"--role-arn {clash.role_arn}" if clash.role_arn else "your base credentials"
+            raise UsageError(
+                f"--role-arn {role_arn} is in account {assumed.account}, which {what} already "
+                "reads; pass one role per account"
+            )
+        accounts.append(assumed)
+    return accounts
+
+
+def _tasks(
+    accounts: Sequence[AccountSession],
+    regions: Sequence[str],
+    home: str,
+    emit: Callable[[ProgressEvent], None],
+    stop: threading.Event,
+) -> list[_Task]:
+    """Per account: its global part (with clients in `home`), then one task per Region."""
+    table = tuple(calls_module.CALLS)
+    regional = calls_module.calls_for("regional", table)
+    global_ = calls_module.calls_for("global", table)
+    tasks: list[_Task] = []
+    for account in accounts:
+        tasks.append(_Task(account, GLOBAL, home, global_, emit, stop))
+        tasks.extend(_Task(account, region, region, regional, emit, stop) for region in regions)
+    return tasks
+
+
+def _result(
+    manifest: Manifest, tasks: Sequence[_Task], preflight_calls: int, started: float
+) -> CollectResult:
+    """The tasks' files and failures joined into one snapshot, with the run's numbers."""
+    files: dict[OperationKey, RawFile] = {}
+    failures: list[CallFailure] = []
+    for task in tasks:
+        files.update(task.files)
+        failures.extend(task.failures)
     stats = CollectStats(
         calls=preflight_calls + sum(t.calls for t in tasks),
         seconds=time.monotonic() - started,

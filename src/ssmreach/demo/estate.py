@@ -201,13 +201,58 @@ class _Builder:
             },
         )
 
+    def acl_without_return_ports(self, vpc_id: str, subnet: str) -> None:
+        """A network ACL for `subnet` that lets everything out but only SSH from 10/8 in."""
+        acl = self.ec2.create_network_acl(VpcId=vpc_id)["NetworkAcl"]["NetworkAclId"]
+        self.ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=100,
+            Protocol="-1",
+            RuleAction="allow",
+            Egress=True,
+            CidrBlock="0.0.0.0/0",
+        )
+        self.ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=100,
+            Protocol="6",
+            RuleAction="allow",
+            Egress=False,
+            CidrBlock="10.0.0.0/8",
+            PortRange={"From": 22, "To": 22},
+        )
+        assoc = next(
+            a["NetworkAclAssociationId"]
+            for n in self.ec2.describe_network_acls(
+                Filters=[{"Name": "association.subnet-id", "Values": [subnet]}]
+            )["NetworkAcls"]
+            for a in n["Associations"]
+            if a["SubnetId"] == subnet
+        )
+        self.ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
+
+    def peering(self, vpc_id: str, peer_vpc_id: str) -> str:
+        """An accepted peering connection from `vpc_id` to `peer_vpc_id`."""
+        pcx: str = self.ec2.create_vpc_peering_connection(VpcId=vpc_id, PeerVpcId=peer_vpc_id)[
+            "VpcPeeringConnection"
+        ]["VpcPeeringConnectionId"]
+        self.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        return pcx
+
 
 def build_estate(ec2: Any, iam: Any, route53: Any) -> DemoEstate:
     """Create the sample estate; returns the ids by name."""
     b = _Builder(ec2, iam, route53)
     core = b.role("ssm-core")
+    _prod(b, core)
+    _batch(b, core)
+    _data(b, core)
+    _hub_and_spoke(b, core)
+    return b.estate
 
-    # prod: the default security group trap, and an S3 endpoint policy for one bucket only.
+
+def _prod(b: _Builder, core: str) -> None:
+    """prod: the default security group trap, and an S3 endpoint policy for one bucket only."""
     prod = b.vpc("prod", "10.10.0.0/16")
     prod_app = b.subnet(prod, "10.10.1.0/24", "a", "prod-app-a")
     prod_ep = b.subnet(prod, "10.10.11.0/24", "a", "prod-endpoints-a")
@@ -234,7 +279,9 @@ def build_estate(ec2: Any, iam: Any, route53: Any) -> DemoEstate:
     b.instance("prod-web-2", prod_app, [web], core)
     b.instance("prod-ops", prod_app, [b.default_group(prod)], core)
 
-    # batch: private DNS off on the ssm endpoint, no ssmmessages endpoint, a NAT gateway.
+
+def _batch(b: _Builder, core: str) -> None:
+    """batch: private DNS off on the ssm endpoint, no ssmmessages endpoint, a NAT gateway."""
     batch = b.vpc("batch", "10.20.0.0/16")
     batch_app = b.subnet(batch, "10.20.1.0/24", "a", "batch-app-a")
     batch_rtb = b.route_table(batch, [batch_app])
@@ -245,7 +292,9 @@ def build_estate(ec2: Any, iam: Any, route53: Any) -> DemoEstate:
     b.instance("batch-worker-1", batch_app, [worker], core)
     b.instance("batch-legacy", batch_app, [worker], None)
 
-    # data: healthy endpoints, but the ETL subnet's network ACL forgets the return ports.
+
+def _data(b: _Builder, core: str) -> None:
+    """data: healthy endpoints, but the ETL subnet's network ACL forgets the return ports."""
     data = b.vpc("data", "10.30.0.0/16")
     etl = b.subnet(data, "10.30.1.0/24", "a", "data-etl-a")
     api = b.subnet(data, "10.30.2.0/24", "a", "data-api-a")
@@ -255,38 +304,15 @@ def build_estate(ec2: Any, iam: Any, route53: Any) -> DemoEstate:
     for service in ("ssm", "ssmmessages", "ec2messages"):
         b.endpoint(data, service, [data_ep], [data_ep_sg])
     b.s3_gateway(data, [data_rtb])
-    acl = ec2.create_network_acl(VpcId=data)["NetworkAcl"]["NetworkAclId"]
-    ec2.create_network_acl_entry(
-        NetworkAclId=acl,
-        RuleNumber=100,
-        Protocol="-1",
-        RuleAction="allow",
-        Egress=True,
-        CidrBlock="0.0.0.0/0",
-    )
-    ec2.create_network_acl_entry(
-        NetworkAclId=acl,
-        RuleNumber=100,
-        Protocol="6",
-        RuleAction="allow",
-        Egress=False,
-        CidrBlock="10.0.0.0/8",
-        PortRange={"From": 22, "To": 22},
-    )
-    assoc = next(
-        a["NetworkAclAssociationId"]
-        for n in ec2.describe_network_acls(
-            Filters=[{"Name": "association.subnet-id", "Values": [etl]}]
-        )["NetworkAcls"]
-        for a in n["Associations"]
-        if a["SubnetId"] == etl
-    )
-    ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
+    b.acl_without_return_ports(data, etl)
     app = b.group(data, "data-app")
     b.instance("data-etl", etl, [app], core)
     b.instance("data-api", api, [app], core)
 
-    # hub and spoke: the hub holds the endpoints, the spoke resolves them through private zones.
+
+def _hub_and_spoke(b: _Builder, core: str) -> None:
+    """hub and spoke: the hub holds the endpoints, the spoke resolves them through private
+    zones."""
     hub = b.vpc("hub", "10.40.0.0/16")
     hub_ep = b.subnet(hub, "10.40.11.0/24", "a", "hub-endpoints-a")
     hub_rtb = b.route_table(hub, [hub_ep])
@@ -294,14 +320,11 @@ def build_estate(ec2: Any, iam: Any, route53: Any) -> DemoEstate:
     spoke = b.vpc("spoke", "10.50.0.0/16")
     spoke_app = b.subnet(spoke, "10.50.1.0/24", "a", "spoke-app-a")
     spoke_rtb = b.route_table(spoke, [spoke_app])
-    pcx = ec2.create_vpc_peering_connection(VpcId=spoke, PeerVpcId=hub)["VpcPeeringConnection"][
-        "VpcPeeringConnectionId"
-    ]
-    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
-    ec2.create_route(
+    pcx = b.peering(spoke, hub)
+    b.ec2.create_route(
         RouteTableId=spoke_rtb, DestinationCidrBlock="10.40.0.0/16", VpcPeeringConnectionId=pcx
     )
-    ec2.create_route(
+    b.ec2.create_route(
         RouteTableId=hub_rtb, DestinationCidrBlock="10.50.0.0/16", VpcPeeringConnectionId=pcx
     )
     for service in ("ssm", "ssmmessages", "ec2messages"):
@@ -315,4 +338,3 @@ def build_estate(ec2: Any, iam: Any, route53: Any) -> DemoEstate:
     spoke_sg = b.group(spoke, "spoke-app")
     b.instance("spoke-app-1", spoke_app, [spoke_sg], core)
     b.instance("spoke-app-2", spoke_app, [spoke_sg], core)
-    return b.estate
