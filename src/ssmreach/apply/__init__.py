@@ -2,7 +2,10 @@
 
 executor.py  `apply_plan(plan, state, clients, options)`: stale check, ordered steps,
              rollback of what this run did, before/after verdicts
-handlers.py  one idempotent, undoable handler per change kind (boto3 write calls)
+handlers.py  `HANDLERS`: one idempotent, undoable handler per change kind, from
+             endpoint_handlers.py (endpoints, private zones) and network_handlers.py
+             (VPC attributes, security groups, routes, ACL entries); context.py holds what
+             they share (clients, dry run, tags, `Outcome`)
 live.py      boto3 clients and the collector as the state reader
 """
 
