@@ -152,6 +152,8 @@ class EstateBuilder:
         self.bucket_regions: dict[str, str] = {}  # session log bucket -> Region (default: ours)
         self.omitted: set[str] = set()
         self.denied: set[str] = set()
+        # DescribeOrganization: an org id, None for "in no organization", "" for not collected.
+        self.organization: str | None = ""
         self.services = ["ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "s3", "sts"]
         self.s3_pl = "pl-63a5400a"
         self._subnet_ips: dict[str, itertools.count[int]] = {}
@@ -1024,6 +1026,24 @@ class EstateBuilder:
                     )
                 else:
                     files[key] = RawOk(msgspec.json.encode(body))
+        org_key = OperationKey(self.account, "global", "organizations", "DescribeOrganization")
+        if self.organization is not None and "DescribeOrganization" in self.denied:
+            files[org_key] = RawError("AccessDeniedException", "not authorized")
+        elif self.organization is None:
+            files[OperationKey(self.account, "global", "organizations", "DescribeOrganization")] = (
+                RawError(
+                    "AWSOrganizationsNotInUseException",
+                    "Your account is not a member of an organization.",
+                )
+            )
+        elif self.organization:
+            files[OperationKey(self.account, "global", "organizations", "DescribeOrganization")] = (
+                RawOk(
+                    msgspec.json.encode(
+                        {"Organization": {"Id": self.organization, "MasterAccountId": self.account}}
+                    )
+                )
+            )
         return files
 
     def raw(self) -> RawSnapshot:

@@ -72,7 +72,9 @@ def check(*builders: EstateBuilder) -> CheckResult:
 def test_a_participant_instance_uses_the_owner_s_route_tables_acls_and_endpoints() -> None:
     s = shared_vpc()
     result = check(s.owner, s.participant)
-    assert {r.feature: r.verdict.value for r in result.results} == dict.fromkeys(FEATURES, "PRIVATE")
+    assert {r.feature: r.verdict.value for r in result.results} == dict.fromkeys(
+        FEATURES, "PRIVATE"
+    )
 
 
 def test_the_owner_s_missing_endpoints_are_seen_from_the_participant() -> None:

@@ -18,7 +18,13 @@ def requests_for(
     one per bucket, otherwise one per action and resource (the heartbeat on the instance
     itself). `via`: the endpoint the calls go through (it sets the VPC condition keys)."""
     role_arn = identity.role_arn
-    keys, absent = request_keys(node.own, role_arn, instance_ip=node.ip, via_endpoint=via)
+    keys, absent = request_keys(
+        node.own,
+        role_arn,
+        instance_ip=node.ip,
+        via_endpoint=via,
+        organization=ctx.estate.account_data(node.own.account).organization,
+    )
     out: list[RequestContext] = []
     if need.service == "s3":
         for bucket in need.buckets or ():

@@ -329,14 +329,23 @@ def instance_arn(instance: aws.Instance, region: RegionData, partition: str) -> 
     return f"arn:{partition}:ec2:{region.region}:{region.account}:instance/{instance.instance_id}"
 
 
+_ORG_NOT_READ = Gap("", "global", "organizations", "DescribeOrganization", "missing")
+
+
 def request_keys(
     region: RegionData,
     role_arn: str | None,
     *,
     instance_ip: str | None,
     via_endpoint: aws.VpcEndpoint | None,
+    organization: str | Gap | None = _ORG_NOT_READ,
 ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """Condition keys the snapshot can decide for a call from the node."""
+    """Condition keys the snapshot can decide for a call from the node.
+
+    `organization`: the node account's organization id (`aws:PrincipalOrgID`), None when
+    it is in no organization (the key is then absent from the request: IAM User Guide,
+    "AWS global condition context keys", aws:PrincipalOrgID), or a Gap (the key is unknown).
+    Callers that do not pass it leave the key unknown."""
     keys: dict[str, tuple[str, ...]] = {
         "aws:principalaccount": (region.account,),
         "ssm:nodeaccountid": (region.account,),
@@ -347,6 +356,10 @@ def request_keys(
     if role_arn:
         keys["aws:principalarn"] = (role_arn,)
     absent: set[str] = set()
+    if isinstance(organization, str):
+        keys["aws:principalorgid"] = (organization,)
+    elif organization is None:
+        absent.add("aws:principalorgid")
     if via_endpoint is not None:
         keys["aws:sourcevpce"] = (via_endpoint.vpc_endpoint_id,)
         keys["aws:sourcevpc"] = (via_endpoint.vpc_id,)

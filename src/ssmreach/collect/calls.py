@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ssmreach.model.aws import NOT_IN_ORGANIZATION
 from ssmreach.model.preferences import session_bucket, session_kms_key
 
 Scope = Literal["regional", "global"]
@@ -56,6 +57,7 @@ class ApiCall:
     source: str | None = None
     requests: RequestBuilder | None = None
     reduce: Reducer | None = None
+    answer_codes: tuple[str, ...] = ()  # error codes that answer the question (kept, not failures)
 
     @property
     def is_call_list(self) -> bool:
@@ -279,6 +281,16 @@ CALLS: tuple[ApiCall, ...] = (
         scope="global",
         source="ListHostedZones",
         requests=_record_sets,
+    ),
+    # The account's organization: `aws:PrincipalOrgID` in endpoint, bucket and key policies.
+    # Any member account may call it; an account in no organization gets
+    # AWSOrganizationsNotInUseException (Organizations API reference, DescribeOrganization).
+    ApiCall(
+        "organizations",
+        "DescribeOrganization",
+        "organizations:DescribeOrganization",
+        scope="global",
+        answer_codes=(NOT_IN_ORGANIZATION,),
     ),
 )
 """Every operation of a snapshot, in the order the collector runs them."""

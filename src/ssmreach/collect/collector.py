@@ -303,6 +303,8 @@ class _Task:
             answer = invoke(self.client(call.service), call, call.params)
         except _Failed as failed:
             self.files[self._key(call)] = RawError(failed.code, failed.message)
+            if failed.code in call.answer_codes:
+                return True  # an error that is the answer (no organization): not a failure
             self._failure(call, failed, None)
             return False
         if call.reduce is not None:

@@ -759,6 +759,19 @@ class ListHostedZones(_Aws, frozen=True, kw_only=True):
     hosted_zones: tuple[HostedZone, ...]
 
 
+class Organization(_Aws, frozen=True, kw_only=True):
+    id: str
+    master_account_id: str | None = None
+
+
+class DescribeOrganization(_Aws, frozen=True, kw_only=True):
+    organization: Organization
+
+
+NOT_IN_ORGANIZATION = "AWSOrganizationsNotInUseException"
+"""DescribeOrganization's error for an account in no organization: an answer, not a gap."""
+
+
 class ZoneVpc(_Aws, frozen=True, kw_only=True):
     vpc_region: str | None = field(default=None, name="VPCRegion")
     vpc_id: str = field(name="VPCId")

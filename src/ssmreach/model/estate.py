@@ -188,6 +188,13 @@ class AccountData:
     profile_roles: Mapping[str, aws.RoleDetail] = field(default_factory=dict)  # by profile ARN
     managed_policies: Mapping[str, aws.ManagedPolicyDetail] = field(default_factory=dict)
     private_zones: tuple[PrivateZone, ...] = ()
+    # The account's AWS Organizations organization id; None: it is in no organization;
+    # a Gap: DescribeOrganization was not read (or denied), so org condition keys are unknown.
+    organization: str | Gap | None = field(
+        default_factory=lambda: Gap(
+            "", "global", "organizations", "DescribeOrganization", "missing"
+        )
+    )
 
     def gap(self, operation: str) -> Gap | None:
         return self.gaps.get(operation)

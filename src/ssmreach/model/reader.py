@@ -62,6 +62,17 @@ def _homes(
     return homes
 
 
+def _organization(reads: rr.Reads) -> str | Gap | None:
+    found = reads.get("organizations", "DescribeOrganization", aws.DescribeOrganization)
+    if found is not None:
+        return found.organization.id
+    gap = reads.gaps["DescribeOrganization"]
+    if gap.detail.startswith(aws.NOT_IN_ORGANIZATION):
+        del reads.gaps["DescribeOrganization"]
+        return None
+    return gap
+
+
 def parse_snapshot(raw: RawSnapshot) -> Estate:
     """Parse every operation of a raw snapshot into the typed, indexed estate."""
     reader = _Reader(raw)
@@ -252,6 +263,7 @@ class _Reader:
         return AccountData(
             account=account,
             gaps=gaps,
+            organization=_organization(reads),
             roles=roles,
             roles_by_name={r.role_name: r for r in roles.values()},
             profile_roles=profile_roles,
