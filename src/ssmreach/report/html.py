@@ -151,6 +151,7 @@ def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) 
         for d in vpc_diagrams(estate, result, all_vpcs=all_vpcs)
     ]
     vpcs = sorted({row.vpc for row in rows if row.vpc})
+    accounts = sorted({row.account for row in rows})
     env = _environment()
     template = env.get_template("report.html.j2")
     page = template.render(
@@ -165,6 +166,7 @@ def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) 
         findings=findings,
         diagrams=diagrams,
         vpcs=vpcs,
+        accounts=accounts if len(accounts) > 1 else [],
         traces=script_json(traces),
         css=_asset(env, "report.css"),
         js=_asset(env, "report.js"),

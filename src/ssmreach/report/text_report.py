@@ -143,6 +143,27 @@ def render_summary(result: CheckResult) -> str:
     )
 
 
+def _by_account(result: CheckResult) -> Text | None:
+    """Counts per account, when the results span more than one (an organisation)."""
+    counts: dict[str, dict[Verdict, int]] = defaultdict(lambda: dict.fromkeys(Verdict, 0))
+    instances: dict[str, set[str]] = defaultdict(set)
+    for r in result.results:
+        counts[r.account][r.verdict] += 1
+        instances[r.account].add(r.instance)
+    if len(counts) < 2:
+        return None
+    out = Text()
+    out.append(f"{'account':<14}{'instances':>10}", style="bold")
+    for v in Verdict:
+        out.append(f"{v.value:>10}", style="bold")
+    for account in sorted(counts):
+        out.append(f"\n{account:<14}{len(instances[account]):>10}")
+        for v in Verdict:
+            n = counts[account][v]
+            out.append(f"{n:>10}", style=MARK[v][1] if n and v is not Verdict.PRIVATE else None)
+    return out
+
+
 def render_text(
     result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140
 ) -> str:
@@ -162,6 +183,10 @@ def render_text(
             else "No results matched. Check --instance and --feature."
         )
         return buffer.getvalue()
+    accounts = _by_account(result)
+    if accounts is not None:
+        console.print(accounts, crop=False, soft_wrap=True)
+        console.print()
     console.print(_matrix(result, by_instance, features, width), crop=False, soft_wrap=True)
     findings = group_findings(result)
     console.print()

@@ -81,7 +81,7 @@
   }
 
   var table = document.getElementById("matrix");
-  var state = { verdict: "", feature: "", vpc: "", query: "" };
+  var state = { verdict: "", feature: "", account: "", vpc: "", query: "" };
   var MARK = { pass: "\u2713", fail: "\u2717", unknown: "?" };
 
   function el(tag, cls, text) {
@@ -108,6 +108,7 @@
     });
     all.forEach(function (row) {
       var visible = true;
+      if (state.account && row.getAttribute("data-account") !== state.account) { visible = false; }
       if (state.vpc && row.getAttribute("data-vpc") !== state.vpc) { visible = false; }
       if (visible && state.query && row.getAttribute("data-search").indexOf(state.query) < 0) { visible = false; }
       if (visible && state.verdict) {
@@ -203,7 +204,7 @@
     var row = document.getElementById("row-" + iid);
     if (!row) { return; }
     if (row.hidden) {
-      state = { verdict: "", feature: "", vpc: "", query: "" };
+      state = { verdict: "", feature: "", account: "", vpc: "", query: "" };
       resetControls();
       applyFilters();
     }
@@ -216,7 +217,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("#verdict-filter button"), function (b) {
       b.setAttribute("aria-pressed", b.getAttribute("data-verdict") === "" ? "true" : "false");
     });
-    ["feature-filter", "vpc-filter", "search"].forEach(function (id) {
+    ["feature-filter", "account-filter", "vpc-filter", "search"].forEach(function (id) {
       var node = document.getElementById(id);
       if (node) { node.value = ""; }
     });
@@ -233,6 +234,8 @@
   });
   var feature = document.getElementById("feature-filter");
   if (feature) { feature.addEventListener("change", function () { state.feature = feature.value; applyFilters(); }); }
+  var account = document.getElementById("account-filter");
+  if (account) { account.addEventListener("change", function () { state.account = account.value; applyFilters(); }); }
   var vpc = document.getElementById("vpc-filter");
   if (vpc) { vpc.addEventListener("change", function () { state.vpc = vpc.value; applyFilters(); }); }
   var search = document.getElementById("search");
