@@ -69,6 +69,18 @@ def render_result(result: ApplyResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _refuse_other_accounts(plan: Plan, reachable: tuple[str, ...]) -> None:
+    """apply writes with one set of credentials: a plan with changes for other accounts (a
+    shared VPC's owner, a participant) is refused whole, naming them, before anything runs."""
+    others = sorted({c.account for c in plan.changes} - set(reachable))
+    if others:
+        raise UsageError(
+            f"the plan changes account(s) {', '.join(others)}, which these credentials do not "
+            f"reach ({', '.join(reachable) or 'no account'}); apply each account's part with its "
+            "own credentials (`ssmreach plan` there), or export the plan (`ssmreach export`)"
+        )
+
+
 @click.command("apply")
 @click.option(
     "--plan",
@@ -144,11 +156,11 @@ def apply_command(
         return
     with apply_lock(plan):
         read_state = state_reader(regions_of(plan), profile=profile)
+        state = read_state()
+        _refuse_other_accounts(plan, state.account_ids)
         # What is shown and carried out is recomputed from the account as it is now: a
         # change of the file that a fresh plan does not hold is refused (plan/verify.py).
-        prepared = prepare_apply(
-            plan, read_state(), force=force, source=str(plan_file or "the plan")
-        )
+        prepared = prepare_apply(plan, state, force=force, source=str(plan_file or "the plan"))
         plan = prepared.plan
         click.echo(render_plan_text(plan), nl=False)
         if not yes and not dry_run:

@@ -149,6 +149,19 @@ def add_endpoint_group(
     )
 
 
+def _group_owner(state: PlanState, region: RegionData, instance: aws.Instance) -> RegionData:
+    """The data that holds all of the instance's security groups: the VPC's own, or (for an
+    instance of a participant in a shared VPC) the participant account's in the same Region;
+    `region` when no data holds them all."""
+    wanted = set(instance.group_ids)
+    if wanted <= region.security_groups.keys():
+        return region
+    for (_, name), data in state.estate.regions.items():
+        if name == region.region and wanted <= data.security_groups.keys():
+            return data
+    return region
+
+
 def egress(
     state: PlanState,
     region: RegionData,
@@ -162,13 +175,13 @@ def egress(
     cidr: str | None = None,
     deps: tuple[str, ...] = (),
 ) -> None:
-    """443 to the destination for instance groups that restrict egress."""
+    """443 to the destination for instance groups that restrict egress. The change goes to
+    the account that owns the groups: a participant's own, in a subnet shared with it."""
     for instance in instances:
-        groups = [
-            region.security_groups[g] for g in instance.group_ids if g in region.security_groups
-        ]
-        if len(groups) != len(instance.group_ids) or not groups:
-            continue
+        owner = _group_owner(state, region, instance)
+        if not instance.group_ids or not set(instance.group_ids) <= owner.security_groups.keys():
+            continue  # groups not in the snapshot: the check said UNKNOWN, nothing to plan
+        groups = [owner.security_groups[g] for g in instance.group_ids]
         decision = security_groups.evaluate(
             groups, egress=True, peer=place, prefix_lists=region.prefix_lists
         )
@@ -180,8 +193,8 @@ def egress(
         state.add(
             AuthorizeEgress(
                 id=f"egress/{first}/{target}",
-                account=region.account,
-                region=region.region,
+                account=owner.account,
+                region=owner.region,
                 vpc_id=instance.vpc_id,
                 group_id=first,
                 destination_group_ids=(group,) if group else (),

@@ -63,8 +63,17 @@ def collect(state: PlanState, result: CheckResult) -> dict[tuple[str, str, str],
         instance = next((i for i in region.instances if i.instance_id == fr.instance), None)
         if instance is None:
             continue
+        # A subnet shared through AWS RAM is changed by its owner: endpoints, groups and
+        # routes go to the owner account's VPC (a participant cannot create endpoints in a
+        # shared VPC: "This operation does not support shared VPCs").
+        network = state.estate.network_of(region, instance.subnet_id or "")
+        if network is None:
+            for r in fr.reasons:
+                if r.code in MANUAL_CODES and r.severity is not Severity.INFO:
+                    state.manual.finding(r, fr.instance)
+            continue
         vpc = vpcs.setdefault(
-            (fr.account, fr.region, fr.vpc), VpcNeeds(region=region, vpc_id=fr.vpc)
+            (network.account, fr.region, fr.vpc), VpcNeeds(region=network, vpc_id=fr.vpc)
         )
         vpc.instances[instance.instance_id] = instance
         if fr.verdict is Verdict.PRIVATE:
