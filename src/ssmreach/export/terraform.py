@@ -359,8 +359,8 @@ TERRAFORM: dict[type[c.Change], TerraformRenderer] = {
 """The renderer of every change kind (`tests/plan/test_change_kind_registries.py`)."""
 
 
-def _versions(account: str) -> list[Block]:
-    return [
+def _versions(accounts: list[str]) -> list[Block]:
+    blocks = [
         Block("terraform")
         .set("required_version", ">= 1.5")
         .set(
@@ -369,14 +369,46 @@ def _versions(account: str) -> list[Block]:
                 "aws", {"source": "hashicorp/aws", "version": PROVIDER_VERSION}
             ),
         ),
-        Block("provider", ("aws",))
-        .set("region", Expr("var.region"))
-        .set("allowed_account_ids", [account] if account else Expr("null")),
     ]
+    if len(accounts) == 1:
+        account = accounts[0]
+        return [
+            *blocks,
+            Block("provider", ("aws",))
+            .set("region", Expr("var.region"))
+            .set("allowed_account_ids", [account] if account else Expr("null")),
+        ]
+    for account in accounts:
+        blocks.append(
+            Block("provider", ("aws",))
+            .set("alias", _alias(account))
+            .set("region", Expr("var.region"))
+            .set("allowed_account_ids", [account])
+            .set(
+                "assume_role",
+                Block("assume_role").set("role_arn", Expr(f'var.account_roles["{account}"]')),
+            )
+        )
+    return blocks
 
 
-def _variables(plan: Plan, region: str) -> list[Block]:
+def _variables(plan: Plan, region: str, accounts: list[str]) -> list[Block]:
+    roles = (
+        [
+            Block("variable", ("account_roles",))
+            .set(
+                "description",
+                "The IAM role to assume in each account the plan changes ("
+                + ", ".join(accounts)
+                + "), by account id; it needs the permissions of `ssmreach permissions --for apply`",
+            )
+            .set("type", Expr("map(string)"))
+        ]
+        if len(accounts) > 1
+        else []
+    )
     return [
+        *roles,
         Block("variable", ("region",))
         .set("description", "The Region the plan was made for")
         .set("type", Expr("string"))
@@ -413,28 +445,64 @@ def _outputs(plan: Plan, ctx: TerraformContext) -> list[Block]:
     ]
 
 
-def render_terraform(plan: Plan) -> dict[str, str]:
-    """The folder's files: name -> text."""
-    account, region = single_scope(plan, "Terraform folder")
-    ctx = TerraformContext.of(plan)
+def _alias(account: str) -> str:
+    return f"account_{account}"
+
+
+def _scope(plan: Plan) -> tuple[list[str], str]:
+    """The plan's accounts and its one Region. Several accounts (a shared VPC's owner and
+    its participants, a hub and its spokes) go in one root, one provider alias each."""
+    accounts = sorted({ch.account for ch in plan.changes})
+    if len(accounts) <= 1:
+        account, region = single_scope(plan, "Terraform folder")
+        return [account], region
+    regions = sorted({ch.region for ch in plan.changes})
+    if len(regions) > 1:
+        raise ExportError(
+            f"the plan changes {len(regions)} Regions ({', '.join(regions)}); a Terraform folder "
+            "covers one: plan one Region at a time (--region)"
+        )
+    return accounts, regions[0]
+
+
+def _render_changes(plan: Plan, ctx: TerraformContext, accounts: list[str]) -> dict[str, str]:
+    """Every change's blocks; with several accounts each block names its account's provider.
+    Returns the account of each data endpoint read."""
+    data_accounts: dict[str, str] = {}
     for change in plan.changes:
         renderer = TERRAFORM.get(type(change))
         if renderer is None:
             raise ExportError(f"cannot export {type(change).__name__} to Terraform")
+        start = len(ctx.blocks)
         renderer(ctx, change)
-    data_blocks = [
-        Block("data", ("aws_vpc_endpoint", label)).set("id", endpoint)
-        for endpoint, label in sorted(ctx.data_endpoints.items())
-    ]
+        for endpoint in ctx.data_endpoints:
+            data_accounts.setdefault(endpoint, change.account)
+        if len(accounts) > 1:
+            for block in ctx.blocks[start:]:
+                block.body.insert(0, ("provider", Expr(f"aws.{_alias(change.account)}")))
+    return data_accounts
+
+
+def render_terraform(plan: Plan) -> dict[str, str]:
+    """The folder's files: name -> text."""
+    accounts, region = _scope(plan)
+    ctx = TerraformContext.of(plan)
+    data_accounts = _render_changes(plan, ctx, accounts)
+    data_blocks = []
+    for endpoint, label in sorted(ctx.data_endpoints.items()):
+        block = Block("data", ("aws_vpc_endpoint", label))
+        if len(accounts) > 1:
+            block.set("provider", Expr(f"aws.{_alias(data_accounts[endpoint])}"))
+        data_blocks.append(block.set("id", endpoint))
     header = HEADER.format(plan=plan.id, fingerprint=plan.fingerprint)
     return {
-        "versions.tf": render_blocks(_versions(account), header),
-        "variables.tf": render_blocks(_variables(plan, region), header),
+        "versions.tf": render_blocks(_versions(accounts), header),
+        "variables.tf": render_blocks(_variables(plan, region, accounts), header),
         "main.tf": render_blocks(data_blocks + ctx.blocks, header)
         if ctx.blocks or data_blocks
         else f"# {header.splitlines()[0]}\n# Nothing to create.\n",
         "outputs.tf": render_blocks(_outputs(plan, ctx), header),
-        "README.md": _readme(plan, account, region, ctx.by_hand),
+        "README.md": _readme(plan, ", ".join(accounts), region, ctx.by_hand),
     }
 
 
