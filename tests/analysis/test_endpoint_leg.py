@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.acl_models import CLOSED, OPEN, acl, entry
 from ssmreach.analysis.addresses import address
 from ssmreach.analysis.endpoint_leg import check_nacls_to_target, path_to_target
 from ssmreach.analysis.legs import Leg, Node, Target
@@ -19,28 +20,6 @@ VPC = aws.Vpc(vpc_id="vpc-1", cidr_block="10.0.0.0/16")
 APP = aws.Subnet(subnet_id="subnet-app", vpc_id="vpc-1", cidr_block="10.0.1.0/24")
 EP = aws.Subnet(subnet_id="subnet-ep", vpc_id="vpc-1", cidr_block="10.0.11.0/24")
 LOCAL = aws.Route(destination_cidr_block="10.0.0.0/16", gateway_id="local", state="active")
-
-
-def entry(
-    number: int, action: str, *, egress: bool, ports: tuple[int, int] | None = None
-) -> aws.NetworkAclEntry:
-    return aws.NetworkAclEntry(
-        rule_number=number,
-        protocol="6" if ports else "-1",
-        rule_action=action,
-        egress=egress,
-        cidr_block="0.0.0.0/0",
-        port_range=aws.PortRange(from_=ports[0], to=ports[1]) if ports else None,
-    )
-
-
-def acl(acl_id: str, *entries: aws.NetworkAclEntry) -> aws.NetworkAcl:
-    star = (entry(32767, "deny", egress=False), entry(32767, "deny", egress=True))
-    return aws.NetworkAcl(network_acl_id=acl_id, vpc_id="vpc-1", entries=(*entries, *star))
-
-
-OPEN = acl("acl-open", entry(100, "allow", egress=False), entry(100, "allow", egress=True))
-CLOSED = acl("acl-closed")
 
 
 def tcp443(cidr: str) -> aws.IpPermission:

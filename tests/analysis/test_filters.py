@@ -3,6 +3,7 @@ leg, with the reasons and fixes they give."""
 
 from __future__ import annotations
 
+from analysis.acl_models import OPEN, acl, entry
 from ssmreach.analysis.addresses import address, public_service
 from ssmreach.analysis.filters import (
     Crossing,
@@ -24,27 +25,6 @@ VPC = aws.Vpc(vpc_id="vpc-1", cidr_block="10.0.0.0/16")
 APP = aws.Subnet(subnet_id="subnet-app", vpc_id="vpc-1", cidr_block="10.0.1.0/24")
 EP = aws.Subnet(subnet_id="subnet-ep", vpc_id="vpc-1", cidr_block="10.0.11.0/24")
 SSM = public_service("com.amazonaws.us-east-1.ssm")
-
-
-def entry(
-    number: int, action: str, *, egress: bool, ports: tuple[int, int] | None = None
-) -> aws.NetworkAclEntry:
-    return aws.NetworkAclEntry(
-        rule_number=number,
-        protocol="6" if ports else "-1",
-        rule_action=action,
-        egress=egress,
-        cidr_block="0.0.0.0/0",
-        port_range=aws.PortRange(from_=ports[0], to=ports[1]) if ports else None,
-    )
-
-
-def acl(acl_id: str, *entries: aws.NetworkAclEntry) -> aws.NetworkAcl:
-    star = (entry(32767, "deny", egress=False), entry(32767, "deny", egress=True))
-    return aws.NetworkAcl(network_acl_id=acl_id, vpc_id="vpc-1", entries=(*entries, *star))
-
-
-OPEN = acl("acl-open", entry(100, "allow", egress=False), entry(100, "allow", egress=True))
 
 
 def tcp443(cidr: str) -> aws.IpPermission:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.acl_models import OPEN, acl, entry
 from ssmreach.analysis.addresses import Place, public_service
 from ssmreach.analysis.internet_leg import internet_leg
 from ssmreach.analysis.legs import Leg, Node
@@ -28,25 +29,6 @@ def default(**target: str) -> aws.Route:
     return aws.Route(destination_cidr_block="0.0.0.0/0", state="active", **target)
 
 
-def entry(
-    number: int, action: str, *, egress: bool, ports: tuple[int, int] | None = None
-) -> aws.NetworkAclEntry:
-    return aws.NetworkAclEntry(
-        rule_number=number,
-        protocol="6" if ports else "-1",
-        rule_action=action,
-        egress=egress,
-        cidr_block="0.0.0.0/0",
-        port_range=aws.PortRange(from_=ports[0], to=ports[1]) if ports else None,
-    )
-
-
-def acl(acl_id: str, *entries: aws.NetworkAclEntry) -> aws.NetworkAcl:
-    star = (entry(32767, "deny", egress=False), entry(32767, "deny", egress=True))
-    return aws.NetworkAcl(network_acl_id=acl_id, vpc_id="vpc-1", entries=(*entries, *star))
-
-
-OPEN = acl("acl-open", entry(100, "allow", egress=False), entry(100, "allow", egress=True))
 ALL_OUT = aws.SecurityGroup(
     group_id="sg-app",
     ip_permissions=(),

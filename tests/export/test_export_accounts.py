@@ -3,7 +3,6 @@ egress) as one Terraform root with one provider alias per account."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,7 +11,7 @@ import hcl2
 import pytest
 
 from analysis.test_shared_subnets import OWNER, PARTICIPANT
-from export.test_export_terraform import MIRROR, _terraform
+from export.test_export_terraform import _terraform, offline_env
 from plan.test_plan_shared_vpc import _plan
 from ssmreach.export import render_terraform, write_terraform
 from ssmreach.export.cloudformation import template_for
@@ -65,17 +64,10 @@ def test_cloudformation_still_refuses_several_accounts() -> None:
 def test_the_multi_account_root_passes_terraform_validate(tmp_path: Path) -> None:
     terraform = _terraform()
     assert terraform is not None
-    rc = tmp_path / "terraformrc"
-    rc.write_text(
-        "provider_installation {\n"
-        f'  filesystem_mirror {{\n    path = "{MIRROR}"\n'
-        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
-        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
-    )
     folder = tmp_path / "tf"
     plan, _ = _plan(egress=False)
     write_terraform(plan, folder)
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1"}
+    env = offline_env(tmp_path)
     for args in (["init", "-backend=false", "-input=false"], ["validate"]):
         run = subprocess.run(
             [terraform, *args, "-no-color"],

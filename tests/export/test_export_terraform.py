@@ -87,6 +87,23 @@ def _terraform() -> str | None:
     return found
 
 
+def offline_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a `terraform` run that takes the AWS provider from the mirror."""
+    rc = tmp_path / "terraformrc"
+    rc.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path = "{MIRROR}"\n'
+        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
+    )
+    return {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(rc),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+    }
+
+
 @pytest.mark.skipif(
     _terraform() is None, reason="terraform or its offline AWS provider mirror is not installed"
 )
@@ -94,22 +111,9 @@ def test_terraform_validate_offline(tmp_path: Path) -> None:
     """One folder holding every kind of change (about 10 s: the provider loads once)."""
     terraform = _terraform()
     assert terraform is not None
-    rc = tmp_path / "terraformrc"
-    mirror_config = (
-        "provider_installation {\n"
-        f'  filesystem_mirror {{\n    path = "{MIRROR}"\n'
-        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
-        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
-    )
-    rc.write_text(mirror_config)
     folder = tmp_path / "tf"
     write_terraform(every_kind(), folder)
-    env = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(rc),
-        "TF_IN_AUTOMATION": "1",
-        "CHECKPOINT_DISABLE": "1",
-    }
+    env = offline_env(tmp_path)
     init = subprocess.run(
         [terraform, "init", "-backend=false", "-input=false", "-no-color"],
         cwd=folder,

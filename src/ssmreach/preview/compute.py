@@ -98,13 +98,11 @@ def internet_gateway(ctx: Context, change: ResourceChange, igw_id: str) -> None:
 
 
 def igw_attachment(ctx: Context, change: ResourceChange, _: str) -> None:
-    gateways = ctx.edit("DescribeInternetGateways", change.address)
     igw_id = ctx.resolver.scalar(change, "internet_gateway_id")
-    gateway = ctx.find("DescribeInternetGateways", "InternetGatewayId", igw_id or "")
-    if gateways is None or gateway is None:
-        ctx.notes.append(
-            f"{change.address}: internet gateway {igw_id} is not in the snapshot or the plan"
-        )
+    gateway = ctx.target(
+        "DescribeInternetGateways", "InternetGatewayId", igw_id, change, "internet gateway"
+    )
+    if gateway is None:
         return
     gateway["Attachments"] = [
         {"VpcId": ctx.resolver.scalar(change, "vpc_id"), "State": "available"}

@@ -34,6 +34,20 @@ class Context:
             )
         return found
 
+    def target(
+        self, operation: str, key: str, value: str | None, change: ResourceChange, label: str
+    ) -> dict[str, Any] | None:
+        """The record a resource changes (a route's table, a rule's group ...), to edit in
+        place; None, with a note naming it, when the snapshot and the plan lack it."""
+        if self.edit(operation, change.address) is None:
+            return None
+        found = self.find(operation, key, value or "")
+        if found is None:
+            self.notes.append(
+                f"{change.address}: {label} {value} is not in the snapshot or the plan"
+            )
+        return found
+
     def find(
         self, operation: str, key: str, value: str, service: str = "ec2"
     ) -> dict[str, Any] | None:

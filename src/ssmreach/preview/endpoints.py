@@ -137,14 +137,7 @@ def remove_vpc_endpoint(ctx: Context, change: ResourceChange) -> None:
 def _endpoint(
     ctx: Context, change: ResourceChange, endpoint_id: str | None
 ) -> dict[str, Any] | None:
-    if ctx.edit("DescribeVpcEndpoints", change.address) is None:
-        return None
-    endpoint = ctx.find("DescribeVpcEndpoints", "VpcEndpointId", endpoint_id or "")
-    if endpoint is None:
-        ctx.notes.append(
-            f"{change.address}: endpoint {endpoint_id} is not in the snapshot or the plan"
-        )
-    return endpoint
+    return ctx.target("DescribeVpcEndpoints", "VpcEndpointId", endpoint_id, change, "endpoint")
 
 
 def _pair(

@@ -64,14 +64,7 @@ def _destination(route: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _table(ctx: Context, change: ResourceChange, table_id: str | None) -> dict[str, Any] | None:
-    if ctx.edit("DescribeRouteTables", change.address) is None:
-        return None
-    table = ctx.find("DescribeRouteTables", "RouteTableId", table_id or "")
-    if table is None:
-        ctx.notes.append(
-            f"{change.address}: route table {table_id} is not in the snapshot or the plan"
-        )
-    return table
+    return ctx.target("DescribeRouteTables", "RouteTableId", table_id, change, "route table")
 
 
 def route_table(ctx: Context, change: ResourceChange, table_id: str) -> None:
@@ -277,13 +270,8 @@ def default_network_acl(ctx: Context, change: ResourceChange, _: str) -> None:
     """`aws_default_network_acl` replaces every entry of the VPC's default ACL with its own
     (Terraform AWS provider, aws_default_network_acl); the catch-all deny stays."""
     acl_id = ctx.resolver.scalar(change, "default_network_acl_id")
-    if ctx.edit("DescribeNetworkAcls", change.address) is None:
-        return
-    acl = ctx.find("DescribeNetworkAcls", "NetworkAclId", acl_id or "")
+    acl = _acl(ctx, change, acl_id)
     if acl is None:
-        ctx.notes.append(
-            f"{change.address}: network ACL {acl_id} is not in the snapshot or the plan"
-        )
         return
     acl["Entries"] = _inline_entries(change) + default_acl_entries(allow=False)
     for subnet_id in ctx.resolver.values(change, "subnet_ids"):
@@ -310,14 +298,7 @@ def _rule_entry(get: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _acl(ctx: Context, change: ResourceChange, acl_id: str | None) -> dict[str, Any] | None:
-    if ctx.edit("DescribeNetworkAcls", change.address) is None:
-        return None
-    acl = ctx.find("DescribeNetworkAcls", "NetworkAclId", acl_id or "")
-    if acl is None:
-        ctx.notes.append(
-            f"{change.address}: network ACL {acl_id} is not in the snapshot or the plan"
-        )
-    return acl
+    return ctx.target("DescribeNetworkAcls", "NetworkAclId", acl_id, change, "network ACL")
 
 
 def acl_rule(ctx: Context, change: ResourceChange, _: str) -> None:

@@ -324,13 +324,8 @@ def _rule_of(ctx: Context, change: ResourceChange) -> tuple[str | None, bool, di
 def _group_rules(
     ctx: Context, change: ResourceChange, group_id: str | None, egress: bool
 ) -> list[dict[str, Any]] | None:
-    if ctx.edit("DescribeSecurityGroups", change.address) is None:
-        return None
-    group = ctx.find("DescribeSecurityGroups", "GroupId", group_id or "")
+    group = ctx.target("DescribeSecurityGroups", "GroupId", group_id, change, "security group")
     if group is None:
-        ctx.notes.append(
-            f"{change.address}: security group {group_id} is not in the snapshot or the plan"
-        )
         return None
     rules: list[dict[str, Any]] = group.setdefault(
         "IpPermissionsEgress" if egress else "IpPermissions", []
