@@ -133,3 +133,27 @@ def test_the_plan_alone_decides_nothing_it_cannot_know() -> None:
 def test_the_same_plan_gives_the_same_ids(case: str) -> None:
     snapshot = "default-sg-trap" if case == "default-sg" else "partly-private"
     assert _overlay(case, snapshot).placeholders == _overlay(case, snapshot).placeholders
+
+
+def test_standalone_associations_policies_acls_and_routes_are_laid_over() -> None:
+    """aws_vpc_endpoint_{subnet,security_group}_association, aws_vpc_endpoint_policy,
+    aws_vpc_security_group_ingress_rule, aws_network_acl(+association), aws_route."""
+    overlay = _overlay("associations", "partly-private")
+    region = parse_snapshot(overlay.raw).regions[("111122223333", "us-east-1")]
+    endpoint = next(e for e in region.endpoints.values() if e.service_name.endswith("ssmmessages"))
+    assert endpoint.vpc_endpoint_id.startswith("vpce-plan")
+    assert set(endpoint.subnet_ids) == {"subnet-0b0ea3510ca08b762", "subnet-076c3e412257b75ea"}
+    assert [g.group_id for g in endpoint.groups] == ["sg-070e3c8f814f601d7"]  # default replaced
+    assert endpoint.policy_document and '"Principal":"*"' in endpoint.policy_document
+    acl = next(a for a in region.network_acls.values() if a.network_acl_id.startswith("acl-plan"))
+    assert [x.subnet_id for x in acl.associations] == ["subnet-0db5458934dc7da41"]
+    assert {(e.rule_number, e.egress) for e in acl.entries} == {
+        (100, True),
+        (100, False),
+        (32767, True),
+        (32767, False),
+    }
+    table = region.route_tables["rtb-0dfeb02a3226550eb"]
+    assert any(r.destination_cidr_block == "10.99.0.0/16" for r in table.routes)
+    verdicts = _verdicts(_check(overlay))
+    assert verdicts[("web", "session-manager")] == "PRIVATE"
