@@ -4,7 +4,10 @@ Generated from the calls table, so it cannot drift from what the collector does:
 one Allow statement with every read action, sorted. `sts:GetCallerIdentity` needs
 no permission (IAM cannot deny it) and is left out. With `--role-arn` the base
 credentials also need `sts:AssumeRole` on those roles, and each role needs the read
-statement in its own account.
+statement in its own account. With `--org` the credentials it runs with (in the
+management account or a delegated administrator) also need
+`organizations:DescribeOrganization` and `organizations:ListAccounts`, and
+`sts:AssumeRole` on the `--role-name` role of every account.
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ssmreach.collect.calls import ASSUME_ROLE, CALLS, REGION_LISTING, ApiCall
+from ssmreach.collect.calls import (
+    ACCOUNT_LISTING,
+    ASSUME_ROLE,
+    CALLS,
+    ORGANIZATION_DESCRIPTION,
+    REGION_LISTING,
+    ApiCall,
+)
 
 Purpose = Literal["snapshot", "apply"]
 PURPOSES: tuple[Purpose, ...] = ("snapshot", "apply")
@@ -60,8 +70,35 @@ def required_actions(purpose: Purpose = "snapshot") -> list[str]:
     return sorted({call.iam_action for call in calls_needed(purpose)})
 
 
-def minimal_policy(purpose: Purpose = "snapshot", role_arns: Sequence[str] = ()) -> dict[str, Any]:
-    """The IAM policy document: the read statement, plus `sts:AssumeRole` on `role_arns`."""
+def org_role_arns(role_name: str) -> str:
+    """The `--role-name` role in every account (any partition: the one you run in)."""
+    return f"arn:*:iam::*:role/{role_name.strip('/')}"
+
+
+def org_statements(role_name: str) -> list[dict[str, Any]]:
+    """What the caller of `--org` needs beyond the reads: list the organization, and take
+    on the `role_name` role in its accounts."""
+    return [
+        {
+            "Sid": "SsmreachListOrganization",
+            "Effect": "Allow",
+            "Action": sorted({ORGANIZATION_DESCRIPTION.iam_action, ACCOUNT_LISTING.iam_action}),
+            "Resource": "*",
+        },
+        {
+            "Sid": "SsmreachAssumeOrganizationRoles",
+            "Effect": "Allow",
+            "Action": ASSUME_ROLE.iam_action,
+            "Resource": org_role_arns(role_name),
+        },
+    ]
+
+
+def minimal_policy(
+    purpose: Purpose = "snapshot", role_arns: Sequence[str] = (), org_role: str | None = None
+) -> dict[str, Any]:
+    """The IAM policy document: the read statement, plus `sts:AssumeRole` on `role_arns`,
+    plus (`org_role`, the `--role-name` of `--org`) the statements of `org_statements`."""
     statements: list[dict[str, Any]] = [
         {
             "Sid": "SsmreachSnapshotRead",
@@ -96,4 +133,6 @@ def minimal_policy(purpose: Purpose = "snapshot", role_arns: Sequence[str] = ())
                 "Resource": sorted(set(role_arns)),
             }
         )
+    if org_role is not None:
+        statements.extend(org_statements(org_role))
     return {"Version": "2012-10-17", "Statement": statements}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import click
 
+from ssmreach.errors import UsageError
 from ssmreach.permissions import PURPOSES, Purpose, minimal_policy
 
 
@@ -27,7 +28,22 @@ from ssmreach.permissions import PURPOSES, Purpose, minimal_policy
     metavar="ARN",
     help="Add a statement allowing sts:AssumeRole on this role, for `--role-arn`. Repeatable.",
 )
-def permissions_command(purpose: Purpose, role_arn: Sequence[str]) -> None:
+@click.option(
+    "--org",
+    "org",
+    is_flag=True,
+    help="Add the statements the caller of `--org` needs: organizations:ListAccounts, "
+    "organizations:DescribeOrganization, and sts:AssumeRole on --role-name in every account.",
+)
+@click.option(
+    "--role-name",
+    "role_name",
+    metavar="NAME",
+    help="With --org: the role each account has (the --role-name of `snapshot --org`).",
+)
+def permissions_command(
+    purpose: Purpose, role_arn: Sequence[str], org: bool, role_name: str | None
+) -> None:
     """Print the minimal IAM policy (JSON) that ssmreach needs.
 
     The policy is generated from the table of calls the collector makes: one Allow
@@ -36,6 +52,11 @@ def permissions_command(purpose: Purpose, role_arn: Sequence[str]) -> None:
     each role in its own account, and give your base credentials sts:AssumeRole on
     the roles (pass the same --role-arn values here to get that statement too).
 
+    For --org, attach the policy printed with `--org --role-name NAME` where you run
+    ssmreach (the management account or a delegated administrator), and create the
+    role NAME in every other account with the plain policy and a trust policy that
+    lets your account assume it.
+
     \b
     Examples:
       ssmreach permissions > ssmreach-read.json
@@ -43,5 +64,10 @@ def permissions_command(purpose: Purpose, role_arn: Sequence[str]) -> None:
           --policy-document file://ssmreach-read.json
       ssmreach permissions --role-arn arn:aws:iam::111122223333:role/ssmreach-read
       ssmreach permissions --for apply > ssmreach-apply.json
+      ssmreach permissions --org --role-name ssmreach-read > ssmreach-org-caller.json
     """
-    click.echo(json.dumps(minimal_policy(purpose, role_arn), indent=2))
+    if org and not role_name:
+        raise UsageError("--org needs --role-name NAME: the role each account has")
+    if role_name and not org:
+        raise UsageError("--role-name goes with --org")
+    click.echo(json.dumps(minimal_policy(purpose, role_arn, role_name if org else None), indent=2))

@@ -1,4 +1,5 @@
-"""`ssmreach snapshot`: read the live account(s) and write a snapshot folder."""
+"""`ssmreach snapshot`: read the live account(s) and write a snapshot folder, or complete
+an `--org` snapshot with the accounts it could not read (`--resume`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ssmreach.cli.live import live_options, run_collection, summary_line
-from ssmreach.errors import SnapshotError
-from ssmreach.model.raw import write_raw_snapshot
+from ssmreach.cli.live import live_options, org_options, report_collection, run_collection
+from ssmreach.errors import SnapshotError, UsageError
+from ssmreach.model.raw import read_raw_snapshot, write_raw_snapshot
 
 
 def _ensure_new_folder(folder: Path) -> None:
@@ -20,19 +21,53 @@ def _ensure_new_folder(folder: Path) -> None:
         )
 
 
+def _resume(folder: Path, region: Sequence[str], profile: str | None) -> None:
+    """Read again only the accounts the snapshot in `folder` could not read; merge them in."""
+    if org_options() is None:
+        raise UsageError(
+            "--resume completes an --org snapshot: pass --org --role-name NAME "
+            "(and the other --org options) as for the first run"
+        )
+    if region:
+        raise UsageError("--resume reads the Regions of the snapshot: drop --region")
+    old = read_raw_snapshot(folder)
+    from ssmreach.collect.resume import failed_accounts, merge_resumed, replace_folder
+
+    failed = failed_accounts(old.manifest)
+    if not failed:
+        click.echo(f"{folder}: every account was read; nothing to resume", err=True)
+        return
+    for note in old.skipped:
+        click.echo(f"warning: skipped {note}; it is not kept in the resumed snapshot", err=True)
+    result = run_collection(old.manifest.regions, profile, (), resume=sorted(failed))
+    replace_folder(merge_resumed(old, result), folder)
+    report_collection(result, label="resume", destination=folder)
+
+
 @click.command("snapshot")
 @click.option(
     "--output",
     "-o",
     "output",
-    required=True,
     metavar="DIR",
     type=click.Path(path_type=Path),
     help="Folder to create (it must not exist, or be empty).",
 )
+@click.option(
+    "--resume",
+    "resume",
+    metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Complete this --org snapshot: read again only the accounts its manifest lists as "
+    "not read, and merge them into it (pass the same --org options).",
+)
 @live_options
 def snapshot_command(
-    output: Path, region: Sequence[str], profile: str | None, role_arn: Sequence[str]
+    output: Path | None,
+    resume: Path | None,
+    region: Sequence[str],
+    profile: str | None,
+    role_arn: Sequence[str],
 ) -> None:
     """Read the account(s) with read-only calls and write a snapshot folder.
 
@@ -43,14 +78,28 @@ def snapshot_command(
     <Operation>.error.json and the run goes on; checks that need it answer UNKNOWN.
     `ssmreach permissions` prints the IAM policy this needs.
 
+    With --org, an account whose role cannot be assumed (or whose reads are all
+    denied) is named on one line and in the manifest, and the others are written;
+    exit 0 with a warning, or 2 when no account could be read. --resume DIR then
+    reads only those accounts and merges them into DIR.
+
     \b
     Examples:
       ssmreach snapshot --output snap/ --region us-east-1
       ssmreach snapshot -o snap/ --region us-east-1,eu-west-1 --profile audit
       ssmreach snapshot -o snap/ --region all \\
           --role-arn arn:aws:iam::111122223333:role/ssmreach-read
+      ssmreach snapshot -o org/ --region eu-west-1 --org --role-name ssmreach-read
+      ssmreach snapshot --resume org/ --org --role-name ssmreach-read
     """
+    if resume is not None:
+        if output is not None:
+            raise UsageError("give --output DIR (a new snapshot) or --resume DIR, not both")
+        _resume(resume, region, profile)
+        return
+    if output is None:
+        raise UsageError("pass --output DIR, the snapshot folder to create")
     _ensure_new_folder(output)
     result = run_collection(region, profile, role_arn)
     write_raw_snapshot(result.raw, output)
-    click.echo(summary_line(result, label="snapshot", destination=output), err=True)
+    report_collection(result, label="snapshot", destination=output)

@@ -198,6 +198,18 @@ def _ec2(operation: str, **kwargs: Any) -> ApiCall:
     return ApiCall("ec2", operation, f"ec2:{operation}", **kwargs)
 
 
+ORGANIZATION_DESCRIPTION = ApiCall(
+    "organizations",
+    "DescribeOrganization",
+    "organizations:DescribeOrganization",
+    scope="global",
+    answer_codes=(NOT_IN_ORGANIZATION,),
+)
+"""Any member account may call it; an account in no organization gets
+AWSOrganizationsNotInUseException (Organizations API reference, DescribeOrganization).
+Part of every account's snapshot, and called once more by `--org` for the organization's
+id and management account."""
+
 CALLS: tuple[ApiCall, ...] = (
     # EC2: compute and network
     _ec2("DescribeInstances", page_size=1000),
@@ -283,15 +295,7 @@ CALLS: tuple[ApiCall, ...] = (
         requests=_record_sets,
     ),
     # The account's organization: `aws:PrincipalOrgID` in endpoint, bucket and key policies.
-    # Any member account may call it; an account in no organization gets
-    # AWSOrganizationsNotInUseException (Organizations API reference, DescribeOrganization).
-    ApiCall(
-        "organizations",
-        "DescribeOrganization",
-        "organizations:DescribeOrganization",
-        scope="global",
-        answer_codes=(NOT_IN_ORGANIZATION,),
-    ),
+    ORGANIZATION_DESCRIPTION,
 )
 """Every operation of a snapshot, in the order the collector runs them."""
 
@@ -304,7 +308,15 @@ CALLER_IDENTITY = ApiCall("sts", "GetCallerIdentity", "sts:GetCallerIdentity")
 """Finds the account of the credentials. Needs no permission: IAM cannot deny it."""
 
 ASSUME_ROLE = ApiCall("sts", "AssumeRole", "sts:AssumeRole")
-"""Used once per `--role-arn`; allowed on the role ARNs, not on `*`."""
+"""Used once per `--role-arn`, and once per member account with `--org`; allowed on the
+role ARNs, not on `*`."""
+
+ACCOUNT_LISTING = ApiCall(
+    "organizations", "ListAccounts", "organizations:ListAccounts", scope="global"
+)
+"""Lists the organization's accounts for `--org` (not part of the snapshot itself). Only
+the management account and a delegated administrator may call it (Organizations API
+reference, ListAccounts); any other account gets AccessDeniedException."""
 
 
 def calls_for(scope: Scope, table: Sequence[ApiCall] = CALLS) -> tuple[ApiCall, ...]:

@@ -9,7 +9,8 @@ paging tokens and `ResponseMetadata` dropped, timestamps as ISO-8601 strings).
 
 A failed operation never stops the run: it becomes `<Operation>.error.json`, and
 call lists that depend on it are not written. Only the read-only guard, and the
-preflight checks in `ssmreach.collect.session`, stop a collection.
+preflight checks in `ssmreach.collect.session`, stop a collection. The accounts of an
+organization (`--org`) are read by `ssmreach.collect.organization` with the same tasks.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import msgspec
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from ssmreach import __version__
 from ssmreach.collect import calls as calls_module
+from ssmreach.collect.accounts import AccountFailure, Organization
 from ssmreach.collect.calls import ApiCall, Params
 from ssmreach.collect.readonly import ReadOnlyViolation
 from ssmreach.collect.retry_budget import RetryBudgetExceeded, summarise
@@ -94,15 +97,20 @@ class ProgressEvent:
 
     `start` carries the number of operations planned (`total`); `operation` is sent
     after each operation of each task (`ok` is False when it failed or was skipped).
+    With `--org`, `account` is sent when an account's reading starts, is done, or
+    failed (`state`); a failed one says why (`detail`) and how many of the planned
+    operations it will not run (`total`).
     """
 
-    kind: Literal["start", "operation"]
+    kind: Literal["start", "operation", "account"]
     total: int = 0
     account: str = ""
     region: str = ""
     service: str = ""
     operation: str = ""
     ok: bool = True
+    state: Literal["", "started", "done", "failed"] = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +158,13 @@ class CollectStats:
 
 @dataclass(frozen=True, slots=True)
 class CollectResult:
+    """The snapshot and the run's numbers; with `--org`, also the organization and the
+    accounts that could not be read (not in the snapshot, named in its manifest)."""
+
     raw: RawSnapshot
     stats: CollectStats
+    organization: Organization | None = None
+    failed_accounts: tuple[AccountFailure, ...] = ()
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -183,7 +196,9 @@ def encode_json(value: object) -> bytes:
 # --- one call ------------------------------------------------------------------------------
 
 
-class _Failed(Exception):
+class OperationFailed(Exception):
+    """An operation that did not answer: its error code and message, each one short line."""
+
     def __init__(self, code: str, message: str) -> None:
         super().__init__(code)
         self.code = summarise(code)
@@ -197,7 +212,7 @@ def _classify(code: str) -> FailureKind:
 
 
 def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, Any]:
-    """One operation with every page merged, as the AWS CLI prints it; raises `_Failed`."""
+    """One operation with every page merged, as the AWS CLI prints it; raises `OperationFailed`."""
     method = xform_name(call.operation)
     kwargs = copy.deepcopy(dict(params))
     try:
@@ -212,16 +227,16 @@ def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, A
     except (ReadOnlyViolation, ParamValidationError):
         raise
     except RetryBudgetExceeded as exc:
-        raise _Failed(exc.code, str(exc)) from None
+        raise OperationFailed(exc.code, str(exc)) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise _Failed(
+        raise OperationFailed(
             str(error.get("Code") or "Unknown"), str(error.get("Message") or "")
         ) from None
     except BotoCoreError as exc:
-        raise _Failed(type(exc).__name__, str(exc)) from None
+        raise OperationFailed(type(exc).__name__, str(exc)) from None
     except Exception as exc:  # an endpoint that answers with something botocore cannot map
-        raise _Failed(type(exc).__name__, str(exc)) from None
+        raise OperationFailed(type(exc).__name__, str(exc)) from None
     result.pop("ResponseMetadata", None)
     for token in ("NextToken", "Marker", "NextMarker", "IsTruncated"):
         result.pop(token, None)
@@ -232,7 +247,7 @@ def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, A
 
 
 @dataclass
-class _Task:
+class Task:
     account: AccountSession
     region: str  # a Region code, or GLOBAL
     client_region: str
@@ -240,6 +255,7 @@ class _Task:
     emit: Callable[[ProgressEvent], None]
     stop: threading.Event = field(default_factory=threading.Event)
     calls: int = 0
+    answered: int = 0  # operations (or call-list elements) that answered
     files: dict[OperationKey, RawFile] = field(default_factory=dict)
     failures: list[CallFailure] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
@@ -259,7 +275,9 @@ class _Task:
     def _key(self, call: ApiCall) -> OperationKey:
         return OperationKey(self.account.account, self.region, call.service, call.operation)
 
-    def _failure(self, call: ApiCall, failed: _Failed, request: Mapping[str, Any] | None) -> None:
+    def _failure(
+        self, call: ApiCall, failed: OperationFailed, request: Mapping[str, Any] | None
+    ) -> None:
         self.failures.append(
             CallFailure(
                 self.account.account,
@@ -301,14 +319,16 @@ class _Task:
     def _whole(self, call: ApiCall, results: dict[str, dict[str, Any]]) -> bool:
         try:
             answer = invoke(self.client(call.service), call, call.params)
-        except _Failed as failed:
+        except OperationFailed as failed:
             self.files[self._key(call)] = RawError(failed.code, failed.message)
             if failed.code in call.answer_codes:
+                self.answered += 1
                 return True  # an error that is the answer (no organization): not a failure
             self._failure(call, failed, None)
             return False
         if call.reduce is not None:
             answer = call.reduce(answer)
+        self.answered += 1
         results[call.operation] = answer
         self.files[self._key(call)] = RawOk(encode_json(answer))
         return True
@@ -320,10 +340,10 @@ class _Task:
         requests = call.requests(source)
         client = self.client(call.service)
 
-        def one(request: Params) -> tuple[Params, dict[str, Any] | _Failed]:
+        def one(request: Params) -> tuple[Params, dict[str, Any] | OperationFailed]:
             try:
                 return request, invoke(client, call, request)
-            except _Failed as failed:
+            except OperationFailed as failed:
                 return request, failed
 
         # One call per VPC or private zone: run them side by side (clients are thread-safe),
@@ -336,7 +356,7 @@ class _Task:
         elements: list[dict[str, Any]] = []
         ok = True
         for request, answer in answers:
-            if isinstance(answer, _Failed):
+            if isinstance(answer, OperationFailed):
                 elements.append(
                     {"Request": request, "Error": {"Code": answer.code, "Message": answer.message}}
                 )
@@ -345,6 +365,7 @@ class _Task:
                     ok = False
                 continue
             elements.append({"Request": request, "Response": answer})
+            self.answered += 1
         self.files[self._key(call)] = RawOk(encode_json(elements))
         results[call.operation] = {"Account": self.account.account, "Calls": elements}
         return ok
@@ -355,6 +376,55 @@ class _Task:
 
 def _utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Start:
+    """What every collection begins with: the base account, its Regions and partition.
+
+    `regions` are the Regions asked for by name until `resolve_regions` has run (it lists
+    the enabled ones for `all`, or takes the home Region when none was named).
+    """
+
+    base: AccountSession
+    home: str
+    regions: list[str]
+    want_all: bool
+    partition: str
+    factory: SessionFactory
+    profile: str | None
+    started: float
+    preflight_calls: int = 1  # GetCallerIdentity
+
+    def resolve_regions(self) -> None:
+        if self.want_all:
+            self.regions = enabled_regions(self.base, self.home)
+            self.preflight_calls += 1
+        elif not self.regions:
+            self.regions = [self.home]
+
+
+def start_collection(
+    regions: Sequence[str],
+    profile: str | None,
+    session_factory: SessionFactory | None,
+    *,
+    check: Callable[[], None] = lambda: None,
+) -> Start:
+    """Open the base session, check the Regions, identify the account (`check` runs first,
+    to refuse bad options before any credentials are looked for)."""
+    started = time.monotonic()
+    if session_factory is None:
+        import boto3
+
+        session_factory = boto3.Session
+    check()
+    base_session = open_session(session_factory, profile)
+    wanted, want_all = parse_region_values(regions)
+    home = _home_region(wanted, want_all, base_session)
+    partition = partition_of(base_session, wanted or [home])
+    base = identify(base_session, home)
+    return Start(base, home, wanted, want_all, partition, session_factory, profile, started)
 
 
 def collect_snapshot(
@@ -374,43 +444,41 @@ def collect_snapshot(
     `session_factory` builds `boto3.Session`s (default: `boto3.Session` itself).
     Raises `UsageError`/`CollectError` (one line) when nothing useful can be read.
     """
-    started = time.monotonic()
-    if session_factory is None:
-        import boto3
 
-        session_factory = boto3.Session
-    for role_arn in role_arns:
-        check_role_arn(role_arn)
-    base_session = open_session(session_factory, profile)
-    wanted, want_all = parse_region_values(regions)
-    home = _home_region(wanted, want_all, base_session)
-    partition = partition_of(base_session, wanted or [home])
+    def check() -> None:
+        for role_arn in role_arns:
+            check_role_arn(role_arn)
 
-    base = identify(base_session, home)
-    accounts = _accounts(base, role_arns, home, session_factory, profile)
-    preflight_calls = len(accounts)  # GetCallerIdentity, then one AssumeRole per role
-    if want_all:
-        wanted = enabled_regions(base, home)
-        preflight_calls += 1
-    elif not wanted:
-        wanted = [home]
+    run = start_collection(regions, profile, session_factory, check=check)
+    accounts = _accounts(run.base, role_arns, run.home, run.factory, profile)
+    run.preflight_calls += len(role_arns)  # one AssumeRole per role
+    run.resolve_regions()
 
     emit = progress or (lambda _event: None)
     stop = threading.Event()
-    tasks = _tasks(accounts, wanted, home, emit, stop)
+    tasks = account_tasks(accounts, run.regions, run.home, emit, stop)
     emit(ProgressEvent("start", total=sum(len(t.table) for t in tasks)))
 
     _run_tasks(tasks, max_workers, stop)
 
-    manifest = Manifest(
+    manifest = new_manifest(run, tuple(a.account for a in accounts))
+    return joined_result(manifest, tasks, run.preflight_calls, run.started)
+
+
+def new_manifest(
+    run: Start, accounts: Sequence[str], failed: Mapping[str, str] | None = None
+) -> Manifest:
+    """The manifest of a collection: now, its partition, accounts and Regions, and (with
+    `--org`) the accounts that could not be read and why."""
+    return Manifest(
         format=FORMAT,
         created=_utc_now(),
-        partition=partition,
-        accounts=tuple(a.account for a in accounts),
-        regions=tuple(wanted),
+        partition=run.partition,
+        accounts=tuple(accounts),
+        regions=tuple(run.regions),
         collector={"name": "ssmreach", "version": __version__},
+        failed_accounts=dict(failed) if failed else msgspec.UNSET,
     )
-    return _result(manifest, tasks, preflight_calls, started)
 
 
 def _home_region(wanted: Sequence[str], want_all: bool, session: Any) -> str:
@@ -449,26 +517,26 @@ def _accounts(
     return accounts
 
 
-def _tasks(
+def account_tasks(
     accounts: Sequence[AccountSession],
     regions: Sequence[str],
     home: str,
     emit: Callable[[ProgressEvent], None],
     stop: threading.Event,
-) -> list[_Task]:
+) -> list[Task]:
     """Per account: its global part (with clients in `home`), then one task per Region."""
     table = tuple(calls_module.CALLS)
     regional = calls_module.calls_for("regional", table)
     global_ = calls_module.calls_for("global", table)
-    tasks: list[_Task] = []
+    tasks: list[Task] = []
     for account in accounts:
-        tasks.append(_Task(account, GLOBAL, home, global_, emit, stop))
-        tasks.extend(_Task(account, region, region, regional, emit, stop) for region in regions)
+        tasks.append(Task(account, GLOBAL, home, global_, emit, stop))
+        tasks.extend(Task(account, region, region, regional, emit, stop) for region in regions)
     return tasks
 
 
-def _result(
-    manifest: Manifest, tasks: Sequence[_Task], preflight_calls: int, started: float
+def joined_result(
+    manifest: Manifest, tasks: Sequence[Task], preflight_calls: int, started: float
 ) -> CollectResult:
     """The tasks' files and failures joined into one snapshot, with the run's numbers."""
     files: dict[OperationKey, RawFile] = {}
@@ -484,7 +552,7 @@ def _result(
     return CollectResult(RawSnapshot(manifest=manifest, files=files), stats)
 
 
-def _run_tasks(tasks: Sequence[_Task], max_workers: int, stop: threading.Event) -> None:
+def _run_tasks(tasks: Sequence[Task], max_workers: int, stop: threading.Event) -> None:
     """Run the tasks; the first exception (or Ctrl-C) stops the others between operations."""
     pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="ssmreach")
     try:

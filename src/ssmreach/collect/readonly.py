@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ssmreach.collect.calls import ASSUME_ROLE, CALLER_IDENTITY, CALLS, REGION_LISTING
+from ssmreach.collect.calls import (
+    ACCOUNT_LISTING,
+    ASSUME_ROLE,
+    CALLER_IDENTITY,
+    CALLS,
+    REGION_LISTING,
+)
 from ssmreach.errors import CollectError
 
 READ_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Search")
@@ -29,9 +35,10 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
 
 OPERATIONS: frozenset[tuple[str, str]] = frozenset(
     (call.service, call.operation)
-    for call in (*CALLS, REGION_LISTING, CALLER_IDENTITY, ASSUME_ROLE)
+    for call in (*CALLS, REGION_LISTING, CALLER_IDENTITY, ASSUME_ROLE, ACCOUNT_LISTING)
 )
-"""Every (service, operation) the collector calls, by exact name."""
+"""Every (service, operation) the collector calls, by exact name (with `--org`, also
+`organizations:ListAccounts`; `organizations:DescribeOrganization` is in the table)."""
 
 _HANDLER_ID = "ssmreach-read-only-guard"
 

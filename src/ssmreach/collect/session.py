@@ -2,7 +2,8 @@
 
 The base account comes from the standard credential chain (environment, `--profile`
 or `AWS_PROFILE`, SSO, instance role, ...), exactly as the AWS CLI finds it; each
-`--role-arn` adds one account through `sts:AssumeRole` (session name `ssmreach`).
+`--role-arn` adds one account through `sts:AssumeRole` (session name `ssmreach`), and so
+does each member account of `--org` (`role_arn_for`).
 Clients get adaptive retries (10 attempts, unless the user configured
 `AWS_MAX_ATTEMPTS`/`AWS_RETRY_MODE` or their profile equivalents), the
 `ssmreach/<version>` user agent, the read-only guard and a retry time budget
@@ -12,7 +13,9 @@ botocore itself.
 
 Every failure that makes a collection pointless (no credentials, an unknown Region,
 an unreachable endpoint, rejected credentials, a role that cannot be assumed) is
-raised here as a one-line `CollectError` or `UsageError` before anything is read.
+raised here as a one-line `CollectError` or `UsageError` before anything is read. With
+`--org`, a member account's role that cannot be assumed (`RoleUnavailable`) is that
+account's failure only: the organization collector keeps it and reads the others.
 """
 
 from __future__ import annotations
@@ -223,21 +226,50 @@ def check_role_arn(role_arn: str) -> None:
         )
 
 
+class RoleUnavailable(CollectError):
+    """`sts:AssumeRole` failed for one role; `code` is the AWS error code (or the
+    botocore error's name), `detail` its message in one line."""
+
+    def __init__(self, message: str, *, role_arn: str, code: str, detail: str) -> None:
+        super().__init__(message)
+        self.role_arn = role_arn
+        self.code = code
+        self.detail = detail
+
+
+def _error_code(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return str(error.get("Code") or "Unknown"), _one_line(error.get("Message") or "")
+    return type(exc).__name__, _one_line(exc)
+
+
+def role_arn_for(partition: str, account: str, role_name: str) -> str:
+    """The ARN of the role `role_name` (a name, or `path/name`) in `account`."""
+    return f"arn:{partition}:iam::{account}:role/{role_name.strip('/')}"
+
+
 def assume_role(
     base: AccountSession,
     role_arn: str,
     region: str,
     factory: SessionFactory,
     profile: str | None,
+    *,
+    external_id: str | None = None,
 ) -> AccountSession:
-    """Take on `role_arn` with the base credentials (`sts:AssumeRole`, session `ssmreach`)."""
+    """Take on `role_arn` with the base credentials (`sts:AssumeRole`, session `ssmreach`,
+    with `external_id` when given); raises `RoleUnavailable` when STS refuses."""
     check_role_arn(role_arn)
+    request: dict[str, str] = {"RoleArn": role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+    if external_id is not None:
+        request["ExternalId"] = external_id
     try:
-        answer = base.client("sts", region).assume_role(
-            RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME
-        )
+        answer = base.client("sts", region).assume_role(**request)
     except (BotoCoreError, ClientError) as exc:
-        raise preflight_error("sts:AssumeRole", exc, role_arn=role_arn) from None
+        code, detail = _error_code(exc)
+        message = preflight_error("sts:AssumeRole", exc, role_arn=role_arn).message
+        raise RoleUnavailable(message, role_arn=role_arn, code=code, detail=detail) from None
     creds = answer["Credentials"]
     kwargs: dict[str, Any] = {
         "aws_access_key_id": creds["AccessKeyId"],

@@ -64,7 +64,12 @@ RawFile = RawOk | RawError
 
 
 class Manifest(msgspec.Struct, frozen=True, kw_only=True):
-    """`manifest.json`. Only `format` is required."""
+    """`manifest.json`. Only `format` is required.
+
+    `failed_accounts` (written only when an `--org` collection could not read some
+    accounts; older snapshots lack it) maps each such account to why: those accounts are
+    not in `accounts`, and `ssmreach snapshot --resume` reads them again.
+    """
 
     format: str
     created: str | None = None
@@ -72,6 +77,7 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     accounts: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     collector: dict[str, str] | None = None
+    failed_accounts: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
 
 
 class _ErrorBody(msgspec.Struct, frozen=True, rename="pascal"):
