@@ -605,16 +605,9 @@ def test_an_overlay_names_each_placeholder_with_its_address() -> None:
     )
 
 
-# --- known gaps ------------------------------------------------------------------------------
+# --- modules called with count or for_each ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="references.py ignores module instance keys: inside module.net[0] a reference to "
-    "aws_vpc.main is matched against the instances of module.net.aws_vpc.main in every "
-    "module instance (PlannedIds indexes by the key-stripped config_address), so a module "
-    "called with count/for_each gives N candidates and stops the run",
-)
 def test_a_reference_inside_a_counted_module_is_that_module_instances_resource() -> None:
     changes: list[Doc] = []
     for i, cidr in enumerate(["10.50.0.0/16", "10.51.0.0/16"]):

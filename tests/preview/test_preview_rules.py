@@ -215,12 +215,6 @@ def test_removing_a_rule_that_is_not_there_changes_nothing() -> None:
     assert perms == [_https("10.0.0.0/16")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="remove_permission compares IpProtocol literally: an entry recorded as '6' (which "
-    "analysis.security_groups.protocol_matches reads as TCP) is not matched by the 'tcp' "
-    "rule being revoked",
-)
 def test_removing_a_tcp_rule_matches_an_entry_recorded_as_protocol_6() -> None:
     perms = [{**_https("10.0.0.0/16"), "IpProtocol": "6"}]
     remove_permission(perms, _https("10.0.0.0/16"))

@@ -112,7 +112,7 @@ def _gateway_route(
     if prefix_list is None:
         ctx.notes.append(
             f"{change.address}: the prefix list of {service} is not in the snapshot "
-            "(DescribePrefixLists), so its route in {table_id} cannot be drawn"
+            f"(DescribePrefixLists), so its route in {table_id} cannot be drawn"
         )
         return
     routes = table.setdefault("Routes", [])

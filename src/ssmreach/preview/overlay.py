@@ -36,7 +36,7 @@ class Overlay:
     raw: RawSnapshot
     notes: tuple[str, ...]
     placeholders: tuple[tuple[str, str], ...]  # (placeholder id, Terraform address)
-    changed: int  # planned resource changes laid over the snapshot
+    changed: int  # planned resources changed (a replacement counts once)
 
 
 def _modelled(plan: TerraformPlan) -> list[ResourceChange]:
@@ -240,5 +240,5 @@ def overlay_plan(
         ),
         notes=tuple(_skipped_notes(plan) + ctx.notes),
         placeholders=tuple(placeholders),
-        changed=len(steps),
+        changed=len({rc.address for _, rc in steps}),
     )

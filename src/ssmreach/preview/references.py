@@ -158,7 +158,7 @@ class Resolver:
         expression = expressions[index].get(field) if isinstance(expressions[index], dict) else None
         if expression is None:
             return value  # not written: the provider computes it
-        followed = self._follow(change.module_path, expression, where)
+        followed = self._follow(change.module_path, expression, where, _instance(change))
         if isinstance(value, list):
             return list(dict.fromkeys([*(v for v in value if v is not None), *followed]))
         distinct = list(dict.fromkeys(followed))
@@ -182,7 +182,9 @@ class Resolver:
         expression = resource.get(attribute)
         if expression is None:
             return []  # not written: the provider computes it (what AWS sets, e.g. no route tables)
-        return self._follow(change.module_path, expression, f"{change.address}: {attribute}")
+        return self._follow(
+            change.module_path, expression, f"{change.address}: {attribute}", _instance(change)
+        )
 
     def _config_resource(self, change: ResourceChange) -> dict[str, Any] | None:
         module = self._modules.get(change.module_path)
@@ -196,19 +198,25 @@ class Resolver:
 
     # --- expressions ---------------------------------------------------------------------
 
-    def _follow(self, path: tuple[str, ...], expression: Any, where: str) -> list[Any]:
+    def _follow(
+        self, path: tuple[str, ...], expression: Any, where: str, instance: str | None
+    ) -> list[Any]:
+        """`instance`: the module instance the expression is in (`module.net[1]`, "" for the
+        root), or None when a reference named a module without saying which instance."""
         if isinstance(expression, list):  # a nested block: one expression object per block
-            return [v for e in expression for v in self._follow(path, e, where)]
+            return [v for e in expression for v in self._follow(path, e, where, instance)]
         if not isinstance(expression, dict):
             return []
         if "constant_value" in expression:
             return _flatten([expression["constant_value"]])
         found: list[Any] = []
         for reference in _most_specific(expression.get("references") or []):
-            found.extend(self._reference(path, reference, where))
+            found.extend(self._reference(path, reference, where, instance))
         return found
 
-    def _reference(self, path: tuple[str, ...], reference: str, where: str) -> list[Any]:
+    def _reference(
+        self, path: tuple[str, ...], reference: str, where: str, instance: str | None
+    ) -> list[Any]:
         head = reference.split(".", 1)[0]
         if head in ("each", "count", "path", "terraform", "self"):
             return []
@@ -218,14 +226,16 @@ class Resolver:
                 "holds no local values; reference the resource directly, or check after apply"
             )
         if head == "var":
-            return self._variable(path, reference.split(".")[1], where)
+            return self._variable(path, reference.split(".")[1], where, instance)
         if head == "module":
-            return self._module_output(path, reference, where)
+            return self._module_output(path, reference, where, instance)
         if head == "data":
             return self._data_source(path, reference[len("data.") :], where)
-        return self._resource(path, reference, where)
+        return self._resource(path, reference, where, instance)
 
-    def _variable(self, path: tuple[str, ...], name: str, where: str) -> list[Any]:
+    def _variable(
+        self, path: tuple[str, ...], name: str, where: str, instance: str | None
+    ) -> list[Any]:
         if not path:
             variable = self._plan.variables.get(name)
             return _flatten([variable.value]) if variable is not None else []
@@ -234,9 +244,11 @@ class Resolver:
         expression = call.expressions.get(name) if call is not None else None
         if expression is None:
             return []  # the variable's default: a constant, which the plan already shows
-        return self._follow(path[:-1], expression, where)
+        return self._follow(path[:-1], expression, where, _parent(instance))
 
-    def _module_output(self, path: tuple[str, ...], reference: str, where: str) -> list[Any]:
+    def _module_output(
+        self, path: tuple[str, ...], reference: str, where: str, instance: str | None
+    ) -> list[Any]:
         parts = reference.split(".")
         if len(parts) < 3:
             raise Unresolved(
@@ -247,7 +259,10 @@ class Resolver:
         output = module.outputs.get(parts[2]) if module is not None else None
         if not isinstance(output, dict) or "expression" not in output:
             raise Unresolved(f"{where} comes from {reference}, which the plan does not define")
-        return self._follow(child, output["expression"], where)
+        inner = (
+            None if instance is None else f"{instance + '.' if instance else ''}module.{parts[1]}"
+        )
+        return self._follow(child, output["expression"], where, inner)
 
     def _data_source(self, path: tuple[str, ...], reference: str, where: str) -> list[Any]:
         match = _REFERENCE.match(reference)
@@ -262,15 +277,19 @@ class Resolver:
             )
         return _flatten([values.get(match["attr"] or "id")])
 
-    def _resource(self, path: tuple[str, ...], reference: str, where: str) -> list[Any]:
+    def _resource(
+        self, path: tuple[str, ...], reference: str, where: str, instance: str | None
+    ) -> list[Any]:
         match = _REFERENCE.match(reference)
         if match is None:
             return []
         config_address = f"{_module_prefix(path)}{match['type']}.{match['name']}"
         key = match["key"]
-        addresses = [config_address + key] if key else self._ids.instances(config_address)
-        if key and addresses[0] not in self._ids:
-            addresses = []
+        addresses = self._ids.instances(config_address)
+        if instance:  # the resources of this module instance (a module with count/for_each)
+            addresses = [a for a in addresses if a.startswith(instance + ".")] or addresses
+        if key:
+            addresses = [a for a in addresses if a.endswith(f"{match['name']}{key}")]
         if not addresses:
             raise Unresolved(
                 f"{where} is known only after apply and comes from {reference}, a resource "
@@ -287,6 +306,18 @@ class Resolver:
                 )
             found.extend(_flatten([_walk(attrs[attribute], match["rest"] or "")]))
         return found
+
+
+def _instance(change: ResourceChange) -> str:
+    return change.module_address or ""
+
+
+def _parent(instance: str | None) -> str | None:
+    """`module.a[0].module.b` -> `module.a[0]`; the root's parent is the root."""
+    if not instance:
+        return instance
+    head, _, _ = instance.rpartition(".module.")
+    return head if head else ""
 
 
 def _walk(value: Any, rest: str) -> Any:

@@ -279,7 +279,16 @@ def default_network_acl(ctx: Context, change: ResourceChange, _: str) -> None:
 
 
 def remove_network_acl(ctx: Context, change: ResourceChange) -> None:
-    drop(ctx.edit("DescribeNetworkAcls", change.address), "NetworkAclId", before_id(change))
+    """AWS deletes an ACL only without subnets: the provider first moves them to the VPC's
+    default ACL (Terraform AWS provider, aws_network_acl), and so does the overlay."""
+    acl_id = before_id(change)
+    acl = ctx.find("DescribeNetworkAcls", "NetworkAclId", acl_id or "")
+    if acl is not None:
+        default = default_acl(ctx, str(acl.get("VpcId")))
+        for association in list(acl.get("Associations") or []):
+            if association.get("SubnetId") and default != acl_id:
+                associate_acl(ctx, change, str(association["SubnetId"]), default)
+    drop(ctx.edit("DescribeNetworkAcls", change.address), "NetworkAclId", acl_id)
 
 
 def _rule_entry(get: Any, values: dict[str, Any]) -> dict[str, Any]:

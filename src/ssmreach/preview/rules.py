@@ -51,7 +51,10 @@ def permission(
 
 
 def same_ports(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return all(a.get(k) == b.get(k) for k in ("IpProtocol", "FromPort", "ToPort"))
+    """Same protocol (however written: `6` is `tcp`) and ports."""
+    return sg_protocol(a.get("IpProtocol")) == sg_protocol(b.get("IpProtocol")) and all(
+        a.get(k) == b.get(k) for k in ("FromPort", "ToPort")
+    )
 
 
 def remove_permission(permissions: list[dict[str, Any]], rule: dict[str, Any]) -> None:
