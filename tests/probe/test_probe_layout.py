@@ -93,18 +93,22 @@ def test_what_needs_ssmreach_or_the_aws_sdk_lives_in_the_controller(path: Path) 
 
 
 def test_the_node_feature_table_agrees_with_the_analysis_one() -> None:
-    """The node probe runs alone and keeps its own copy; it must say what NEEDS says: the
-    services, both message channels where the feature uses one, and what the Session
-    Manager preferences may add."""
-    from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES, NEEDS
+    """The node probe runs alone and carries its own literal; the builder derives the table
+    from NEEDS and refuses to build a script whose literal differs."""
+    from ssmreach.probe.controller.build import check_node_features, node_feature_services
     from ssmreach.probe.node import constants
 
-    for name, needs in NEEDS.items():
-        expected = set(needs.services)
-        if needs.channel:
-            expected |= {"ssmmessages", "ec2messages"}
-        if needs.preferences:
-            expected |= {"s3", "kms", "logs"}
-        assert set(constants.FEATURE_SERVICES[name]) == expected, name
-    assert constants.FEATURES == FEATURES
-    assert constants.DEFAULT_FEATURES == DEFAULT_FEATURES
+    check_node_features()
+    assert {k: set(v) for k, v in constants.FEATURE_SERVICES.items()} == {
+        k: set(v) for k, v in node_feature_services().items()
+    }
+
+
+def test_a_drifted_node_feature_table_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssmreach.probe.controller import build
+    from ssmreach.probe.node import constants
+
+    drifted = {**constants.FEATURE_SERVICES, "core": ("ssm", "ec2")}
+    monkeypatch.setattr(constants, "FEATURE_SERVICES", drifted)
+    with pytest.raises(build.ScriptBuildError, match=r"differs from analysis/features\.py NEEDS"):
+        build.build_script()

@@ -20,7 +20,9 @@ import textwrap
 from dataclasses import dataclass, field
 from importlib import resources
 
+from ssmreach.analysis.features import DEFAULT_FEATURES, FEATURES, NEEDS
 from ssmreach.analysis.reasons import CATALOGUE
+from ssmreach.probe.node import constants as node_constants
 from ssmreach.probe.node.constants import REASON_CODES
 
 NODE_PACKAGE = "ssmreach.probe.node"
@@ -110,6 +112,34 @@ def node_fixes() -> dict[str, str]:
     if missing:
         raise ScriptBuildError(f"the node raises codes the catalogue lacks: {missing}")
     return {code: by_code[code].fix for code in REASON_CODES}
+
+
+def node_feature_services() -> dict[str, tuple[str, ...]]:
+    """What the node probe tests per feature, from the analysis table `NEEDS` (the one
+    home of what a feature needs): its services, both message channels where it uses one,
+    and what the Session Manager preferences may add (S3, KMS, CloudWatch Logs)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for name in FEATURES:
+        needs = NEEDS[name]
+        wanted = list(needs.services)
+        if needs.channel:
+            wanted += ["ssmmessages", "ec2messages"]
+        if needs.preferences:
+            wanted += ["kms", "logs", "s3"]
+        table[name] = tuple(dict.fromkeys(wanted))
+    return table
+
+
+def check_node_features() -> None:
+    """The node script runs alone (standard library only, and in process), so it carries the
+    feature table as a literal; building it refuses a literal that is not `NEEDS`."""
+    node = {k: set(v) for k, v in node_constants.FEATURE_SERVICES.items()}
+    wanted = {k: set(v) for k, v in node_feature_services().items()}
+    if node != wanted or node_constants.DEFAULT_FEATURES != DEFAULT_FEATURES:
+        raise ScriptBuildError(
+            "probe/node/constants.py FEATURE_SERVICES differs from analysis/features.py NEEDS; "
+            f"write it as {node_feature_services()!r}"
+        )
 
 
 def fixes_literal(fixes: dict[str, str]) -> str:
@@ -281,6 +311,7 @@ def build_script() -> str:
     _check_joinable(modules)
     if "main" not in modules[-1].defines or "sys" not in modules[-1].runtime.plain:
         raise ScriptBuildError(f"{MODULES[-1]}.py must define main() and import sys")
+    check_node_features()
     _inject_fixes(modules, node_fixes())
     parts = ["\n".join(_header(modules))]
     for module in modules:
