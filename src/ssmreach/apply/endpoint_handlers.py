@@ -65,6 +65,29 @@ def _wait_available(ctx: Context, ec2: Any, endpoint_id: str) -> None:
         time.sleep(ctx.poll)
 
 
+def _create_endpoint(ctx: Context, ec2: Any, args: dict[str, Any], policy: str | None) -> Outcome:
+    """Create an endpoint and wait until it is available; one that never gets there (or a
+    wait that is interrupted) is deleted again before the error goes on."""
+    if policy:
+        args["PolicyDocument"] = policy
+    if ctx.dry_run:
+        return dry_run_call(ec2.create_vpc_endpoint, **args)
+    endpoint_id = ec2.create_vpc_endpoint(**args)["VpcEndpoint"]["VpcEndpointId"]
+
+    def undo() -> None:
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
+
+    try:
+        _wait_available(ctx, ec2, endpoint_id)
+    except (TimeoutError, RuntimeError) as exc:
+        undo()
+        raise RuntimeError(f"{exc} (deleted again)") from exc
+    except BaseException:  # interrupted, or any other failure while waiting
+        undo()
+        raise
+    return Outcome(endpoint_id, True, undo=undo, undo_what=f"delete endpoint {endpoint_id}")
+
+
 def interface_endpoint(ctx: Context, ch: c.CreateInterfaceEndpoint) -> Outcome:
     ec2 = ctx.clients("ec2", ch.region)
     existing = _live_endpoints(ec2, **{"vpc-id": ch.vpc_id or "", "service-name": ch.service_name})
@@ -89,25 +112,7 @@ def interface_endpoint(ctx: Context, ch: c.CreateInterfaceEndpoint) -> Outcome:
         "ClientToken": ctx.token(ch),
         "TagSpecifications": ctx.tags("vpc-endpoint", f"ssmreach-{ch.service}"),
     }
-    if ch.policy:
-        args["PolicyDocument"] = ch.policy
-    if ctx.dry_run:
-        return dry_run_call(ec2.create_vpc_endpoint, **args)
-    endpoint_id = ec2.create_vpc_endpoint(**args)["VpcEndpoint"]["VpcEndpointId"]
-
-    def undo() -> None:
-        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
-
-    outcome = Outcome(endpoint_id, True, undo=undo, undo_what=f"delete endpoint {endpoint_id}")
-    try:
-        _wait_available(ctx, ec2, endpoint_id)
-    except (TimeoutError, RuntimeError) as exc:
-        undo()
-        raise RuntimeError(f"{exc} (deleted again)") from exc
-    except BaseException:  # interrupted or any other failure while waiting
-        undo()
-        raise
-    return outcome
+    return _create_endpoint(ctx, ec2, args, ch.policy)
 
 
 def _modify(ctx: Context, region: str, endpoint_id: str, **args: Any) -> Outcome | None:
@@ -171,21 +176,7 @@ def gateway_endpoint(ctx: Context, ch: c.CreateGatewayEndpoint) -> Outcome:
         "ClientToken": ctx.token(ch),
         "TagSpecifications": ctx.tags("vpc-endpoint", "ssmreach-s3"),
     }
-    if ch.policy:
-        args["PolicyDocument"] = ch.policy
-    if ctx.dry_run:
-        return dry_run_call(ec2.create_vpc_endpoint, **args)
-    endpoint_id = ec2.create_vpc_endpoint(**args)["VpcEndpoint"]["VpcEndpointId"]
-
-    def undo() -> None:
-        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])
-
-    try:
-        _wait_available(ctx, ec2, endpoint_id)
-    except BaseException:  # a timeout, an interruption, any failure while waiting
-        undo()
-        raise
-    return Outcome(endpoint_id, True, undo=undo, undo_what=f"delete endpoint {endpoint_id}")
+    return _create_endpoint(ctx, ec2, args, ch.policy)
 
 
 def _add_members(
