@@ -69,6 +69,7 @@ class InstanceOptions(TypedDict, total=False):
     public_ip: str | None
     ping: str
     ip: str | None
+    tags: dict[str, str] | None
 
 
 def uuid_like(seed: str) -> uuid.UUID:
@@ -149,7 +150,12 @@ class EstateBuilder:
         self.dhmc_role: str | None = None
         self.session_prefs: dict[str, Any] | None = None
         self.kms_keys: dict[str, dict[str, Any]] = {}  # by the KeyId asked for (kms_key())
-        self.bucket_regions: dict[str, str] = {}  # session log bucket -> Region (default: ours)
+        self.bucket_regions: dict[str, str] = {}  # a bucket -> its Region (default: ours)
+        # Run Command commands and State Manager associations (`command()`, `association()`):
+        # None writes no ListCommands / ListAssociations file at all (not collected).
+        self.commands: list[dict[str, Any]] | None = None
+        self.associations: list[dict[str, Any]] | None = None
+        self.association_errors: dict[str, str] = {}  # association id -> DescribeAssociation error
         self.omitted: set[str] = set()
         self.denied: set[str] = set()
         # DescribeOrganization: an org id, None for "in no organization", "" for not collected.
@@ -209,12 +215,97 @@ class EstateBuilder:
         return arn
 
     def _bucket_calls(self) -> list[dict[str, Any]]:
-        bucket = str((self.session_prefs or {}).get("s3BucketName") or "")
-        if not bucket:
-            return []
-        where = self.bucket_regions.get(bucket, self.region)
-        constraint = None if where == "us-east-1" else where
-        return [{"Request": {"Bucket": bucket}, "Response": {"LocationConstraint": constraint}}]
+        """`GetBucketLocation` for the session log bucket and every output bucket."""
+        buckets = {str((self.session_prefs or {}).get("s3BucketName") or "")}
+        buckets |= {str(c.get("OutputS3BucketName") or "") for c in self.commands or ()}
+        buckets |= {
+            str(a["OutputLocation"]["S3Location"].get("OutputS3BucketName") or "")
+            for a in self.associations or ()
+            if "OutputLocation" in a
+        }
+        calls = []
+        for bucket in sorted(buckets - {""}):
+            where = self.bucket_regions.get(bucket, self.region)
+            constraint = None if where == "us-east-1" else where
+            calls.append(
+                {"Request": {"Bucket": bucket}, "Response": {"LocationConstraint": constraint}}
+            )
+        return calls
+
+    # -- Run Command and State Manager output ---------------------------------------------------
+    def command(
+        self,
+        bucket: str | None,
+        *,
+        instance_ids: list[str] | None = None,
+        targets: list[tuple[str, list[str]]] | None = None,
+        output_region: str | None = None,
+        prefix: str | None = None,
+        document: str = "AWS-RunShellScript",
+    ) -> str:
+        """A command of `ListCommands` writing its output to `bucket`; returns its id."""
+        command_id = str(uuid_like(f"command-{next(self._ids)}"))
+        record: dict[str, Any] = {
+            "CommandId": command_id,
+            "DocumentName": document,
+            "InstanceIds": instance_ids or [],
+            "Targets": [{"Key": k, "Values": v} for k, v in targets or ()],
+            "OutputS3Region": output_region or "",
+            "OutputS3BucketName": bucket or "",
+            "OutputS3KeyPrefix": prefix or "",
+            "Status": "Success",
+        }
+        self.commands = [*(self.commands or ()), record]
+        return command_id
+
+    def association(
+        self,
+        bucket: str | None,
+        *,
+        targets: list[tuple[str, list[str]]],
+        output_region: str | None = None,
+        prefix: str | None = None,
+        document: str = "AWS-GatherSoftwareInventory",
+    ) -> str:
+        """A State Manager association (`ListAssociations`, `DescribeAssociation`) writing
+        its output to `bucket` (None: no output location); returns its id."""
+        association_id = str(uuid_like(f"association-{next(self._ids)}"))
+        record: dict[str, Any] = {
+            "AssociationId": association_id,
+            "Name": document,
+            "Targets": [{"Key": k, "Values": v} for k, v in targets],
+        }
+        if bucket is not None:
+            location: dict[str, Any] = {"OutputS3BucketName": bucket}
+            if output_region:
+                location["OutputS3Region"] = output_region
+            if prefix:
+                location["OutputS3KeyPrefix"] = prefix
+            record["OutputLocation"] = {"S3Location": location}
+        self.associations = [*(self.associations or ()), record]
+        return association_id
+
+    def _output_files(self) -> dict[tuple[str, str], Any]:
+        files: dict[tuple[str, str], Any] = {}
+        if self.commands is not None:
+            files[("ssm", "ListCommands")] = {"Commands": self.commands}
+        if self.associations is not None:
+            files[("ssm", "ListAssociations")] = {
+                "Associations": [
+                    {k: a[k] for k in ("AssociationId", "Name", "Targets")}
+                    for a in self.associations
+                ]
+            }
+            files[("ssm", "DescribeAssociation")] = [
+                {"Request": {"AssociationId": a["AssociationId"]}}
+                | (
+                    {"Error": {"Code": code, "Message": "not described"}}
+                    if (code := self.association_errors.get(a["AssociationId"]))
+                    else {"Response": {"AssociationDescription": a}}
+                )
+                for a in self.associations
+            ]
+        return files
 
     def _kms_calls(self) -> dict[tuple[str, str], Any]:
         asked = str((self.session_prefs or {}).get("kmsKeyId") or "")
@@ -833,6 +924,7 @@ class EstateBuilder:
         public_ip: str | None = None,
         ping: str = "Online",
         ip: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> str:
         iid = f"i-{next(self._ids):017x}"
         subnet = self._subnet_by_id[subnet_id]
@@ -855,7 +947,8 @@ class EstateBuilder:
             ],
             "MetadataOptions": {"HttpEndpoint": imds, "HttpTokens": "required"},
             "PlatformDetails": "Windows" if platform == "Windows" else "Linux/UNIX",
-            "Tags": [{"Key": "Name", "Value": name}],
+            "Tags": [{"Key": "Name", "Value": name}]
+            + [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
         }
         if platform == "Windows":
             inst["Platform"] = "windows"
@@ -996,6 +1089,7 @@ class EstateBuilder:
             ("ssm", "GetDocument"): prefs_calls,
             **self._kms_calls(),
             ("s3", "GetBucketLocation"): self._bucket_calls(),
+            **self._output_files(),
             ("route53resolver", "ListResolverRules"): {"ResolverRules": self.rules},
             ("route53resolver", "ListResolverRuleAssociations"): {
                 "ResolverRuleAssociations": self.rule_assocs

@@ -27,9 +27,10 @@ from ssmreach.collect.collector import (
 )
 from ssmreach.model.raw import Manifest, RawSnapshot
 
-SUMMARY = re.compile(
-    r"^snapshot: 1 account \u00d7 1 Region, (\d+) calls, 2 failed "
-    r"\(ssm:DescribeInstanceInformation, ssm:GetServiceSetting\), \d+\.\d s → (.+)$"
+SUMMARY = re.compile(  # moto implements none of the three failed operations
+    r"^snapshot: 1 account \u00d7 1 Region, (\d+) calls, 3 failed "
+    r"\(ssm:DescribeInstanceInformation, ssm:GetServiceSetting, ssm:ListAssociations\), "
+    r"\d+\.\d s → (.+)$"
 )
 
 

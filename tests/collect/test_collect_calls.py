@@ -52,8 +52,10 @@ SPEC_REGIONAL = {
 EXTENSIONS = {
     # Beyond the snapshot spec (README, "Offline snapshots"): the Session Manager KMS key.
     "kms": {"DescribeKey", "GetKeyPolicy", "ListGrants"},
+    # The Session Manager, Run Command and State Manager buckets and their Regions.
     "s3": {"GetBucketLocation"},
 }
+SSM_EXTENSIONS = {"ListCommands", "ListAssociations", "DescribeAssociation"}
 SPEC_GLOBAL = {
     "iam": {"GetAccountAuthorizationDetails"},
     "route53": {"ListHostedZones", "GetHostedZone", "ListResourceRecordSets"},
@@ -72,6 +74,7 @@ SPEC_CALL_LISTS = {
     "GetKeyPolicy",
     "ListGrants",
     "GetBucketLocation",
+    "DescribeAssociation",
     "GetHostedZone",
     "ListResourceRecordSets",
 }
@@ -93,7 +96,9 @@ def _by_service(calls: tuple[ApiCall, ...]) -> dict[str, set[str]]:
 
 
 def test_table_has_exactly_the_operations_of_the_spec() -> None:
-    assert _by_service(calls_for("regional")) == SPEC_REGIONAL | EXTENSIONS
+    regional = SPEC_REGIONAL | EXTENSIONS
+    regional["ssm"] = regional["ssm"] | SSM_EXTENSIONS
+    assert _by_service(calls_for("regional")) == regional
     assert _by_service(calls_for("global")) == SPEC_GLOBAL | GLOBAL_EXTENSIONS
     assert {c.operation for c in CALLS if c.is_call_list} == SPEC_CALL_LISTS
     assert len({(c.service, c.operation) for c in CALLS}) == len(CALLS)
@@ -120,6 +125,7 @@ def test_every_call_is_a_botocore_operation_with_valid_fixed_parameters(call: Ap
                 {"TransitGatewayRouteTableId": "tgw-rtb-1", "State": "available"}
             ],
             "HostedZones": [{"Id": "/hostedzone/Z1", "Config": {"PrivateZone": True}}],
+            "Associations": [{"AssociationId": "a-1"}],
             # a call list's own result, as the source of another (GetDocument, DescribeKey)
             "Account": "111122223333",
             "Calls": [
@@ -165,10 +171,57 @@ def test_the_session_key_is_described_and_only_own_keys_are_read_further() -> No
 def test_sources_come_first_in_the_same_scope() -> None:
     seen: dict[str, str] = {}
     for call in CALLS:
-        if call.source is not None:
-            assert seen.get(call.source) == call.scope, call.api
+        for source in (call.source, *call.also) if call.source is not None else call.also:
+            assert seen.get(source) == call.scope, call.api
             assert call.is_call_list
         seen[call.operation] = call.scope
+
+
+def test_every_bucket_is_located_once_the_session_bucket_and_the_output_buckets() -> None:
+    by_op = {c.operation: c for c in CALLS}
+    location, describe = by_op["GetBucketLocation"], by_op["DescribeAssociation"]
+    assert location.requests is not None and describe.requests is not None
+    listed = {"Associations": [{"AssociationId": "a-2"}, {"AssociationId": "a-1"}]}
+    assert describe.requests(listed) == [{"AssociationId": "a-1"}, {"AssociationId": "a-2"}]
+    results: dict[str, dict[str, Any]] = {
+        "GetDocument": {
+            "Account": "111122223333",
+            "Calls": [
+                {"Request": {}, "Response": {"Content": '{"inputs": {"s3BucketName": "logs"}}'}}
+            ],
+        },
+        "ListCommands": {
+            "Commands": [
+                {"CommandId": "c1", "OutputS3BucketName": "out"},
+                {"CommandId": "c2", "OutputS3BucketName": "logs"},
+                {"CommandId": "c3", "OutputS3BucketName": ""},
+            ]
+        },
+        "DescribeAssociation": {
+            "Account": "111122223333",
+            "Calls": [
+                {
+                    "Request": {"AssociationId": "a-1"},
+                    "Response": {
+                        "AssociationDescription": {
+                            "OutputLocation": {"S3Location": {"OutputS3BucketName": "states"}}
+                        }
+                    },
+                },
+                {"Request": {"AssociationId": "a-2"}, "Response": {"AssociationDescription": {}}},
+                {"Request": {"AssociationId": "a-3"}, "Error": {"Code": "AccessDenied"}},
+            ],
+        },
+    }
+    merged = location.source_of(results)
+    assert location.requests(merged) == [{"Bucket": b} for b in ("logs", "out", "states")]
+    # given the session preferences alone, as a collector that reads only `source` does
+    assert location.requests(results["GetDocument"]) == [{"Bucket": "logs"}]
+
+
+def test_the_command_listing_is_bounded() -> None:
+    listing = next(c for c in CALLS if c.operation == "ListCommands")
+    assert listing.page_size == 50 and listing.max_items is not None and listing.max_items <= 500
 
 
 def test_fixed_requests_match_what_the_reader_looks_for() -> None:

@@ -55,6 +55,10 @@ OTHER_ACCOUNT = "111111111111"
 EXTRA_RESERVATIONS = 40
 
 
+MOTO_UNSENT = frozenset({"DescribeAssociation"})
+"""Call lists whose source moto does not implement (ListAssociations), so never sent."""
+
+
 @pytest.mark.usefixtures("moto")
 def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None:
     estate = build_estate(session_key=True)
@@ -77,11 +81,13 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
     files = result.raw.files
 
     # Every table operation has a file, for each account: regional under the Region,
-    # global once per account.
+    # global once per account. moto has no ssm:ListAssociations (NotImplementedError), so
+    # its call list DescribeAssociation has no source and is not written.
     expected = {
         key(c.service, c.operation, account=a)
         for c in calls_for("regional")
         for a in (ACCOUNT, OTHER_ACCOUNT)
+        if c.operation not in MOTO_UNSENT
     } | {
         key(c.service, c.operation, GLOBAL, a)
         for c in calls_for("global")
@@ -102,7 +108,7 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
         ("sts", "GetCallerIdentity"),
         ("sts", "AssumeRole"),
     }
-    assert {(c.service, c.operation) for c in CALLS} <= operations
+    assert {(c.service, c.operation) for c in CALLS if c.operation not in MOTO_UNSENT} <= operations
     assert len(sent) == result.stats.calls
 
     # Calls do not grow with instances: whole operations once (DescribeInstances is one page
@@ -162,7 +168,11 @@ def test_estate_is_collected_into_every_file_of_the_spec(tmp_path: Path) -> None
     [location] = body(files[key("s3", "GetBucketLocation")])
     assert location["Request"] == {"Bucket": "ssm-session-logs"}
     assert location["Response"]["LocationConstraint"] == "eu-west-1"
-    assert result.stats.failed == ("ssm:DescribeInstanceInformation", "ssm:GetServiceSetting")
+    assert result.stats.failed == (
+        "ssm:DescribeInstanceInformation",
+        "ssm:GetServiceSetting",
+        "ssm:ListAssociations",  # not in moto
+    )
     assert result.stats.denied == () and result.stats.throttled == ()
 
     # Whole-account files: merged, without paging tokens or metadata, timestamps as strings.

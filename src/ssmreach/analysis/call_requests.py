@@ -27,11 +27,12 @@ def requests_for(
     )
     out: list[RequestContext] = []
     if need.service == "s3":
-        for bucket in need.buckets or ():
+        objects = need.objects or tuple(f"{bucket}/*" for bucket in need.buckets or ())
+        for name in objects:
             out.append(
                 RequestContext(
                     action=need.s3_action,
-                    resource=f"arn:{ctx.partition}:s3:::{bucket}/*",
+                    resource=f"arn:{ctx.partition}:s3:::{name}",
                     principal_arn=role_arn,
                     principal_account=node.own.account,
                     keys=keys,

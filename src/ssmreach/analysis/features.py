@@ -32,18 +32,21 @@ class FeatureNeeds:
     `services`: the endpoints it calls, in order; `channel`: it runs over a message channel
     (ssmmessages, or ec2messages for older agents: see `channel_options`), placed right
     after the first service; `buckets`: the purpose of the AWS-owned S3 buckets it reads;
-    `preferences`: the Session Manager preferences add S3, KMS and CloudWatch Logs.
+    `preferences`: the Session Manager preferences add S3, KMS and CloudWatch Logs;
+    `output_buckets`: the S3 buckets its commands and the State Manager associations write
+    output to are needed too (output_buckets.py).
     """
 
     services: tuple[str, ...]
     channel: bool = False
     buckets: BucketPurpose | None = None
     preferences: bool = False
+    output_buckets: bool = False
 
 
 NEEDS: dict[str, FeatureNeeds] = {
     "core": FeatureNeeds(("ssm",)),
-    "run-command": FeatureNeeds(("ssm",), channel=True),
+    "run-command": FeatureNeeds(("ssm",), channel=True, output_buckets=True),
     "session-manager": FeatureNeeds(("ssm", "ssmmessages"), preferences=True),
     "patch-manager": FeatureNeeds(("ssm", "s3"), channel=True, buckets="patch-manager"),
     "agent-update": FeatureNeeds(("ssm", "s3"), channel=True, buckets="agent-update"),

@@ -24,6 +24,7 @@ from ssmreach.analysis.message_channel import no_channel, with_retirement
 from ssmreach.analysis.missing_reads import GAP_CODES, with_every_gap
 from ssmreach.analysis.network import Node
 from ssmreach.analysis.network_stage import NetworkStage, network_stage
+from ssmreach.analysis.output_buckets import NO_OUTPUT, OutputPlan, output_plan
 from ssmreach.analysis.path import reach_service
 from ssmreach.analysis.path_context import PathContext, ServiceNeed
 from ssmreach.analysis.reasons import reason
@@ -82,15 +83,22 @@ class Shared:
 
 class InstanceCheck:
     """One instance: its own reasons and verdict (metadata service, identity, agent,
-    placement), then its features (`features`), sharing what it can through `Shared`."""
+    placement), then its features (`features`), sharing what it can through `Shared`.
+    `outputs`: the buckets its commands and associations write to (output_buckets.py)."""
 
     def __init__(
-        self, ctx: PathContext, region: RegionData, instance: aws.Instance, shared: Shared
+        self,
+        ctx: PathContext,
+        region: RegionData,
+        instance: aws.Instance,
+        shared: Shared,
+        outputs: OutputPlan = NO_OUTPUT,
     ) -> None:
         self.ctx = ctx
         self.region = region
         self.instance = instance
         self.shared = shared
+        self.outputs = outputs
         self.agent = agent_facts(region, instance)
         self.reasons: list[Reason] = []
         self.verdict = Verdict.PRIVATE
@@ -122,7 +130,14 @@ class InstanceCheck:
         # for the key so that each lookup does not hash it again.
         groups = shared.part_groups
         self.part_group: int = groups.setdefault(
-            (self.network_key, self.identity_key, self.channels, self.relies, self.node is None),
+            (
+                self.network_key,
+                self.identity_key,
+                self.channels,
+                self.relies,
+                self.node is None,
+                outputs,
+            ),
             len(groups),
         )
 
@@ -319,6 +334,9 @@ class InstanceCheck:
                     else ServiceNeed(svc)
                     for svc in spec.services
                 ]
+            if spec.output_buckets:
+                needs += self.outputs.needs
+                extra += self.outputs.reasons
             channel = spec.channel
             services = [self.service(n) for n in needs]
             if channel:
@@ -392,14 +410,16 @@ def instance_results(
     features: Sequence[str],
 ) -> list[FeatureResult]:
     """An instance's results; copied from an instance with the same profile (see
-    grouping.py) when that instance had no reason of its own, computed otherwise."""
+    grouping.py) and output buckets when that instance had no reason of its own, computed
+    otherwise."""
     grouper = shared.grouper
-    key = grouper.profile_key(region, instance) if grouper else None
+    outputs = output_plan(region, instance)
+    key = (grouper.profile_key(region, instance), outputs) if grouper else None
     model = shared.profiles.get(key) if key is not None else None
     if model is not None:
         name = instance.name
         return [msgspec.structs.replace(r, instance=instance.instance_id, name=name) for r in model]
-    check = InstanceCheck(ctx, region, instance, shared)
+    check = InstanceCheck(ctx, region, instance, shared, outputs)
     results = check.features(features)
     if key is not None and not check.personal:
         shared.profiles[key] = results

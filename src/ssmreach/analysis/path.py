@@ -26,7 +26,7 @@ from ssmreach.analysis.network_stage import NetworkStage, network_stage
 from ssmreach.analysis.path_context import PathContext, ServiceNeed
 from ssmreach.analysis.policy_hops import endpoint_policy_hop, iam_hop
 from ssmreach.analysis.reasons import reason
-from ssmreach.analysis.s3_path import bucket_region_hop
+from ssmreach.analysis.s3_path import bucket_region_hop, output_region_hop
 from ssmreach.analysis.services import endpoint_service_name
 from ssmreach.analysis.verdict import Outcome, ServiceResult, Severity, Verdict
 
@@ -60,6 +60,8 @@ def reach_service(
         iam_hop(leg, ctx, node.own, need, identity, requests, through_endpoint=stage.private)
     if need.bucket_region is not None:
         bucket_region_hop(leg, node, need, stage.endpoint)
+    if need.region_mismatches:
+        output_region_hop(leg, need)
     via = stage.via
     verdict = _verdict(leg, stage.private)
     reasons = list(leg.reasons)

@@ -18,16 +18,32 @@ from ssmreach.policy.evaluate import Evaluation, RequestContext, evaluate_resour
 
 
 @dataclass(frozen=True, slots=True)
+class RegionMismatch:
+    """An association that names a Region (`OutputS3Region`) its output bucket is not in."""
+
+    bucket: str
+    named: str  # the Region the association names
+    actual: str  # the bucket's Region (GetBucketLocation)
+    source: str  # the association, as messages name it
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceNeed:
     """One service a feature needs, with the resources its calls touch."""
 
     service: str
-    buckets: tuple[str, ...] | None = None  # s3: AWS-owned buckets (None: names unknown)
+    buckets: tuple[str, ...] | None = None  # s3: AWS-owned or the user's (None: names unknown)
     s3_action: str = "s3:GetObject"
     resources: CallResources | None = None  # what the actions are called on (None: `*`)
     key_id: str | None = None  # kms: the key as the Session Manager preferences name it
     # s3: the Region of the user's bucket when it is not the node's (or why it is not known)
     bucket_region: str | Gap | None = None
+    # s3: what the user's bucket is for, as messages name it
+    purpose: str = "session log"
+    # s3: the objects the calls write (`bucket/prefix/*`); None: `bucket/*` of each bucket
+    objects: tuple[str, ...] | None = None
+    # s3: outputs whose OutputS3Region is not their bucket's Region
+    region_mismatches: tuple[RegionMismatch, ...] = ()
 
 
 class PathContext:

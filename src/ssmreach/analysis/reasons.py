@@ -270,6 +270,19 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         manual="a bucket in another Region is never reached through a gateway endpoint",
     ),
     ReasonCode(
+        "S3_OUTPUT_REGION_MISMATCH",
+        (Severity.ERROR,),
+        "A State Manager association names an OutputS3Region that is not the Region its output bucket is in (GetBucketLocation): the agent addresses the bucket in the wrong Region and S3 refuses the upload. (Systems Manager ignores a Run Command command's OutputS3Region, so commands never raise it.)",
+        "Set the association's OutputS3Region to the bucket's Region, or leave it out.",
+        manual="the association's output location is its owner's setting",
+    ),
+    ReasonCode(
+        "OUTPUT_TARGET_UNRESOLVED",
+        (Severity.INFO,),
+        "A command or association writes output to an S3 bucket and targets nodes in a way the snapshot cannot resolve (a resource group, parameter values, or targets that agree only in part): whether it runs on this node is not known, so the bucket's path is not checked and the verdict is unchanged.",
+        "Check the bucket's path for the nodes it targets, or target them by instance id or tag.",
+    ),
+    ReasonCode(
         "GATEWAY_ENDPOINT_NOT_ROUTED",
         (
             Severity.ERROR,
@@ -470,7 +483,8 @@ def reference_markdown() -> str:
         "# Reason codes",
         "",
         "Every finding of `ssmreach check` carries one of these codes. Codes are stable API:",
-        "they are never renamed. `ENDPOINT_OTHER_AZ`, `ENDPOINT_NO_SUBNETS`, the `EC2MESSAGES_*` codes and the probe codes (`MODEL_PROBE_MISMATCH`,",
+        "they are never renamed. `ENDPOINT_OTHER_AZ`, `ENDPOINT_NO_SUBNETS`, the `EC2MESSAGES_*` codes,",
+        "`S3_OUTPUT_REGION_MISMATCH`, `OUTPUT_TARGET_UNRESOLVED` and the probe codes (`MODEL_PROBE_MISMATCH`,",
         "`PROBE_*`, `PROXY_IMDS_NOT_EXCLUDED`, `AGENT_NOT_RUNNING`, `CLOCK_SKEW`) are additions",
         "to the spec's table.",
         "Regenerate this page with `python -m ssmreach.analysis.reasons > docs/reasons.md`.",

@@ -13,6 +13,25 @@ from ssmreach.analysis.verdict import Hop, Outcome, Reason, Severity
 from ssmreach.model import aws
 from ssmreach.model.estate import Gap
 
+SESSION_LOG = "session log"
+"""The purpose of the Session Manager log bucket (`ServiceNeed.purpose`)."""
+
+
+def _named(need: ServiceNeed) -> tuple[str, str, str]:
+    """The buckets as messages name them, with their verb, and the reasons' resource."""
+    buckets = need.buckets or ("?",)
+    listed = ", ".join(buckets)
+    if len(buckets) == 1:
+        return f"the {need.purpose} bucket {listed}", "is", listed
+    return f"the {need.purpose} buckets {listed}", "are", listed
+
+
+def _local(need: ServiceNeed, here: str) -> str:
+    """The first fix of a bucket in another Region: one in the node's Region instead."""
+    if need.purpose == SESSION_LOG:
+        return f"Log sessions to a bucket in {here}"
+    return f"Send the {need.purpose} to a bucket in {here}"
+
 
 def bucket_region_hop(
     leg: Leg, node: Node, need: ServiceNeed, endpoint: aws.VpcEndpoint | None
@@ -22,7 +41,7 @@ def bucket_region_hop(
     "Gateway endpoints support ... only in the same Region"), so the request needs a path
     to that Region's public S3 addresses (the network stage was computed for them).
     `endpoint`: the endpoint the network stage reached S3 through, if any."""
-    bucket = (need.buckets or ("?",))[0]
+    named, verb, bucket = _named(need)
     here = node.region.region
     if isinstance(need.bucket_region, Gap):
         if endpoint is not None and endpoint.is_gateway:
@@ -32,7 +51,7 @@ def bucket_region_hop(
                 bucket,
                 Outcome.UNKNOWN,
                 gap.code,
-                f"the session log bucket {bucket} is reached through the gateway endpoint "
+                f"{named} {verb} reached through the gateway endpoint "
                 f"{endpoint.vpc_endpoint_id}, which serves only buckets in {here}, and the "
                 f"bucket's Region is not known: {gap.describe()}",
                 "Collect the snapshot with s3:GetBucketLocation allowed.",
@@ -45,23 +64,39 @@ def bucket_region_hop(
                 "S3_BUCKET_OTHER_REGION",
                 Severity.ERROR,
                 bucket,
-                f"the session log bucket {bucket} is in {other}, the node in {here}: gateway "
+                f"{named} {verb} in {other}, the node in {here}: gateway "
                 f"endpoints serve only their own Region, and {node.vpc.vpc_id} has no path to "
                 f"{other}'s S3",
-                f"Log sessions to a bucket in {here}, or give the instances a NAT path to S3 in {other}.",
+                f"{_local(need, here)}, or give the instances a NAT path to S3 in {other}.",
             )
         )
     else:
         leg.add(
-            Hop("bucket-region", bucket, Outcome.PASS, f"{bucket} is in {other}"),
+            Hop("bucket-region", bucket, Outcome.PASS, f"{bucket} {verb} in {other}"),
             reason(
                 "S3_BUCKET_OTHER_REGION",
                 Severity.WARNING,
                 bucket,
-                f"the session log bucket {bucket} is in {other}, the node in {here}: a gateway "
+                f"{named} {verb} in {other}, the node in {here}: a gateway "
                 "endpoint cannot carry the request, which leaves the VPC by its other path",
-                f"Log sessions to a bucket in {here} to keep the traffic private.",
+                f"{_local(need, here)} to keep the traffic private.",
             ),
+        )
+
+
+def output_region_hop(leg: Leg, need: ServiceNeed) -> None:
+    """An association names an `OutputS3Region` its bucket is not in: the agent addresses
+    the bucket in that Region, and S3 refuses a request signed for another Region than
+    the bucket's, so the output is not written whatever the path."""
+    for m in need.region_mismatches:
+        leg.finding(
+            "output-region",
+            m.bucket,
+            Outcome.FAIL,
+            "S3_OUTPUT_REGION_MISMATCH",
+            f"{m.source} writes its output to bucket {m.bucket} with OutputS3Region {m.named}, "
+            f"but the bucket is in {m.actual}",
+            f"Set OutputS3Region of {m.source} to {m.actual} (or leave it out).",
         )
 
 

@@ -43,8 +43,10 @@ class ApiCall:
     """One read operation of the snapshot.
 
     `params` are fixed request parameters of a whole-account operation; `page_size`,
-    when set, is passed as the paginator's `PageSize`. A call list has `requests`.
-    `reduce` trims a merged response before it is written (used to keep
+    when set, is passed as the paginator's `PageSize`, and `max_items` as its `MaxItems`
+    (a paged read that keeps only the first records). A call list has `requests`; `also`
+    names further operations whose results its request builder reads besides `source`'s
+    (`source_of`). `reduce` trims a merged response before it is written (used to keep
     `GetAccountAuthorizationDetails` to what the analysis needs).
     """
 
@@ -58,10 +60,19 @@ class ApiCall:
     requests: RequestBuilder | None = None
     reduce: Reducer | None = None
     answer_codes: tuple[str, ...] = ()  # error codes that answer the question (kept, not failures)
+    also: tuple[str, ...] = ()
+    max_items: int | None = None
 
     @property
     def is_call_list(self) -> bool:
         return self.requests is not None
+
+    def source_of(self, results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """What `requests` is given: the result of `source`, and the result of each
+        operation of `also` that answered, under its name."""
+        merged = dict(results.get(self.source or "", {}))
+        merged.update({op: results[op] for op in self.also if op in results})
+        return merged
 
     @property
     def api(self) -> str:
@@ -134,14 +145,31 @@ def _session_key(documents: Mapping[str, Any]) -> list[Params]:
     return [{"KeyId": key} for key in sorted(keys)]
 
 
-def _session_bucket(documents: Mapping[str, Any]) -> list[Params]:
-    """`GetBucketLocation` for the S3 bucket the Session Manager preferences log to."""
+def _associations(listed: Mapping[str, Any]) -> list[Params]:
+    """`DescribeAssociation` for each listed association (its output location is not listed)."""
+    ids = {str(a.get("AssociationId") or "") for a in listed.get("Associations", [])}
+    return [{"AssociationId": i} for i in sorted(ids - {""})]
+
+
+def _output_buckets(found: Mapping[str, Any]) -> set[str]:
+    """The S3 buckets the listed commands and the described associations write output to."""
+    commands = (found.get("ListCommands") or {}).get("Commands", [])
+    buckets = {str(c.get("OutputS3BucketName") or "") for c in commands}
+    for response in _call_responses(found.get("DescribeAssociation") or {}):
+        where = ((response.get("AssociationDescription") or {}).get("OutputLocation")) or {}
+        buckets.add(str((where.get("S3Location") or {}).get("OutputS3BucketName") or ""))
+    return buckets - {""}
+
+
+def _bucket_locations(documents: Mapping[str, Any]) -> list[Params]:
+    """`GetBucketLocation` for each bucket: the one the Session Manager preferences log
+    to, and the output buckets of commands and associations (`GetBucketLocation`'s `also`)."""
     buckets = {
         bucket
         for response in _call_responses(documents)
         if (bucket := session_bucket(str(response.get("Content") or "")))
     }
-    return [{"Bucket": bucket} for bucket in sorted(buckets)]
+    return [{"Bucket": bucket} for bucket in sorted(buckets | _output_buckets(documents))]
 
 
 def _own_keys(keys: Mapping[str, Any]) -> list[str]:
@@ -246,20 +274,32 @@ CALLS: tuple[ApiCall, ...] = (
     ApiCall("ssm", "DescribeInstanceInformation", "ssm:DescribeInstanceInformation", page_size=50),
     ApiCall("ssm", "GetServiceSetting", "ssm:GetServiceSetting", requests=_dhmc_setting),
     ApiCall("ssm", "GetDocument", "ssm:GetDocument", requests=_session_preferences),
+    # Where Run Command and State Manager write output (user buckets, whose Region matters).
+    # ListCommands is bounded: the first 5 pages of 50 (SSM keeps 30 days of commands).
+    ApiCall("ssm", "ListCommands", "ssm:ListCommands", page_size=50, max_items=250),
+    ApiCall("ssm", "ListAssociations", "ssm:ListAssociations", page_size=50),
+    ApiCall(
+        "ssm",
+        "DescribeAssociation",
+        "ssm:DescribeAssociation",
+        source="ListAssociations",
+        requests=_associations,
+    ),
     # KMS: the key Session Manager encrypts sessions with, its key policy and grants
     ApiCall("kms", "DescribeKey", "kms:DescribeKey", source="GetDocument", requests=_session_key),
     ApiCall(
         "kms", "GetKeyPolicy", "kms:GetKeyPolicy", source="DescribeKey", requests=_key_policies
     ),
     ApiCall("kms", "ListGrants", "kms:ListGrants", source="DescribeKey", requests=_key_grants),
-    # S3: the Region of the bucket Session Manager logs to (a gateway endpoint serves only
-    # its own Region)
+    # S3: the Region of the buckets Session Manager logs to and commands and associations
+    # write output to (a gateway endpoint serves only its own Region): one call per bucket
     ApiCall(
         "s3",
         "GetBucketLocation",
         "s3:GetBucketLocation",
         source="GetDocument",
-        requests=_session_bucket,
+        requests=_bucket_locations,
+        also=("ListCommands", "DescribeAssociation"),
     ),
     # Route 53 Resolver
     ApiCall("route53resolver", "ListResolverRules", "route53resolver:ListResolverRules"),

@@ -217,7 +217,9 @@ def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, A
     kwargs = copy.deepcopy(dict(params))
     try:
         if client.can_paginate(method):
-            config = {"PageSize": call.page_size} if call.page_size else {}
+            config: dict[str, int] = {"PageSize": call.page_size} if call.page_size else {}
+            if call.max_items:
+                config["MaxItems"] = call.max_items
             paginator = client.get_paginator(method)
             result: dict[str, Any] = paginator.paginate(
                 **kwargs, PaginationConfig=config
@@ -313,7 +315,7 @@ class Task:
             elif call.source is not None and call.source not in results:
                 ok = False  # its source failed: the call list is not written
             else:
-                ok = self._call_list(call, results.get(call.source or "", {}), results)
+                ok = self._call_list(call, call.source_of(results), results)
             self._event(call, ok)
 
     def _whole(self, call: ApiCall, results: dict[str, dict[str, Any]]) -> bool:

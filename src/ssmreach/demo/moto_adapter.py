@@ -7,6 +7,8 @@ names the moto gap it closes (see the moto coverage notes):
   answered by botocore `before-call` hooks from the instances moto holds (every
   instance with an instance profile is a managed node running a current agent;
   Default Host Management Configuration is off).
+- `ssm:ListAssociations` is not implemented: answered with no associations (the demo
+  creates none).
 - `ec2:ModifyVpcEndpoint` ignores `PrivateDnsEnabled`: the hook applies it to moto's
   endpoint before the call goes through.
 - The VPC default security group lacks its rule admitting its own members: added.
@@ -92,6 +94,9 @@ def session_factory(account: str, region: str) -> Any:
 
         events.register("before-call.ssm.DescribeInstanceInformation", describe_info)
         events.register("before-call.ssm.GetServiceSetting", service_setting)
+        events.register(
+            "before-call.ssm.ListAssociations", lambda **_: (_Http(), {"Associations": []})
+        )
         events.register("before-parameter-build.ec2.ModifyVpcEndpoint", private_dns)
         return session
 

@@ -650,6 +650,80 @@ class GetDocumentCall(_Aws, frozen=True, kw_only=True):
     error: ApiError | None = None
 
 
+# --- SSM: where Run Command and State Manager write their output ------------------------
+
+
+class Target(_Aws, frozen=True, kw_only=True):
+    """One `Targets` entry of a command or an association: `InstanceIds`, `tag:<Key>`,
+    `tag-key`, `resource-groups:Name`, ... with its values."""
+
+    key: str
+    values: tuple[str, ...] = ()
+
+
+class Command(_Aws, frozen=True, kw_only=True):
+    """A command of `ListCommands`; the S3 fields are empty strings when it writes no
+    output to S3. `OutputS3Region` is ignored by Systems Manager for commands (SendCommand
+    reference: "Deprecated ... the system ignores it")."""
+
+    command_id: str
+    document_name: str | None = None
+    instance_ids: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()
+    output_s3_region: str | None = field(default=None, name="OutputS3Region")
+    output_s3_bucket_name: str | None = field(default=None, name="OutputS3BucketName")
+    output_s3_key_prefix: str | None = field(default=None, name="OutputS3KeyPrefix")
+
+
+class ListCommands(_Aws, frozen=True, kw_only=True):
+    commands: tuple[Command, ...] = ()
+
+
+class Association(_Aws, frozen=True, kw_only=True):
+    """An association of `ListAssociations` (its output location is not listed)."""
+
+    association_id: str
+    name: str | None = None
+    instance_id: str | None = None  # an association of one instance (the older form)
+    targets: tuple[Target, ...] = ()
+
+
+class ListAssociations(_Aws, frozen=True, kw_only=True):
+    associations: tuple[Association, ...] = ()
+
+
+class S3OutputLocation(_Aws, frozen=True, kw_only=True):
+    output_s3_region: str | None = field(default=None, name="OutputS3Region")
+    output_s3_bucket_name: str | None = field(default=None, name="OutputS3BucketName")
+    output_s3_key_prefix: str | None = field(default=None, name="OutputS3KeyPrefix")
+
+
+class AssociationOutputLocation(_Aws, frozen=True, kw_only=True):
+    s3_location: S3OutputLocation | None = field(default=None, name="S3Location")
+
+
+class AssociationDescription(_Aws, frozen=True, kw_only=True):
+    association_id: str | None = None
+    name: str | None = None
+    instance_id: str | None = None
+    targets: tuple[Target, ...] = ()
+    output_location: AssociationOutputLocation | None = None
+
+
+class DescribeAssociationResponse(_Aws, frozen=True, kw_only=True):
+    association_description: AssociationDescription
+
+
+class AssociationRequest(_Aws, frozen=True, kw_only=True):
+    association_id: str
+
+
+class DescribeAssociationCall(_Aws, frozen=True, kw_only=True):
+    request: AssociationRequest
+    response: DescribeAssociationResponse | None = None
+    error: ApiError | None = None
+
+
 # --- KMS: the key of Session Manager encryption ---------------------------------------------
 
 

@@ -107,6 +107,106 @@ def normalize_name(name: str) -> str:
     return name.replace("\\052", "*").rstrip(".").lower()
 
 
+TargetKind = Literal["instances", "all", "tag", "tag-key", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTarget:
+    """One target of a command or an association, typed: the instance ids it names
+    (`instances`), every managed node (`all`: `InstanceIds` or `AWS::EC2::Instance` with
+    `*`), nodes with a tag `key` of one of `values` (`tag`), nodes with one of the tag keys
+    `values` (`tag-key`), or a kind the snapshot cannot resolve (`other`: resource groups,
+    parameter values ...)."""
+
+    kind: TargetKind
+    key: str = ""
+    values: frozenset[str] = frozenset()
+
+    def matches(self, instance_id: str, tags: Mapping[str, str]) -> bool | None:
+        """Whether the target takes in the instance; None: the snapshot cannot tell."""
+        if self.kind == "all":
+            return True
+        if self.kind == "instances":
+            return instance_id in self.values
+        if self.kind == "tag":
+            return tags.get(self.key) in self.values
+        if self.kind == "tag-key":
+            return any(key in tags for key in self.values)
+        return None
+
+    def anchors(self) -> tuple[tuple[str, ...], ...]:
+        """The index keys under which an instance this target may take in is found."""
+        if self.kind == "instances":
+            return tuple(("instance", v) for v in sorted(self.values))
+        if self.kind == "tag":
+            return tuple(("tag", self.key, v) for v in sorted(self.values))
+        if self.kind == "tag-key":
+            return tuple(("tag-key", v) for v in sorted(self.values))
+        return ((self.kind,),)
+
+
+def node_target(key: str, values: tuple[str, ...]) -> NodeTarget:
+    """The typed form of a `Targets` entry (Systems Manager API reference, `Target`)."""
+    wanted = frozenset(values)
+    if key.lower() in ("instanceids", "aws::ec2::instance"):
+        if "*" in wanted:
+            return NodeTarget("all")
+        return NodeTarget("instances" if key.lower() == "instanceids" else "other", key, wanted)
+    if key.startswith("tag:") and len(key) > 4:
+        return NodeTarget("tag", key[4:], wanted)
+    if key == "tag-key":
+        return NodeTarget("tag-key", key, wanted)
+    return NodeTarget("other", key, wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSource:
+    """A Run Command command or a State Manager association that writes its output to an
+    S3 bucket, with the nodes it targets. `bucket` is None only with `gap`: the
+    association's description (its output location) was not read."""
+
+    kind: Literal["command", "association"]
+    source_id: str
+    document: str | None
+    targets: tuple[NodeTarget, ...]
+    bucket: str | None = None
+    key_prefix: str | None = None
+    declared_region: str | None = None  # an association's OutputS3Region, when it names one
+    gap: Gap | None = None
+
+    @property
+    def label(self) -> str:
+        what = "command" if self.kind == "command" else "association"
+        return f"{what} {self.source_id}" + (f" ({self.document})" if self.document else "")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSources:
+    """The output sources of one Region, indexed by the target anchors (`NodeTarget.anchors`)
+    that could take an instance in."""
+
+    sources: tuple[OutputSource, ...] = ()
+    by_anchor: Mapping[tuple[str, ...], tuple[int, ...]] = field(default_factory=dict)
+
+    @staticmethod
+    def index(sources: tuple[OutputSource, ...]) -> OutputSources:
+        by_anchor: dict[tuple[str, ...], list[int]] = {}
+        for n, source in enumerate(sources):
+            for anchor in dict.fromkeys(a for t in source.targets for a in t.anchors()):
+                by_anchor.setdefault(anchor, []).append(n)
+        return OutputSources(sources, {k: tuple(v) for k, v in by_anchor.items()})
+
+    def candidates(self, instance: aws.Instance) -> tuple[OutputSource, ...]:
+        """The sources one of whose targets may take in the instance, in their order."""
+        if not self.sources:
+            return ()
+        anchors: list[tuple[str, ...]] = [("instance", instance.instance_id), ("all",), ("other",)]
+        for tag in instance.tags:
+            anchors += [("tag", tag.key, tag.value), ("tag-key", tag.key)]
+        found = sorted({n for a in anchors for n in self.by_anchor.get(a, ())})
+        return tuple(self.sources[n] for n in found)
+
+
 @dataclass(frozen=True, slots=True)
 class RegionData:
     """Everything the snapshot holds for one account in one Region."""
@@ -142,6 +242,8 @@ class RegionData:
     session_preferences: str | Gap | None = None
     kms_keys: Mapping[str, KmsKey | Gap] = field(default_factory=dict)  # by the KeyId asked for
     bucket_regions: Mapping[str, str | Gap] = field(default_factory=dict)  # by bucket name
+    # Run Command commands and State Manager associations that write output to S3
+    output_sources: OutputSources = field(default_factory=OutputSources)
     resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
     resolver_rules_by_vpc: Mapping[str, tuple[aws.ResolverRule, ...]] = field(default_factory=dict)
     route_targets: Mapping[str, RouteTarget] = field(default_factory=dict)

@@ -209,6 +209,7 @@ class _Reader:
             session_preferences=rr.session_preferences(reads),
             kms_keys=rr.kms_keys(reads),
             bucket_regions=rr.bucket_regions(reads),
+            output_sources=rr.output_sources(reads),
             resolver_rules=rules,
             resolver_rules_by_vpc=rules_by_vpc,
         )

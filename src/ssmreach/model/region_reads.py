@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ssmreach.model import aws
-from ssmreach.model.estate import Gap, KmsKey, PrefixListInfo, gap_kind_for
+from ssmreach.model.estate import (
+    Gap,
+    KmsKey,
+    NodeTarget,
+    OutputSource,
+    OutputSources,
+    PrefixListInfo,
+    gap_kind_for,
+    node_target,
+)
 from ssmreach.model.raw import OperationKey
 
 __all__ = [
@@ -34,6 +43,7 @@ __all__ = [
     "kms_keys",
     "links",
     "network",
+    "output_sources",
     "prefix_lists",
     "resolver_rules",
     "service_settings",
@@ -337,6 +347,93 @@ def bucket_regions(reads: Reads) -> dict[str, str | Gap]:
         elif call.response is not None:
             found[bucket] = call.response.region
     return found
+
+
+ASSOCIATION_GONE = "AssociationDoesNotExist"
+"""`DescribeAssociation`'s answer for an association deleted after it was listed."""
+
+
+def _targets(targets: tuple[aws.Target, ...], *instance_ids: str | None) -> tuple[NodeTarget, ...]:
+    """The typed targets; instance ids named outside `Targets` count as an `InstanceIds` one."""
+    ids = tuple(i for i in instance_ids if i)
+    typed = tuple(node_target(t.key, t.values) for t in targets)
+    return (node_target("InstanceIds", ids), *typed) if ids else typed
+
+
+def _commands(reads: Reads) -> list[OutputSource]:
+    """The listed commands that write their output to S3."""
+    listed = reads.get("ssm", "ListCommands", aws.ListCommands)
+    return [
+        OutputSource(
+            "command",
+            c.command_id,
+            c.document_name,
+            _targets(c.targets, *c.instance_ids),
+            bucket=c.output_s3_bucket_name,
+            key_prefix=c.output_s3_key_prefix or None,
+        )
+        for c in (listed.commands if listed else ())
+        if c.output_s3_bucket_name
+    ]
+
+
+def _associations(reads: Reads) -> list[OutputSource]:
+    """The associations that write their output to S3; one whose description was not read
+    is kept with its listed targets and the gap in place of its output location."""
+    listed = reads.get("ssm", "ListAssociations", aws.ListAssociations)
+    if listed is None or not listed.associations:
+        return []
+    calls = reads.get("ssm", "DescribeAssociation", list[aws.DescribeAssociationCall])
+    by_id = {c.request.association_id: c for c in calls or ()}
+    found: list[OutputSource] = []
+    for a in listed.associations:
+        call = by_id.get(a.association_id)
+        gap: Gap | None = None
+        if call is None:
+            whole = reads.gaps.get("DescribeAssociation")
+            gap = (
+                dataclasses.replace(whole, request=a.association_id)
+                if whole is not None
+                else Gap(
+                    reads.account,
+                    reads.region,
+                    "ssm",
+                    "DescribeAssociation",
+                    "missing",
+                    request=a.association_id,
+                )
+            )
+        elif call.error is not None:
+            if call.error.code == ASSOCIATION_GONE:
+                continue
+            gap = reads.call_gap("ssm", "DescribeAssociation", a.association_id, call.error)
+        if gap is not None:
+            targets = _targets(a.targets, a.instance_id)
+            found.append(OutputSource("association", a.association_id, a.name, targets, gap=gap))
+            continue
+        assert call is not None
+        d = call.response.association_description if call.response is not None else None
+        where = d.output_location.s3_location if d and d.output_location else None
+        if d is None or where is None or not where.output_s3_bucket_name:
+            continue
+        found.append(
+            OutputSource(
+                "association",
+                a.association_id,
+                d.name or a.name,
+                _targets(d.targets or a.targets, d.instance_id or a.instance_id),
+                bucket=where.output_s3_bucket_name,
+                key_prefix=where.output_s3_key_prefix or None,
+                declared_region=where.output_s3_region or None,
+            )
+        )
+    return found
+
+
+def output_sources(reads: Reads) -> OutputSources:
+    """The commands (`ListCommands`) and associations (`ListAssociations`, then
+    `DescribeAssociation` each) that write output to an S3 bucket, indexed by target."""
+    return OutputSources.index((*_commands(reads), *_associations(reads)))
 
 
 def kms_keys(reads: Reads) -> dict[str, KmsKey | Gap]:
