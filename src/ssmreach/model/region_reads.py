@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
 
@@ -295,30 +296,48 @@ def prefix_lists(reads: Reads) -> dict[str, PrefixListInfo]:
     return lists
 
 
+def _answers(
+    reads: Reads,
+    service: str,
+    operation: str,
+    shape: Any,
+    key: Callable[[Any], str],
+    value: Callable[[Any], V],
+) -> dict[str, V | Gap]:
+    """A call list's answers by request (`key` of the request): `value` of each response,
+    or the gap of a call that failed."""
+    found: dict[str, V | Gap] = {}
+    for call in reads.get(service, operation, shape) or ():
+        asked = key(call.request)
+        if call.error is not None:
+            found[asked] = reads.call_gap(service, operation, asked, call.error)
+        elif call.response is not None:
+            found[asked] = value(call.response)
+    return found
+
+
 def tgw_routes(reads: Reads) -> dict[str, tuple[aws.TgwRoute, ...] | Gap]:
     """The routes of each transit gateway route table searched."""
-    calls = reads.get("ec2", "SearchTransitGatewayRoutes", list[aws.TgwRoutesCall])
-    routes: dict[str, tuple[aws.TgwRoute, ...] | Gap] = {}
-    for call in calls or ():
-        table = call.request.transit_gateway_route_table_id
-        if call.error is not None:
-            routes[table] = reads.call_gap("ec2", "SearchTransitGatewayRoutes", table, call.error)
-        elif call.response is not None:
-            routes[table] = call.response.routes
-    return routes
+    return _answers(
+        reads,
+        "ec2",
+        "SearchTransitGatewayRoutes",
+        list[aws.TgwRoutesCall],
+        lambda r: r.transit_gateway_route_table_id,
+        lambda r: r.routes,
+    )
 
 
 def service_settings(reads: Reads) -> dict[str, str | Gap]:
     """The Systems Manager service settings read, by setting id."""
-    calls = reads.get("ssm", "GetServiceSetting", list[aws.ServiceSettingCall])
-    settings: dict[str, str | Gap] = {}
-    for call in calls or ():
-        sid = call.request.setting_id
-        if call.error is not None:
-            settings[sid] = reads.call_gap("ssm", "GetServiceSetting", sid, call.error)
-        elif call.response is not None:
-            settings[sid] = call.response.service_setting.setting_value or "$None"
-    return settings
+    return _answers(
+        reads,
+        "ssm",
+        "GetServiceSetting",
+        list[aws.ServiceSettingCall],
+        lambda r: r.setting_id,
+        lambda r: r.service_setting.setting_value or "$None",
+    )
 
 
 def session_preferences(reads: Reads) -> str | Gap | None:
@@ -338,15 +357,14 @@ def session_preferences(reads: Reads) -> str | Gap | None:
 
 def bucket_regions(reads: Reads) -> dict[str, str | Gap]:
     """The Region of each bucket asked about, by bucket name."""
-    calls = reads.get("s3", "GetBucketLocation", list[aws.BucketLocationCall])
-    found: dict[str, str | Gap] = {}
-    for call in calls or ():
-        bucket = call.request.bucket
-        if call.error is not None:
-            found[bucket] = reads.call_gap("s3", "GetBucketLocation", bucket, call.error)
-        elif call.response is not None:
-            found[bucket] = call.response.region
-    return found
+    return _answers(
+        reads,
+        "s3",
+        "GetBucketLocation",
+        list[aws.BucketLocationCall],
+        lambda r: r.bucket,
+        lambda r: r.region,
+    )
 
 
 ASSOCIATION_GONE = "AssociationDoesNotExist"
