@@ -2,6 +2,7 @@
 
 moto quirks are adapted here, never in src/ (shared/reference/moto-coverage.md):
 - `DescribeInstanceInformation` is missing: answered by a `before-call` hook;
+- `ListAssociations` is missing: answered with no associations (the tests create none);
 - endpoint network interfaces get random 10.x addresses outside their subnet: an
   `after-call` hook on `DescribeNetworkInterfaces` moves them into their subnet;
 - managed IAM policies are not loaded: the role gets an inline policy.
@@ -205,6 +206,7 @@ def session_factory(extra: dict[str, Callable[..., Any]] | None = None) -> Calla
 
     handlers: dict[str, Callable[..., Any]] = {
         "before-call.ssm.DescribeInstanceInformation": instance_information,
+        "before-call.ssm.ListAssociations": lambda **_: (_Http(), {"Associations": []}),
         "after-call.ec2.DescribeNetworkInterfaces": fix_endpoint_addresses,
         "after-call.ec2.DescribeVpcEndpoints": default_endpoint_groups,
         # speed only: the endpoint-service catalogue never changes, and moto takes ~1 s for it
