@@ -254,6 +254,7 @@ CALLS: tuple[ApiCall, ...] = (
     _ec2("DescribeVpcPeeringConnections"),
     _ec2("DescribeNatGateways"),
     _ec2("DescribeInternetGateways"),
+    _ec2("DescribeEgressOnlyInternetGateways"),
     _ec2("DescribePrefixLists"),
     _ec2("DescribeManagedPrefixLists"),
     _ec2(

@@ -47,10 +47,27 @@ class CidrBlockAssociation(_Aws, frozen=True, kw_only=True):
     cidr_block_state: dict[str, Any] | None = None
 
 
+class Ipv6CidrBlockAssociation(_Aws, frozen=True, kw_only=True):
+    """An IPv6 CIDR of a VPC or a subnet (`Ipv6CidrBlockAssociationSet`)."""
+
+    ipv6_cidr_block: str | None = None
+    ipv6_cidr_block_state: dict[str, Any] | None = None
+
+
+def _associated_ipv6(associations: tuple[Ipv6CidrBlockAssociation, ...]) -> tuple[str, ...]:
+    return tuple(
+        a.ipv6_cidr_block
+        for a in associations
+        if a.ipv6_cidr_block
+        and (a.ipv6_cidr_block_state or {}).get("State", "associated") == "associated"
+    )
+
+
 class Vpc(_Aws, frozen=True, kw_only=True):
     vpc_id: str
     cidr_block: str | None = None
     cidr_block_association_set: tuple[CidrBlockAssociation, ...] = ()
+    ipv6_cidr_block_association_set: tuple[Ipv6CidrBlockAssociation, ...] = ()
     dhcp_options_id: str | None = None
     owner_id: str | None = None
     is_default: bool = False
@@ -66,6 +83,10 @@ class Vpc(_Aws, frozen=True, kw_only=True):
         if self.cidr_block and self.cidr_block not in found:
             found.insert(0, self.cidr_block)
         return tuple(found)
+
+    @property
+    def ipv6_cidrs(self) -> tuple[str, ...]:
+        return _associated_ipv6(self.ipv6_cidr_block_association_set)
 
 
 class DescribeVpcs(_Aws, frozen=True, kw_only=True):
@@ -102,6 +123,19 @@ class Subnet(_Aws, frozen=True, kw_only=True):
     map_public_ip_on_launch: bool = False
     owner_id: str | None = None
     tags: tuple[Tag, ...] = ()
+    ipv6_cidr_block_association_set: tuple[Ipv6CidrBlockAssociation, ...] = ()
+    ipv6_native: bool = False
+    enable_dns64: bool = False
+
+    @property
+    def ipv6_cidrs(self) -> tuple[str, ...]:
+        return _associated_ipv6(self.ipv6_cidr_block_association_set)
+
+    @property
+    def ipv6_only(self) -> bool:
+        """An IPv6-only subnet (`Ipv6Native`): its instances have no IPv4 address (VPC user
+        guide, "IPv6-only subnets"). A subnet listed with IPv6 CIDRs and no IPv4 one is too."""
+        return self.ipv6_native or (self.cidr_block is None and bool(self.ipv6_cidrs))
 
 
 class DescribeSubnets(_Aws, frozen=True, kw_only=True):
@@ -239,6 +273,18 @@ class DescribeInternetGateways(_Aws, frozen=True, kw_only=True):
     internet_gateways: tuple[InternetGateway, ...]
 
 
+class EgressOnlyInternetGateway(_Aws, frozen=True, kw_only=True):
+    """An egress-only internet gateway: outbound IPv6 only (VPC user guide, "Enable
+    outbound IPv6 traffic using an egress-only internet gateway")."""
+
+    egress_only_internet_gateway_id: str
+    attachments: tuple[InternetGatewayAttachment, ...] = ()
+
+
+class DescribeEgressOnlyInternetGateways(_Aws, frozen=True, kw_only=True):
+    egress_only_internet_gateways: tuple[EgressOnlyInternetGateway, ...]
+
+
 class PeeringVpcInfo(_Aws, frozen=True, kw_only=True):
     vpc_id: str | None = None
     owner_id: str | None = None
@@ -374,7 +420,7 @@ class IpPermission(_Aws, frozen=True, kw_only=True):
     from_port: int | None = None
     to_port: int | None = None
     ip_ranges: tuple[IpRange, ...]
-    ipv6_ranges: tuple[Ipv6Range, ...] = ()  # IPv6 is not modelled: absent reads as none
+    ipv6_ranges: tuple[Ipv6Range, ...] = ()
     prefix_list_ids: tuple[PrefixListId, ...]
     user_id_group_pairs: tuple[UserIdGroupPair, ...]
 
@@ -441,6 +487,12 @@ class NetworkInterfaceAssociation(_Aws, frozen=True, kw_only=True):
     public_ip: str | None = None
 
 
+class Ipv6Address(_Aws, frozen=True, kw_only=True):
+    """One IPv6 address of a network interface (`Ipv6Addresses[]`)."""
+
+    ipv6_address: str
+
+
 class NetworkInterface(_Aws, frozen=True, kw_only=True):
     network_interface_id: str
     subnet_id: str | None = None
@@ -452,6 +504,7 @@ class NetworkInterface(_Aws, frozen=True, kw_only=True):
     interface_type: str | None = None
     association: NetworkInterfaceAssociation | None = None
     description: str | None = None
+    ipv6_addresses: tuple[Ipv6Address, ...] = ()
 
 
 class DescribeNetworkInterfaces(_Aws, frozen=True, kw_only=True):
@@ -461,6 +514,12 @@ class DescribeNetworkInterfaces(_Aws, frozen=True, kw_only=True):
 class DnsEntry(_Aws, frozen=True, kw_only=True):
     dns_name: str | None = None
     hosted_zone_id: str | None = None
+
+
+class EndpointDnsOptions(_Aws, frozen=True, kw_only=True):
+    """`DnsOptions` of an interface endpoint: which records its DNS names get."""
+
+    dns_record_ip_type: str | None = None  # ipv4 | dualstack | ipv6 | service-defined
 
 
 class VpcEndpoint(_Aws, frozen=True, kw_only=True):
@@ -478,6 +537,8 @@ class VpcEndpoint(_Aws, frozen=True, kw_only=True):
     dns_entries: tuple[DnsEntry, ...] = ()
     owner_id: str | None = None
     tags: tuple[Tag, ...] = ()
+    ip_address_type: str | None = None  # ipv4 | dualstack | ipv6; None: not in the snapshot
+    dns_options: EndpointDnsOptions | None = None
 
     @property
     def groups(self) -> tuple[GroupIdentifier, ...]:
@@ -509,6 +570,8 @@ class ServiceDetail(_Aws, frozen=True, kw_only=True):
     private_dns_name: str | None = None
     base_endpoint_dns_names: tuple[str, ...] = ()
     vpc_endpoint_policy_supported: bool = True
+    # ipv4 / ipv6; None: not in the snapshot (never assumed, capabilities.md §7)
+    supported_ip_address_types: tuple[str, ...] | None = None
 
 
 class DescribeVpcEndpointServices(_Aws, frozen=True, kw_only=True):
@@ -533,12 +596,14 @@ class InstanceNetworkInterface(_Aws, frozen=True, kw_only=True):
     private_ip_address: str | None = None
     groups: tuple[GroupIdentifier, ...] = ()
     association: NetworkInterfaceAssociation | None = None
+    ipv6_addresses: tuple[Ipv6Address, ...] = ()
 
 
 class MetadataOptions(_Aws, frozen=True, kw_only=True):
     http_endpoint: str = "enabled"
     http_tokens: str = "optional"
     http_put_response_hop_limit: int | None = None
+    http_protocol_ipv6: str | None = None  # enabled | disabled; None: not in the snapshot
 
 
 class IamInstanceProfileRef(_Aws, frozen=True, kw_only=True):
@@ -561,10 +626,21 @@ class Instance(_Aws, frozen=True, kw_only=True):
     platform: str | None = None
     platform_details: str | None = None
     tags: tuple[Tag, ...] = ()
+    ipv6_address: str | None = None  # the primary IPv6 address (`Ipv6Address`)
 
     @property
     def name(self) -> str | None:
         return tag_name(self.tags)
+
+    @property
+    def ipv6(self) -> str | None:
+        """The instance's primary IPv6 address: `Ipv6Address`, else its first interface's."""
+        if self.ipv6_address:
+            return self.ipv6_address
+        for eni in self.network_interfaces:
+            if eni.ipv6_addresses:
+                return eni.ipv6_addresses[0].ipv6_address
+        return None
 
     @property
     def state_name(self) -> str:

@@ -233,6 +233,7 @@ class RegionData:
     peerings: Mapping[str, aws.VpcPeeringConnection] = field(default_factory=dict)
     nat_gateways: Mapping[str, aws.NatGateway] = field(default_factory=dict)
     internet_gateways: Mapping[str, aws.InternetGateway] = field(default_factory=dict)
+    egress_only_gateways: Mapping[str, aws.EgressOnlyInternetGateway] = field(default_factory=dict)
     prefix_lists: Mapping[str, PrefixListInfo] = field(default_factory=dict)
     tgw_attachments: Mapping[str, aws.TransitGatewayAttachment] = field(default_factory=dict)
     tgw_routes: Mapping[str, tuple[aws.TgwRoute, ...] | Gap] = field(default_factory=dict)

@@ -200,6 +200,7 @@ class _Reader:
             peerings=links.peerings,
             nat_gateways=links.nat_gateways,
             internet_gateways=links.internet_gateways,
+            egress_only_gateways=links.egress_only_gateways,
             prefix_lists=rr.prefix_lists(reads),
             tgw_attachments=links.tgw_attachments,
             tgw_routes=rr.tgw_routes(reads),

@@ -125,6 +125,7 @@ class Links(NamedTuple):
     peerings: dict[str, aws.VpcPeeringConnection]
     nat_gateways: dict[str, aws.NatGateway]
     internet_gateways: dict[str, aws.InternetGateway]
+    egress_only_gateways: dict[str, aws.EgressOnlyInternetGateway]
     tgw_attachments: dict[str, aws.TransitGatewayAttachment]
 
 
@@ -222,6 +223,13 @@ def links(reads: Reads) -> Links:
     nats = {n.nat_gateway_id: n for n in (nat_r.nat_gateways if nat_r else ())}
     igw_r = reads.get("ec2", "DescribeInternetGateways", aws.DescribeInternetGateways)
     igws = {g.internet_gateway_id: g for g in (igw_r.internet_gateways if igw_r else ())}
+    eigw_r = reads.get(
+        "ec2", "DescribeEgressOnlyInternetGateways", aws.DescribeEgressOnlyInternetGateways
+    )
+    eigws = {
+        g.egress_only_internet_gateway_id: g
+        for g in (eigw_r.egress_only_internet_gateways if eigw_r else ())
+    }
     tgw_r = reads.get(
         "ec2", "DescribeTransitGatewayAttachments", aws.DescribeTransitGatewayAttachments
     )
@@ -229,7 +237,7 @@ def links(reads: Reads) -> Links:
         a.transit_gateway_attachment_id: a
         for a in (tgw_r.transit_gateway_attachments if tgw_r else ())
     }
-    return Links(dhcp, pcx, nats, igws, tgw_attachments)
+    return Links(dhcp, pcx, nats, igws, eigws, tgw_attachments)
 
 
 def instances(

@@ -45,6 +45,13 @@ def cidr_problem(
     return None
 
 
+def _last_rule_number(entry: aws.NetworkAclEntry) -> int:
+    """Rules are numbered 1-32766, and DescribeNetworkAcls lists the `*` rule as 32767 for
+    IPv4 and 32768 for IPv6 (EC2 API reference, "NetworkAclEntry"; the IPv6 `*` rule of a
+    VPC with an IPv6 CIDR)."""
+    return 32768 if entry.ipv6_cidr_block and not entry.cidr_block else 32767
+
+
 def _protocol_problem(protocol: str) -> str | None:
     p = protocol.lower()
     if p in NAMED_PROTOCOLS:
@@ -109,8 +116,10 @@ def _network_acls(doc: aws.DescribeNetworkAcls) -> Iterator[str]:
             problem = None
             if entry.rule_action.lower() not in ("allow", "deny"):
                 problem = f"has RuleAction {entry.rule_action!r}, not allow or deny"
-            elif not 1 <= entry.rule_number <= 32767:
-                problem = f"has RuleNumber {entry.rule_number}, outside 1-32767"
+            elif not 1 <= entry.rule_number <= _last_rule_number(entry):
+                problem = (
+                    f"has RuleNumber {entry.rule_number}, outside 1-{_last_rule_number(entry)}"
+                )
             else:
                 problem = _protocol_problem(entry.protocol)
             if problem is None and entry.protocol.lower() in PORT_PROTOCOLS:
@@ -209,6 +218,11 @@ VALIDATORS: dict[type[Any], Callable[[Any], Iterator[str]]] = {
     aws.DescribeNatGateways: _ids("nat_gateways", "nat_gateway_id", "NatGateways"),
     aws.DescribeInternetGateways: _ids(
         "internet_gateways", "internet_gateway_id", "InternetGateways"
+    ),
+    aws.DescribeEgressOnlyInternetGateways: _ids(
+        "egress_only_internet_gateways",
+        "egress_only_internet_gateway_id",
+        "EgressOnlyInternetGateways",
     ),
     aws.DescribeVpcPeeringConnections: _ids(
         "vpc_peering_connections", "vpc_peering_connection_id", "VpcPeeringConnections"
