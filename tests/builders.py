@@ -83,6 +83,7 @@ def tcp(
     cidr: str | None = None,
     group: str | None = None,
     prefix_list: str | None = None,
+    cidr6: str | None = None,
 ) -> dict[str, Any]:
     lo, hi = (port, port) if isinstance(port, int) else port
     return {
@@ -90,7 +91,7 @@ def tcp(
         "FromPort": lo,
         "ToPort": hi,
         "IpRanges": [{"CidrIp": cidr}] if cidr else [],
-        "Ipv6Ranges": [],
+        "Ipv6Ranges": [{"CidrIpv6": cidr6}] if cidr6 else [],
         "PrefixListIds": [{"PrefixListId": prefix_list}] if prefix_list else [],
         "UserIdGroupPairs": [{"GroupId": group}] if group else [],
     }
@@ -110,7 +111,7 @@ def nacl_entry(
         "Protocol": protocol if ports else "-1",
         "RuleAction": action,
         "Egress": egress,
-        "CidrBlock": cidr,
+        ("Ipv6CidrBlock" if ":" in cidr else "CidrBlock"): cidr,
     }
     if ports:
         entry["PortRange"] = {"From": ports[0], "To": ports[1]}
@@ -134,6 +135,9 @@ class EstateBuilder:
         self.peerings: list[dict[str, Any]] = []
         self.nats: list[dict[str, Any]] = []
         self.igws: list[dict[str, Any]] = []
+        self.eigws: list[dict[str, Any]] = []
+        # DescribeVpcEndpointServices SupportedIpAddressTypes by service (absent: not listed)
+        self.service_ip_types: dict[str, list[str]] = {}
         self.reservations: list[dict[str, Any]] = []
         self.info: list[dict[str, Any]] = []
         self.roles: list[dict[str, Any]] = []
@@ -344,6 +348,7 @@ class EstateBuilder:
         dns_hostnames: bool | None = True,
         dhcp_servers: list[str] | None = None,
         default_sg_self_rule: bool = True,
+        ipv6_cidr: str | None = None,
     ) -> str:
         vpc_id = self._id("vpc")
         dopt = "dopt-amazon"
@@ -363,6 +368,10 @@ class EstateBuilder:
                 ],
             }
         )
+        if ipv6_cidr:
+            self.vpcs[-1]["Ipv6CidrBlockAssociationSet"] = [
+                {"Ipv6CidrBlock": ipv6_cidr, "Ipv6CidrBlockState": {"State": "associated"}}
+            ]
         for attr, value in (
             ("enableDnsSupport", dns_support),
             ("enableDnsHostnames", dns_hostnames),
@@ -383,7 +392,7 @@ class EstateBuilder:
                 "Associations": [
                     {"Main": True, "RouteTableId": "", "AssociationState": {"State": "associated"}}
                 ],
-                "Routes": [{"DestinationCidrBlock": cidr, "GatewayId": "local", "State": "active"}],
+                "Routes": self._local_routes(vpc_id),
             }
         )
         sg_id = self._id("sg")
@@ -404,8 +413,20 @@ class EstateBuilder:
                 ]
                 if default_sg_self_rule
                 else [],
-                "IpPermissionsEgress": [ALL_TCP],
+                "IpPermissionsEgress": [self._all_egress(vpc_id)],
             }
+        )
+        # With an IPv6 CIDR, AWS adds allow-all IPv6 entries to the default network ACL
+        # (VPC user guide, "Default network ACL").
+        v6 = (
+            [
+                nacl_entry(101, "allow", egress=False, cidr="::/0"),
+                nacl_entry(32768, "deny", egress=False, cidr="::/0"),
+                nacl_entry(101, "allow", egress=True, cidr="::/0"),
+                nacl_entry(32768, "deny", egress=True, cidr="::/0"),
+            ]
+            if ipv6_cidr
+            else []
         )
         self.nacls.append(
             {
@@ -418,6 +439,7 @@ class EstateBuilder:
                     nacl_entry(32767, "deny", egress=False),
                     nacl_entry(100, "allow", egress=True),
                     nacl_entry(32767, "deny", egress=True),
+                    *v6,
                 ],
             }
         )
@@ -432,21 +454,60 @@ class EstateBuilder:
             ],
         }
 
+    def _all_egress(self, vpc_id: str) -> dict[str, Any]:
+        """A new group's egress rule: all IPv4, and all IPv6 in a VPC with an IPv6 CIDR
+        (VPC user guide, "Security group rules": default outbound rules)."""
+        vpc = next(v for v in self.vpcs if v["VpcId"] == vpc_id)
+        if not vpc.get("Ipv6CidrBlockAssociationSet"):
+            return ALL_TCP
+        return {**ALL_TCP, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+
+    def _local_routes(self, vpc_id: str) -> list[dict[str, Any]]:
+        """The local route of each of the VPC's CIDRs (one IPv4, one IPv6 when it has one)."""
+        vpc = next(v for v in self.vpcs if v["VpcId"] == vpc_id)
+        routes = [
+            {"DestinationCidrBlock": vpc["CidrBlock"], "GatewayId": "local", "State": "active"}
+        ]
+        for assoc in vpc.get("Ipv6CidrBlockAssociationSet", []):
+            routes.append(
+                {
+                    "DestinationIpv6CidrBlock": assoc["Ipv6CidrBlock"],
+                    "GatewayId": "local",
+                    "State": "active",
+                }
+            )
+        return routes
+
     def _cidr_of(self, vpc_id: str) -> str:
         cidr: str = next(v["CidrBlock"] for v in self.vpcs if v["VpcId"] == vpc_id)
         return cidr
 
-    def subnet(self, vpc_id: str, cidr: str, az: str = "a") -> str:
+    def subnet(
+        self,
+        vpc_id: str,
+        cidr: str | None,
+        az: str = "a",
+        *,
+        ipv6_cidr: str | None = None,
+        dns64: bool = False,
+    ) -> str:
+        """A subnet; `cidr=None` with `ipv6_cidr` makes it IPv6-only (`Ipv6Native`)."""
         subnet_id = self._id("subnet")
-        self.subnets.append(
-            {
-                "SubnetId": subnet_id,
-                "VpcId": vpc_id,
-                "CidrBlock": cidr,
-                "AvailabilityZone": f"{self.region}{az}",
-                "MapPublicIpOnLaunch": False,
-            }
-        )
+        record: dict[str, Any] = {
+            "SubnetId": subnet_id,
+            "VpcId": vpc_id,
+            "AvailabilityZone": f"{self.region}{az}",
+            "MapPublicIpOnLaunch": False,
+            "Ipv6Native": cidr is None,
+            "EnableDns64": dns64,
+        }
+        if cidr is not None:
+            record["CidrBlock"] = cidr
+        if ipv6_cidr:
+            record["Ipv6CidrBlockAssociationSet"] = [
+                {"Ipv6CidrBlock": ipv6_cidr, "Ipv6CidrBlockState": {"State": "associated"}}
+            ]
+        self.subnets.append(record)
         self._subnet_ips[subnet_id] = itertools.count(10)
         self._subnet_by_id[subnet_id] = self.subnets[-1]
         default_acl = next(a for a in self.nacls if a["VpcId"] == vpc_id and a["IsDefault"])
@@ -459,8 +520,23 @@ class EstateBuilder:
         """The next free address of a subnet (the subnet's first /24-aligned block, then onwards)."""
         import ipaddress
 
-        net = ipaddress.ip_network(self._subnet_by_id[subnet_id]["CidrBlock"])
+        subnet = self._subnet_by_id[subnet_id]
+        cidr = subnet.get("CidrBlock") or subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+        net = ipaddress.ip_network(cidr)
         return str(net.network_address + next(self._subnet_ips[subnet_id]))
+
+    def next_ip6(self, subnet_id: str) -> str | None:
+        """The next free IPv6 address of a subnet with an IPv6 CIDR (None without one)."""
+        import ipaddress
+
+        assocs = self._subnet_by_id[subnet_id].get("Ipv6CidrBlockAssociationSet") or []
+        if not assocs:
+            return None
+        net = ipaddress.ip_network(assocs[0]["Ipv6CidrBlock"])
+        return str(net.network_address + next(self._subnet_ips[subnet_id]))
+
+    def is_ipv6_only(self, subnet_id: str) -> bool:
+        return "CidrBlock" not in self._subnet_by_id[subnet_id]
 
     def main_table(self, vpc_id: str) -> dict[str, Any]:
         return next(
@@ -486,13 +562,7 @@ class EstateBuilder:
                     }
                     for s in subnets
                 ],
-                "Routes": [
-                    {
-                        "DestinationCidrBlock": self._cidr_of(vpc_id),
-                        "GatewayId": "local",
-                        "State": "active",
-                    }
-                ]
+                "Routes": self._local_routes(vpc_id)
                 + [{"State": "active", **r} for r in routes or []],
             }
         )
@@ -510,9 +580,14 @@ class EstateBuilder:
             "eni": "NetworkInterfaceId",
             "vgw": "GatewayId",
             "vpce": "GatewayId",
+            "eigw": "EgressOnlyInternetGatewayId",
         }[target.split("-")[0]]
         dest_key = (
-            "DestinationPrefixListId" if destination.startswith("pl-") else "DestinationCidrBlock"
+            "DestinationPrefixListId"
+            if destination.startswith("pl-")
+            else "DestinationIpv6CidrBlock"
+            if ":" in destination
+            else "DestinationCidrBlock"
         )
         self.table(rtb)["Routes"].append({dest_key: destination, key: target, "State": state})
 
@@ -532,7 +607,7 @@ class EstateBuilder:
                 "VpcId": vpc_id,
                 "OwnerId": self.account,
                 "IpPermissions": ingress or [],
-                "IpPermissionsEgress": [ALL_TCP] if egress is None else egress,
+                "IpPermissionsEgress": [self._all_egress(vpc_id)] if egress is None else egress,
             }
         )
         return sg_id
@@ -567,6 +642,17 @@ class EstateBuilder:
             }
         )
         return igw_id
+
+    def eigw(self, vpc_id: str, *, attached: bool = True) -> str:
+        """An egress-only internet gateway (IPv6 out only)."""
+        eigw_id = self._id("eigw")
+        self.eigws.append(
+            {
+                "EgressOnlyInternetGatewayId": eigw_id,
+                "Attachments": [{"VpcId": vpc_id, "State": "attached"}] if attached else [],
+            }
+        )
+        return eigw_id
 
     def nat(self, subnet_id: str, *, state: str = "available", connectivity: str = "public") -> str:
         nat_id = self._id("nat")
@@ -667,24 +753,31 @@ class EstateBuilder:
         private_dns: bool = True,
         policy: dict[str, Any] | None = None,
         state: str = "available",
+        ip_type: str = "ipv4",
+        dns_record_ip_type: str | None = None,
     ) -> str:
+        """An interface endpoint; `ip_type` dualstack or ipv6 gives its interfaces IPv6
+        addresses (and ipv6 no IPv4 one); `dns_record_ip_type` defaults to AWS's default
+        for the type (the type itself; dualstack for dualstack)."""
         ep_id = self._id("vpce")
         enis = []
         groups = [{"GroupId": g} for g in (sgs or [])]
         for subnet_id in subnets:
             eni_id = self._id("eni")
             subnet = next(s for s in self.subnets if s["SubnetId"] == subnet_id)
-            self.enis.append(
-                {
-                    "NetworkInterfaceId": eni_id,
-                    "SubnetId": subnet_id,
-                    "VpcId": vpc_id,
-                    "AvailabilityZone": subnet["AvailabilityZone"],
-                    "PrivateIpAddress": self.next_ip(subnet_id),
-                    "Groups": groups or [{"GroupId": self.default_sg(vpc_id)}],
-                    "InterfaceType": "vpc_endpoint",
-                }
-            )
+            eni: dict[str, Any] = {
+                "NetworkInterfaceId": eni_id,
+                "SubnetId": subnet_id,
+                "VpcId": vpc_id,
+                "AvailabilityZone": subnet["AvailabilityZone"],
+                "Groups": groups or [{"GroupId": self.default_sg(vpc_id)}],
+                "InterfaceType": "vpc_endpoint",
+            }
+            if ip_type != "ipv6":
+                eni["PrivateIpAddress"] = self.next_ip(subnet_id)
+            if ip_type in ("dualstack", "ipv6") and (v6 := self.next_ip6(subnet_id)):
+                eni["Ipv6Addresses"] = [{"Ipv6Address": v6}]
+            self.enis.append(eni)
             enis.append(eni_id)
         self.endpoints.append(
             {
@@ -708,6 +801,8 @@ class EstateBuilder:
                 "DnsEntries": [
                     {"DnsName": f"{ep_id}-abc.{service}.{self.region}.vpce.amazonaws.com"}
                 ],
+                "IpAddressType": ip_type,
+                "DnsOptions": {"DnsRecordIpType": dns_record_ip_type or ip_type},
             }
         )
         return ep_id
@@ -925,10 +1020,13 @@ class EstateBuilder:
         ping: str = "Online",
         ip: str | None = None,
         tags: dict[str, str] | None = None,
+        imds_ipv6: str = "disabled",
     ) -> str:
         iid = f"i-{next(self._ids):017x}"
         subnet = self._subnet_by_id[subnet_id]
-        ip = ip or self.next_ip(subnet_id)
+        v6_only = self.is_ipv6_only(subnet_id)
+        ip6 = self.next_ip6(subnet_id)
+        ip = None if v6_only else (ip or self.next_ip(subnet_id))
         inst: dict[str, Any] = {
             "InstanceId": iid,
             "State": {"Name": "running"},
@@ -945,11 +1043,20 @@ class EstateBuilder:
                     "Groups": [{"GroupId": g} for g in sgs],
                 }
             ],
-            "MetadataOptions": {"HttpEndpoint": imds, "HttpTokens": "required"},
+            "MetadataOptions": {
+                "HttpEndpoint": imds,
+                "HttpTokens": "required",
+                "HttpProtocolIpv6": imds_ipv6,
+            },
             "PlatformDetails": "Windows" if platform == "Windows" else "Linux/UNIX",
             "Tags": [{"Key": "Name", "Value": name}]
             + [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
         }
+        if ip is None:
+            del inst["PrivateIpAddress"], inst["NetworkInterfaces"][0]["PrivateIpAddress"]
+        if ip6 is not None:
+            inst["Ipv6Address"] = ip6
+            inst["NetworkInterfaces"][0]["Ipv6Addresses"] = [{"Ipv6Address": ip6}]
         if platform == "Windows":
             inst["Platform"] = "windows"
         if profile:
@@ -985,6 +1092,11 @@ class EstateBuilder:
                 "AvailabilityZones": [f"{self.region}a", f"{self.region}b", f"{self.region}c"],
                 "PrivateDnsName": None if s == "s3" else f"{s}.{self.region}.amazonaws.com",
             }
+            | (
+                {"SupportedIpAddressTypes": self.service_ip_types[s]}
+                if s in self.service_ip_types
+                else {}
+            )
             for s in self.services
         ]
         dhmc_value = self.dhmc_role or "$None"
@@ -1026,6 +1138,9 @@ class EstateBuilder:
             ("ec2", "DescribeVpcPeeringConnections"): {"VpcPeeringConnections": self.peerings},
             ("ec2", "DescribeNatGateways"): {"NatGateways": self.nats},
             ("ec2", "DescribeInternetGateways"): {"InternetGateways": self.igws},
+            ("ec2", "DescribeEgressOnlyInternetGateways"): {
+                "EgressOnlyInternetGateways": self.eigws
+            },
             ("ec2", "DescribePrefixLists"): {
                 "PrefixLists": [
                     {

@@ -59,6 +59,10 @@ class Place:
     public: bool = False
     aws_service: str | None = None  # the endpoint service name for public AWS addresses
     label: str = ""
+    # The address family of a public or prefix-list place (a `net` carries its own): a
+    # rule or route of the other family never covers it (an IPv4 flow is not matched by
+    # ::/0, VPC user guide, "Route priority": IPv4 and IPv6 routes are separate).
+    version: int = 4
 
     def describe(self) -> str:
         if self.label:
@@ -75,9 +79,10 @@ def address(ip: str, groups: frozenset[str] = frozenset(), label: str = "") -> P
     return Place(net=net, groups=groups, label=label)
 
 
-def public_service(service_name: str, label: str = "") -> Place:
-    """Some public address of an AWS service (e.g. `com.amazonaws.us-east-1.ssm`)."""
-    return Place(public=True, aws_service=service_name, label=label)
+def public_service(service_name: str, label: str = "", version: int = 4) -> Place:
+    """Some public address of an AWS service (e.g. `com.amazonaws.us-east-1.ssm`), of
+    address family `version`."""
+    return Place(public=True, aws_service=service_name, label=label, version=version)
 
 
 def aws_prefix_list_matches(prefix_list_name: str | None, place: Place) -> Match | None:
@@ -102,6 +107,8 @@ def relation(cidr: str, place: Place) -> Match:
     """
     net = network(cidr)
     if net is None:
+        return Match.NO
+    if place.net is None and net.version != place.version:
         return Match.NO
     if place.public:
         if net.prefixlen == 0:

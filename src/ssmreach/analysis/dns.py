@@ -41,6 +41,8 @@ class DnsAnswer:
     endpoint_region: RegionData | None = None
     addresses: tuple[str, ...] = ()
     zone: str | None = None  # the private zone that answered (hub-and-spoke)
+    # that zone has an AAAA (or CNAME) record for the name; None: no zone answered
+    ipv6_records: bool | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -385,8 +387,13 @@ def _answer_from_zone(
     target = record.alias_target.dns_name if record.alias_target else None
     if record.type.upper() == "CNAME" and record.resource_records:
         target = record.resource_records[0].value
+    ipv6 = any(
+        r.type.upper() in ("AAAA", "CNAME")
+        for r in _records_for(zone.records, host, ("AAAA", "CNAME"))
+    )
     if target:
-        return _follow(estate, region, vpc, host, service_name, zid, target, depth)
+        answer = _follow(estate, region, vpc, host, service_name, zid, target, depth)
+        return dataclasses.replace(answer, ipv6_records=ipv6)
     ips = tuple(r.value for r in record.resource_records)
     return DnsAnswer(
         "addresses",
@@ -398,13 +405,16 @@ def _answer_from_zone(
         ),
         addresses=ips,
         zone=zid,
+        ipv6_records=ipv6,
     )
 
 
 def _records_for(
-    records: tuple[aws.ResourceRecordSet, ...], host: str
+    records: tuple[aws.ResourceRecordSet, ...],
+    host: str,
+    types: tuple[str, ...] = ("A", "CNAME"),
 ) -> list[aws.ResourceRecordSet]:
-    """The A and CNAME records of a zone for `host`: its own name, else a wildcard."""
+    """The records of `types` of a zone for `host`: its own name, else a wildcard."""
     exact = [r for r in records if normalize_name(r.name) == host]
     if not exact:
         exact = [
@@ -412,7 +422,7 @@ def _records_for(
             for r in records
             if normalize_name(r.name).startswith("*.") and host.endswith(normalize_name(r.name)[1:])
         ]
-    return [r for r in exact if r.type.upper() in ("A", "CNAME")]
+    return [r for r in exact if r.type.upper() in types]
 
 
 def _shadowed(zone: PrivateZone, vpc: aws.Vpc, host: str) -> DnsAnswer:

@@ -33,15 +33,9 @@ def _targets(
         eni = region.network_interfaces.get(eni_id)
         if eni is None or not eni.subnet_id:
             continue
-        ip = eni.private_ip_address or (
-            eni.private_ip_addresses[0].private_ip_address if eni.private_ip_addresses else None
-        )
+        ip, cidr = _interface_address(node, eni, region.subnets.get(eni.subnet_id))
         subnet = region.subnets.get(eni.subnet_id)
-        net = (
-            network(ip)
-            if ip
-            else (network(subnet.cidr_block) if subnet and subnet.cidr_block else None)
-        )
+        net = network(ip) if ip else (network(cidr) if cidr else None)
         targets.append(
             Target(
                 region=region,
@@ -62,7 +56,8 @@ def _targets(
         # Interfaces not in the snapshot: fall back to the endpoint's subnets (their CIDRs).
         for subnet_id in endpoint.subnet_ids:
             subnet = region.subnets.get(subnet_id)
-            if subnet is None or not subnet.cidr_block:
+            cidr = _interface_address(node, None, subnet)[1]
+            if subnet is None or not cidr:
                 continue
             targets.append(
                 Target(
@@ -71,7 +66,7 @@ def _targets(
                     subnet_id=subnet_id,
                     az=subnet.availability_zone,
                     place=Place(
-                        net=network(subnet.cidr_block),
+                        net=network(cidr),
                         groups=frozenset(g.group_id for g in groups),
                         label=f"{endpoint.vpc_endpoint_id} in {subnet_id}",
                     ),
@@ -81,6 +76,23 @@ def _targets(
                 )
             )
     return sorted(targets, key=lambda t: (t.az != node.az, t.subnet_id))
+
+
+def _interface_address(
+    node: Node, eni: aws.NetworkInterface | None, subnet: aws.Subnet | None
+) -> tuple[str | None, str | None]:
+    """The address an endpoint interface takes the node's request at, of the node's
+    family (IPv6 for an IPv6-only node), and its subnet's CIDR of that family."""
+    if node.ipv6_only:
+        ip = eni.ipv6_addresses[0].ipv6_address if eni and eni.ipv6_addresses else None
+        cidrs = subnet.ipv6_cidrs if subnet is not None else ()
+        return ip, cidrs[0] if cidrs else None
+    ip = None
+    if eni is not None:
+        ip = eni.private_ip_address or (
+            eni.private_ip_addresses[0].private_ip_address if eni.private_ip_addresses else None
+        )
+    return ip, subnet.cidr_block if subnet is not None else None
 
 
 def endpoint_leg(

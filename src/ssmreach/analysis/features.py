@@ -87,6 +87,9 @@ SESSION_MANAGER_MIN = (2, 3, 68, 0)
 KMS_ENCRYPTION_MIN = (2, 3, 539, 0)
 CLOUDWATCH_STREAMING_MIN = (3, 0, 284, 0)
 DHMC_MIN = (3, 2, 582, 0)
+# UseDualStackEndpoint, the service names of IPv6-only nodes (SSM Agent release notes,
+# 3.3.3270.0: "Add initial IPv6 support with UseDualStackEndpoint configuration option")
+DUALSTACK_ENDPOINT_MIN = (3, 3, 3270, 0)
 
 
 @lru_cache(maxsize=4096)

@@ -38,10 +38,15 @@ def _rule_cidrs(estate: Estate) -> Iterable[str]:
         for group in data.security_groups.values():
             for perm in (*group.ip_permissions, *group.ip_permissions_egress):
                 yield from (r.cidr_ip for r in perm.ip_ranges)
+                yield from (r.cidr_ipv6 for r in perm.ipv6_ranges)
         for acl in data.network_acls.values():
-            yield from (e.cidr_block for e in acl.entries if e.cidr_block)
+            yield from (c for e in acl.entries if (c := e.cidr_block or e.ipv6_cidr_block))
         for table in data.route_tables.values():
-            yield from (r.destination_cidr_block for r in table.routes if r.destination_cidr_block)
+            yield from (
+                c
+                for r in table.routes
+                if (c := r.destination_cidr_block or r.destination_ipv6_cidr_block)
+            )
         for info in data.prefix_lists.values():
             yield from info.cidrs or ()
 
@@ -65,6 +70,20 @@ def _placement(region: RegionData, instance: aws.Instance) -> tuple[str | None, 
     return (region.account, region.region, instance.vpc_id, instance.subnet_id, zone)
 
 
+def _source_cidr(subnet: aws.Subnet | None) -> str | None:
+    if subnet is None:
+        return None
+    if subnet.ipv6_only:
+        return subnet.ipv6_cidrs[0] if subnet.ipv6_cidrs else None
+    return subnet.cidr_block
+
+
+def _source_ip(instance: aws.Instance, subnet: aws.Subnet | None) -> str | None:
+    """The address the instance's flows leave from (`legs.source_address` without the
+    subnet fallback)."""
+    return instance.ipv6 if subnet is not None and subnet.ipv6_only else instance.private_ip_address
+
+
 class Grouper:
     """Computes group keys for the instances of one estate."""
 
@@ -73,11 +92,9 @@ class Grouper:
         return frozenset(m for text in _policy_texts(estate) for m in _INSTANCE_ID.findall(text))
 
     def __init__(self, estate: Estate, named_instances: frozenset[str] | None = None) -> None:
-        nets = {
-            n for n in (network(c) for c in _rule_cidrs(estate)) if n is not None and n.version == 4
-        }
+        nets = {n for n in (network(c) for c in _rule_cidrs(estate)) if n is not None}
         self._networks: tuple[Network, ...] = tuple(
-            sorted(nets, key=lambda n: (n.prefixlen, str(n)))
+            sorted(nets, key=lambda n: (n.version, n.prefixlen, str(n)))
         )
         self._narrow: dict[str, tuple[Network, ...]] = {}
         self.named_instances = (
@@ -87,26 +104,35 @@ class Grouper:
         )
 
     def _narrow_for(self, subnet: aws.Subnet | None) -> tuple[Network, ...]:
-        if subnet is None or not subnet.cidr_block:
+        """The rule CIDRs narrower than the subnet's range its flows leave from (IPv6 in an
+        IPv6-only subnet, else IPv4) that overlap it."""
+        cidr = _source_cidr(subnet)
+        if subnet is None or cidr is None:
             return ()
         cached = self._narrow.get(subnet.subnet_id)
         if cached is None:
-            outer = network(subnet.cidr_block)
+            outer = network(cidr)
             cached = ()
             if outer is not None:
                 cached = tuple(
-                    n for n in self._networks if n.prefixlen > outer.prefixlen and n.overlaps(outer)
+                    n
+                    for n in self._networks
+                    if n.version == outer.version
+                    and n.prefixlen > outer.prefixlen
+                    and n.overlaps(outer)  # type: ignore[arg-type,unused-ignore]
                 )
             self._narrow[subnet.subnet_id] = cached
         return cached
 
     def _covering(self, region: RegionData, instance: aws.Instance) -> tuple[str, ...]:
-        narrow = self._narrow_for(region.subnets.get(instance.subnet_id or ""))
-        if not instance.private_ip_address:
+        subnet = region.subnets.get(instance.subnet_id or "")
+        narrow = self._narrow_for(subnet)
+        source = _source_ip(instance, subnet)
+        if not source:
             return ("address not known: the whole subnet",)
         if not narrow:
             return ()
-        address = ipaddress.ip_address(instance.private_ip_address)
+        address = ipaddress.ip_address(source)
         return tuple(str(n) for n in narrow if address in n)
 
     def identity_key(
@@ -121,7 +147,9 @@ class Grouper:
             region.region,
             instance.iam_instance_profile.arn if instance.iam_instance_profile else None,
             dhmc_capable,
-            (options.http_endpoint, options.http_tokens) if options else None,
+            (options.http_endpoint, options.http_tokens, options.http_protocol_ipv6)
+            if options
+            else None,
         )
 
     def network_key(
@@ -156,11 +184,13 @@ class Grouper:
         return (
             *_placement(region, instance),
             instance.group_ids,
-            bool(instance.private_ip_address),
+            bool(_source_ip(instance, region.subnets.get(instance.subnet_id or ""))),
             instance.public_ip is not None,
             self._covering(region, instance),
             instance.iam_instance_profile.arn if instance.iam_instance_profile else None,
-            (options.http_endpoint, options.http_tokens) if options else None,
+            (options.http_endpoint, options.http_tokens, options.http_protocol_ipv6)
+            if options
+            else None,
             (
                 info.ping_status,
                 info.agent_version,

@@ -20,6 +20,7 @@ from ssmreach.analysis.features import DHMC_MIN, NEEDS, SessionPreferences, chan
 from ssmreach.analysis.grouping import Grouper
 from ssmreach.analysis.identity import Identity, resolve_identity
 from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
+from ssmreach.analysis.legs import source_address
 from ssmreach.analysis.message_channel import no_channel, with_retirement
 from ssmreach.analysis.missing_reads import GAP_CODES, with_every_gap
 from ssmreach.analysis.network import Node
@@ -169,6 +170,35 @@ class InstanceCheck:
                     f"aws ec2 modify-instance-metadata-options --instance-id {iid} --http-endpoint enabled",
                 ),
             )
+        elif self._in_ipv6_only_subnet():
+            self._check_ipv6_metadata(iid, options)
+
+    def _in_ipv6_only_subnet(self) -> bool:
+        subnet_id = self.instance.subnet_id or ""
+        network = self.ctx.estate.network_of(self.region, subnet_id)
+        subnet = network.subnets.get(subnet_id) if network is not None else None
+        return subnet is not None and subnet.ipv6_only
+
+    def _check_ipv6_metadata(self, iid: str, options: aws.MetadataOptions | None) -> None:
+        """In an IPv6-only subnet the metadata service answers only at [fd00:ec2::254], and
+        only with HttpProtocolIpv6 enabled (off by default, even there: EC2 user guide,
+        "Configure the instance metadata options")."""
+        setting = options.http_protocol_ipv6 if options is not None else None
+        if setting is None:
+            msg = f"{iid} is in an IPv6-only subnet and its MetadataOptions.HttpProtocolIpv6 is not in the snapshot: whether the agent reaches the metadata service at [fd00:ec2::254] is not known"
+            self._block(Verdict.UNKNOWN, reason("DATA_MISSING", Severity.WARNING, iid, msg))
+        elif setting.lower() != "enabled":
+            msg = f"{iid} is in an IPv6-only subnet and has the IPv6 metadata endpoint turned off (HttpProtocolIpv6 {setting}): it cannot reach 169.254.169.254, so the agent gets no identity or credentials"
+            self._block(
+                Verdict.BLOCKED,
+                reason(
+                    "IMDS_IPV6_DISABLED",
+                    Severity.ERROR,
+                    iid,
+                    msg,
+                    f"aws ec2 modify-instance-metadata-options --instance-id {iid} --http-protocol-ipv6 enabled",
+                ),
+            )
 
     def _resolve_identity(self) -> None:
         """The credentials, resolved once per identity key; reasons that name the
@@ -242,7 +272,7 @@ class InstanceCheck:
                 groups.append(group)
         # An instance not launched yet (a planned one) has no address: any address of its
         # subnet, so a rule that tells addresses of the subnet apart leaves it UNKNOWN.
-        address = inst.private_ip_address or (subnet.cidr_block if subnet is not None else None)
+        address = source_address(inst, subnet)
         if problems or vpc is None or subnet is None or not address:
             # Every read the node lacks, so that one collection run fixes them all.
             self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems))

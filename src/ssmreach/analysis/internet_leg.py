@@ -36,8 +36,11 @@ def _igw_attached(region: RegionData, igw_id: str, vpc_id: str) -> bool | Gap:
     )
 
 
-def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
-    """Steps 2-4 from the instance to a public AWS address (or a gateway endpoint's prefix list)."""
+def internet_leg(estate: Estate, node: Node, place: Place, onward: Place | None = None) -> Leg:
+    """Steps 2-4 from the instance to a public AWS address (or a gateway endpoint's prefix list).
+
+    `onward`: where a NAT gateway sends the traffic when that is not `place` (NAT64: the
+    instance sends to 64:ff9b::/96, the NAT gateway on to the service's IPv4 addresses)."""
     leg = Leg()
     region = node.region
     table = route_table(region, node.subnet.subnet_id, node.vpc.vpc_id)
@@ -84,9 +87,11 @@ def internet_leg(estate: Estate, node: Node, place: Place) -> Leg:
             leg.gateway_endpoint = kind.endpoint
         case rt.InternetGateway():
             _igw_leg(leg, node, table, choice, kind, place, hop_result)
+        case rt.EgressOnlyInternetGateway() if place.version == 6:
+            _eigw_leg(leg, node, table, choice, kind, place, hop_result)
         case rt.NatGateway():
             leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
-            _nat_leg(leg, estate, node, place, kind.id)
+            _nat_leg(leg, estate, node, place, kind.id, onward)
         case rt.Peering() | rt.Local() | rt.EgressOnlyInternetGateway():
             msg = f"{choice.detail}: {kind.id} ({kind.label}) does not carry IPv4 traffic to the internet"
             leg.finding(
@@ -139,6 +144,13 @@ def _igw_leg(
         )
         return
     leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+    if place.version == 6:
+        # IPv6 addresses are global: an internet gateway carries them without a public IPv4
+        # address (VPC user guide, "IPv6 addressing").
+        leg.add(Hop("igw", target_id, Outcome.PASS, "IPv6 traffic needs no public IPv4 address"))
+        leg.via = target_id
+        check_own_subnet(leg, node, place, "to the internet")
+        return
     if not node.instance.public_ip:
         msg = f"the instance has no public IPv4 address, so {target_id} (the route of {table.route_table_id}) cannot carry its traffic"
         leg.add(
@@ -157,7 +169,39 @@ def _igw_leg(
     check_own_subnet(leg, node, place, "to the internet")
 
 
-def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) -> None:
+def _eigw_leg(
+    leg: Leg,
+    node: Node,
+    table: aws.RouteTable,
+    choice: RouteChoice,
+    eigw: rt.EgressOnlyInternetGateway,
+    place: Place,
+    hop_result: Outcome,
+) -> None:
+    """IPv6 to the internet through an egress-only internet gateway attached to the VPC."""
+    gateway = node.region.egress_only_gateways.get(eigw.id)
+    if gateway is None:
+        gap = missing(node.region, "DescribeEgressOnlyInternetGateways", eigw.id)
+        gap_hop(leg, "route", gap, eigw.id)
+        return
+    if not any(
+        a.vpc_id == node.vpc.vpc_id and a.state.lower() in ("available", "attached")
+        for a in gateway.attachments
+    ):
+        msg = f"{choice.detail}, but {eigw.id} is not attached to {node.vpc.vpc_id} (a blackhole)"
+        leg.add(
+            Hop("route", table.route_table_id, Outcome.FAIL, msg),
+            reason("ROUTE_BLACKHOLE", Severity.ERROR, table.route_table_id, msg),
+        )
+        return
+    leg.add(Hop("route", table.route_table_id, hop_result, choice.detail))
+    leg.via = eigw.id
+    check_own_subnet(leg, node, place, "to the internet")
+
+
+def _nat_leg(
+    leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str, onward: Place | None = None
+) -> None:
     region = node.region
     nat = region.nat_gateways.get(nat_id)
     if nat is None:
@@ -170,10 +214,22 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
     if isinstance(table, Gap):
         gap_hop(leg, "nat", table, nat_id)
         return
-    onward = select_route(region, table, place)
-    route = onward.route
+    beyond = onward or place
+    onward_choice = select_route(region, table, beyond)
+    route = onward_choice.route
     attached: bool | Gap = False
     onward_kind = region.target_of(route) if route is not None else None
+    if onward is not None and isinstance(onward_kind, rt.GatewayEndpoint):
+        msg = f"{nat_id} translates the request to IPv4 and its subnet {nat_subnet} routes it to the gateway endpoint {onward_kind.id}; that path is not followed"
+        leg.finding(
+            "nat",
+            nat_id,
+            Outcome.UNKNOWN,
+            "EGRESS_UNMODELED",
+            msg,
+            f"Confirm the path with `ssmreach probe`, or create a dual-stack endpoint in {node.vpc.vpc_id}.",
+        )
+        return
     if isinstance(
         onward_kind,
         rt.Appliance
@@ -216,11 +272,11 @@ def _nat_leg(leg: Leg, estate: Estate, node: Node, place: Place, nat_id: str) ->
             "nat",
             nat_id,
             Outcome.PASS,
-            f"{nat_id} is an available public NAT gateway; {onward.detail}",
+            f"{nat_id} is an available public NAT gateway; {onward_choice.detail}",
         )
     )
     leg.via = nat_id
-    check_own_subnet(leg, node, place, "to the internet", nat_subnet=nat_subnet)
+    check_own_subnet(leg, node, place, "to the internet", nat_subnet=nat_subnet, onward=onward)
 
 
 def _nat_usable(leg: Leg, node: Node, nat: aws.NatGateway, nat_id: str) -> bool:
@@ -244,11 +300,19 @@ def _nat_usable(leg: Leg, node: Node, nat: aws.NatGateway, nat_id: str) -> bool:
 
 
 def check_own_subnet(
-    leg: Leg, node: Node, place: Place, what: str, *, nat_subnet: str | None = None
+    leg: Leg,
+    node: Node,
+    place: Place,
+    what: str,
+    *,
+    nat_subnet: str | None = None,
+    onward: Place | None = None,
 ) -> None:
     """Traffic leaving the instance for `place`: its security groups, its subnet's NACL both
-    ways, and (through a NAT gateway in another subnet) the NAT subnet's NACL both ways."""
+    ways, and (through a NAT gateway in another subnet) the NAT subnet's NACL both ways,
+    towards `onward` on the NAT gateway's far side when that is not `place` (NAT64)."""
     own = node.subnet.subnet_id
+    beyond = onward or place
     check_sg_egress(leg, node, place, what)
     crossings = [Crossing(node.region, own, True, place, HTTPS, f"request leaving {own}")]
     if nat_subnet and nat_subnet != own:
@@ -265,7 +329,7 @@ def check_own_subnet(
                 node.region,
                 nat_subnet,
                 True,
-                place,
+                beyond,
                 HTTPS,
                 f"request leaving the NAT subnet {nat_subnet}",
             ),
@@ -273,7 +337,7 @@ def check_own_subnet(
                 node.region,
                 nat_subnet,
                 False,
-                place,
+                beyond,
                 EPHEMERAL_NAT,
                 f"reply entering the NAT subnet {nat_subnet}",
             ),

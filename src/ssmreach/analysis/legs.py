@@ -32,10 +32,15 @@ class Node:
     region: RegionData
     vpc: aws.Vpc
     subnet: aws.Subnet
-    ip: str  # the private address; the subnet's CIDR for an instance not launched yet
+    ip: str  # the address its flows leave from (`source_address`); a CIDR when not known yet
     groups: tuple[aws.SecurityGroup, ...]
     ephemeral: tuple[int, int]
     home: RegionData | None = None  # the instance's own account, when another owns its subnet
+
+    @property
+    def ipv6_only(self) -> bool:
+        """In an IPv6-only subnet: every flow is IPv6 (`ip` is its IPv6 address)."""
+        return self.subnet.ipv6_only
 
     @property
     def own(self) -> RegionData:
@@ -112,6 +117,16 @@ class Leg:
             Hop(step, resource, result, message),
             reason(code, severity, blame or resource, message, fix),
         )
+
+
+def source_address(instance: aws.Instance, subnet: aws.Subnet | None) -> str | None:
+    """The address an instance's flows leave from: its IPv6 address in an IPv6-only subnet
+    (it has no IPv4 one), else its private IPv4 address. Dual-stack instances use IPv4: the
+    agent asks the IPv4 service names unless configured otherwise. An instance not launched
+    yet (a planned one) has no address: its subnet's CIDR stands for any address of it."""
+    if subnet is not None and subnet.ipv6_only:
+        return instance.ipv6 or (subnet.ipv6_cidrs[0] if subnet.ipv6_cidrs else None)
+    return instance.private_ip_address or (subnet.cidr_block if subnet is not None else None)
 
 
 def gap_hop(leg: Leg, step: str, gap: Gap, resource: str | None) -> None:

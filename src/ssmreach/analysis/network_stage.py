@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ssmreach.analysis import ipv6_path
 from ssmreach.analysis.addresses import Place, network, public_service
-from ssmreach.analysis.dns import gap_reason
+from ssmreach.analysis.dns import DnsAnswer, gap_reason
 from ssmreach.analysis.endpoint_interfaces import endpoint_for_addresses, endpoint_leg
-from ssmreach.analysis.network import Node, internet_leg
+from ssmreach.analysis.network import Leg, Node, internet_leg
 from ssmreach.analysis.path_context import PathContext
 from ssmreach.analysis.reasons import reason
 from ssmreach.analysis.s3_path import gateway_checks, s3_why_not_private
@@ -77,14 +78,17 @@ def network_stage(
             return NetworkStage(host, final)
         endpoint, ep_region, enis = found
         dns = dataclasses.replace(dns, endpoint=endpoint, endpoint_region=ep_region)
-        leg = endpoint_leg(ctx, node, dns, enis)
+        leg = _gated(node, dns) or endpoint_leg(ctx, node, dns, enis)
     elif dns.kind == "endpoint":
         endpoint = dns.endpoint
-        leg = endpoint_leg(ctx, node, dns)
+        leg = _gated(node, dns) or endpoint_leg(ctx, node, dns)
     else:
         why_not_private = list(dns.reasons)
         place = _public_place(region, service, service_name)
-        leg = internet_leg(ctx.estate, node, place)
+        if node.ipv6_only:
+            leg = ipv6_path.public_leg(ctx.estate, node, service, service_name, place)
+        else:
+            leg = internet_leg(ctx.estate, node, place)
         if leg.gateway_endpoint is not None:
             endpoint = leg.gateway_endpoint
             leg.private = True
@@ -105,6 +109,11 @@ def network_stage(
         endpoint=endpoint if private else None,
         why_not_private=tuple(why_not_private),
     )
+
+
+def _gated(node: Node, dns: DnsAnswer) -> Leg | None:
+    """For an instance in an IPv6-only subnet: why the endpoint cannot take its request."""
+    return ipv6_path.endpoint_gate(node, dns) if node.ipv6_only else None
 
 
 def _public_place(region: RegionData, service: str, service_name: str) -> Place:

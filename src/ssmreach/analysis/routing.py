@@ -51,6 +51,10 @@ def _prefix_list_name(lists: _Lists, route: aws.Route) -> str | None:
 
 def _route_match(lists: _Lists, route: aws.Route, place: Place) -> tuple[Match, int]:
     cidr = route.destination_cidr_block or route.destination_ipv6_cidr_block
+    if route.destination_ipv6_cidr_block and route.gateway_id == "local" and place.public:
+        # A VPC's IPv6 CIDRs are its own global addresses (Amazon-provided or your own):
+        # never an AWS service's public addresses, so its local route does not take them.
+        return Match.NO, 0
     if cidr:
         net = network(cidr)
         return relation(cidr, place), net.prefixlen if net else 0

@@ -250,6 +250,10 @@ def _region_part(estate: Estate, region: RegionData, vpc_ids: Iterable[str]) -> 
                         "subnets": sorted(ep.subnet_ids),
                         "groups": sorted(g.group_id for g in ep.groups),
                         "private_dns": ep.private_dns_enabled,
+                        "ip_address_type": ep.ip_address_type,
+                        "dns_record_ip_type": ep.dns_options.dns_record_ip_type
+                        if ep.dns_options
+                        else None,
                     }
                     for ep in endpoints
                 ),
