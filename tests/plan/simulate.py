@@ -44,6 +44,26 @@ class _Files:
         return RawSnapshot(manifest=self.raw.manifest, files=files, source=self.raw.source)
 
 
+def _endpoint_interface(
+    subnet: dict[str, Any], change: c.CreateInterfaceEndpoint, n: int
+) -> dict[str, Any]:
+    """The network interface a new endpoint gets in `subnet`: an IPv4 address unless its IP
+    address type is ipv6, an IPv6 one when it is dualstack or ipv6."""
+    record: dict[str, Any] = {
+        "NetworkInterfaceId": _new("eni"),
+        "SubnetId": subnet["SubnetId"],
+        "VpcId": change.vpc_id,
+        "AvailabilityZone": subnet["AvailabilityZone"],
+    }
+    if change.ip_address_type != "ipv6":
+        net = ipaddress.ip_network(subnet["CidrBlock"])
+        record["PrivateIpAddress"] = str(net.network_address + 200 + n)
+    if change.ip_address_type in ("dualstack", "ipv6"):
+        v6 = ipaddress.ip_network(subnet["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"])
+        record["Ipv6Addresses"] = [{"Ipv6Address": str(v6.network_address + 200 + n)}]
+    return record
+
+
 def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
     f = _Files(raw)
     made: dict[str, str] = {}
@@ -111,8 +131,8 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
                     "IpProtocol": "tcp",
                     "FromPort": change.port,
                     "ToPort": change.port,
-                    "IpRanges": [{"CidrIp": x} for x in change.cidrs],
-                    "Ipv6Ranges": [],
+                    "IpRanges": [{"CidrIp": x} for x in change.cidrs if not c.is_ipv6_cidr(x)],
+                    "Ipv6Ranges": [{"CidrIpv6": x} for x in change.cidrs if c.is_ipv6_cidr(x)],
                     "UserIdGroupPairs": [],
                     "PrefixListIds": [],
                 }
@@ -133,19 +153,10 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
                 subnets = {s["SubnetId"]: s for s in ec2("DescribeSubnets", "Subnets")}
                 enis = []
                 for n, subnet_id in enumerate(change.subnet_ids):
-                    net = ipaddress.ip_network(subnets[subnet_id]["CidrBlock"])
-                    eni = _new("eni")
-                    ec2("DescribeNetworkInterfaces", "NetworkInterfaces").append(
-                        {
-                            "NetworkInterfaceId": eni,
-                            "SubnetId": subnet_id,
-                            "VpcId": change.vpc_id,
-                            "AvailabilityZone": subnets[subnet_id]["AvailabilityZone"],
-                            "PrivateIpAddress": str(net.network_address + 200 + n),
-                            "Groups": groups,
-                        }
-                    )
-                    enis.append(eni)
+                    record = _endpoint_interface(subnets[subnet_id], change, n)
+                    record["Groups"] = groups
+                    ec2("DescribeNetworkInterfaces", "NetworkInterfaces").append(record)
+                    enis.append(record["NetworkInterfaceId"])
                 ec2("DescribeVpcEndpoints", "VpcEndpoints").append(
                     {
                         "VpcEndpointId": eid,
@@ -164,6 +175,8 @@ def simulate(raw: RawSnapshot, plan: Plan) -> RawSnapshot:
                                 "HostedZoneId": "Z7HUB22UULQXV",
                             }
                         ],
+                        "IpAddressType": change.ip_address_type or "ipv4",
+                        "DnsOptions": {"DnsRecordIpType": change.dns_record_ip_type or "ipv4"},
                     }
                 )
             case c.ModifyEndpointPrivateDns():

@@ -70,20 +70,6 @@ def _placement(region: RegionData, instance: aws.Instance) -> tuple[str | None, 
     return (region.account, region.region, instance.vpc_id, instance.subnet_id, zone)
 
 
-def _source_cidr(subnet: aws.Subnet | None) -> str | None:
-    if subnet is None:
-        return None
-    if subnet.ipv6_only:
-        return subnet.ipv6_cidrs[0] if subnet.ipv6_cidrs else None
-    return subnet.cidr_block
-
-
-def _source_ip(instance: aws.Instance, subnet: aws.Subnet | None) -> str | None:
-    """The address the instance's flows leave from (`legs.source_address` without the
-    subnet fallback)."""
-    return instance.ipv6 if subnet is not None and subnet.ipv6_only else instance.private_ip_address
-
-
 class Grouper:
     """Computes group keys for the instances of one estate."""
 
@@ -106,7 +92,7 @@ class Grouper:
     def _narrow_for(self, subnet: aws.Subnet | None) -> tuple[Network, ...]:
         """The rule CIDRs narrower than the subnet's range its flows leave from (IPv6 in an
         IPv6-only subnet, else IPv4) that overlap it."""
-        cidr = _source_cidr(subnet)
+        cidr = subnet.source_cidr if subnet is not None else None
         if subnet is None or cidr is None:
             return ()
         cached = self._narrow.get(subnet.subnet_id)
@@ -127,7 +113,7 @@ class Grouper:
     def _covering(self, region: RegionData, instance: aws.Instance) -> tuple[str, ...]:
         subnet = region.subnets.get(instance.subnet_id or "")
         narrow = self._narrow_for(subnet)
-        source = _source_ip(instance, subnet)
+        source = aws.flow_address(instance, subnet)
         if not source:
             return ("address not known: the whole subnet",)
         if not narrow:
@@ -184,7 +170,7 @@ class Grouper:
         return (
             *_placement(region, instance),
             instance.group_ids,
-            bool(_source_ip(instance, region.subnets.get(instance.subnet_id or ""))),
+            bool(aws.flow_address(instance, region.subnets.get(instance.subnet_id or ""))),
             instance.public_ip is not None,
             self._covering(region, instance),
             instance.iam_instance_profile.arn if instance.iam_instance_profile else None,

@@ -120,13 +120,10 @@ class Leg:
 
 
 def source_address(instance: aws.Instance, subnet: aws.Subnet | None) -> str | None:
-    """The address an instance's flows leave from: its IPv6 address in an IPv6-only subnet
-    (it has no IPv4 one), else its private IPv4 address. Dual-stack instances use IPv4: the
-    agent asks the IPv4 service names unless configured otherwise. An instance not launched
-    yet (a planned one) has no address: its subnet's CIDR stands for any address of it."""
-    if subnet is not None and subnet.ipv6_only:
-        return instance.ipv6 or (subnet.ipv6_cidrs[0] if subnet.ipv6_cidrs else None)
-    return instance.private_ip_address or (subnet.cidr_block if subnet is not None else None)
+    """`aws.flow_address`; for an instance not launched yet (a planned one), which has no
+    address, its subnet's `source_cidr` stands for any address of it."""
+    found = aws.flow_address(instance, subnet)
+    return found or (subnet.source_cidr if subnet is not None else None)
 
 
 def gap_hop(leg: Leg, step: str, gap: Gap, resource: str | None) -> None:

@@ -112,6 +112,10 @@ def interface_endpoint(ctx: Context, ch: c.CreateInterfaceEndpoint) -> Outcome:
         "ClientToken": ctx.token(ch),
         "TagSpecifications": ctx.tags("vpc-endpoint", f"ssmreach-{ch.service}"),
     }
+    if ch.ip_address_type:
+        args["IpAddressType"] = ch.ip_address_type
+    if ch.dns_record_ip_type:
+        args["DnsOptions"] = {"DnsRecordIpType": ch.dns_record_ip_type}
     return _create_endpoint(ctx, ec2, args, ch.policy)
 
 

@@ -86,7 +86,10 @@ def security_group_rules(ctx: Context, ch: c.AuthorizeIngress | c.AuthorizeEgres
         raise
     desc = ch.description
     perms: list[dict[str, Any]] = [
-        _permission(ch.port, IpRanges=[{"CidrIp": x, "Description": desc}]) for x in ch.cidrs
+        _permission(ch.port, Ipv6Ranges=[{"CidrIpv6": x, "Description": desc}])
+        if c.is_ipv6_cidr(x)
+        else _permission(ch.port, IpRanges=[{"CidrIp": x, "Description": desc}])
+        for x in ch.cidrs
     ]
     others = ch.source_group_ids if isinstance(ch, c.AuthorizeIngress) else ch.destination_group_ids
     for ref_value in others:

@@ -175,14 +175,18 @@ def _rules(
         }
 
 
+def _cidr_rules(cidrs: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [("CidrIpv6" if c.is_ipv6_cidr(x) else "CidrIp", x) for x in cidrs]
+
+
 def _ingress(ctx: CloudFormationContext, change: c.AuthorizeIngress) -> None:
-    rules = [("CidrIp", x) for x in change.cidrs]
+    rules = _cidr_rules(change.cidrs)
     rules += [("SourceSecurityGroupId", g) for g in change.source_group_ids]
     _rules(ctx, change, "AWS::EC2::SecurityGroupIngress", rules)
 
 
 def _egress(ctx: CloudFormationContext, change: c.AuthorizeEgress) -> None:
-    rules = [("CidrIp", x) for x in change.cidrs]
+    rules = _cidr_rules(change.cidrs)
     rules += [("DestinationPrefixListId", p) for p in change.prefix_list_ids]
     rules += [("DestinationSecurityGroupId", g) for g in change.destination_group_ids]
     _rules(ctx, change, "AWS::EC2::SecurityGroupEgress", rules)
@@ -199,6 +203,10 @@ def _interface_endpoint(ctx: CloudFormationContext, change: c.CreateInterfaceEnd
         "PrivateDnsEnabled": change.private_dns,
         "Tags": _tags(ctx.plan_id, f"ssmreach-{change.service}"),
     }
+    if change.ip_address_type:
+        props["IpAddressType"] = change.ip_address_type
+    if change.dns_record_ip_type:
+        props["DnsOptions"] = {"DnsRecordIpType": change.dns_record_ip_type}
     if change.policy:
         props["PolicyDocument"] = json.loads(change.policy)
     ctx.resources[name] = {

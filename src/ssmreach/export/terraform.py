@@ -176,17 +176,20 @@ def _security_group(ctx: TerraformContext, change: c.CreateSecurityGroup) -> Non
     ctx.output_id("aws_security_group", name)
 
 
+def _peer_kinds(peers: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The rule attributes a for_each map sets: `cidr_ipv6` only when a peer needs it."""
+    kinds = ["cidr_ipv4", "prefix_list_id", "referenced_security_group_id"]
+    if any(key == "cidr_ipv6" for key, _ in peers):
+        kinds.insert(1, "cidr_ipv6")
+    return tuple(kinds)
+
+
 def _for_each(peers: list[tuple[str, str]], ref: Callable[[str], Value]) -> str:
-    """A for_each map: one rule per peer, the other two peer kinds null."""
+    """A for_each map: one rule per peer, the other peer kinds null."""
     entries: dict[str, Value] = {}
+    kinds = _peer_kinds(peers)
     for key, peer in peers:
-        entries[f"{key}:{peer}"] = {
-            "cidr_ipv4": ref(peer) if key == "cidr_ipv4" else None,
-            "prefix_list_id": ref(peer) if key == "prefix_list_id" else None,
-            "referenced_security_group_id": ref(peer)
-            if key == "referenced_security_group_id"
-            else None,
-        }
+        entries[f"{key}:{peer}"] = {kind: ref(peer) if key == kind else None for kind in kinds}
     return value_text(entries, 1)
 
 
@@ -201,22 +204,25 @@ def _rule(
     block.set("for_each", Expr(_for_each(peers, ctx.ref)))
     block.set("security_group_id", ctx.ref(change.group_id))
     block.set("ip_protocol", "tcp").set("from_port", change.port).set("to_port", change.port)
-    block.set("cidr_ipv4", Expr("each.value.cidr_ipv4"))
-    block.set("prefix_list_id", Expr("each.value.prefix_list_id"))
-    block.set("referenced_security_group_id", Expr("each.value.referenced_security_group_id"))
+    for kind in _peer_kinds(peers):
+        block.set(kind, Expr(f"each.value.{kind}"))
     block.set("description", change.description)
     block.set("tags", _tags(change.description))
     ctx.add(block, change)
 
 
+def _cidr_peers(cidrs: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [("cidr_ipv6" if c.is_ipv6_cidr(x) else "cidr_ipv4", x) for x in cidrs]
+
+
 def _ingress(ctx: TerraformContext, change: c.AuthorizeIngress) -> None:
-    peers = [("cidr_ipv4", x) for x in change.cidrs]
+    peers = _cidr_peers(change.cidrs)
     peers += [("referenced_security_group_id", g) for g in change.source_group_ids]
     _rule(ctx, change, _INGRESS, peers)
 
 
 def _egress(ctx: TerraformContext, change: c.AuthorizeEgress) -> None:
-    peers = [("cidr_ipv4", x) for x in change.cidrs]
+    peers = _cidr_peers(change.cidrs)
     peers += [("prefix_list_id", p) for p in change.prefix_list_ids]
     peers += [("referenced_security_group_id", g) for g in change.destination_group_ids]
     _rule(ctx, change, _EGRESS, peers)
@@ -230,6 +236,11 @@ def _interface_endpoint(ctx: TerraformContext, change: c.CreateInterfaceEndpoint
     block.set("subnet_ids", list(change.subnet_ids))
     block.set("security_group_ids", [ctx.ref(g) for g in change.security_group_ids])
     block.set("private_dns_enabled", change.private_dns)
+    if change.ip_address_type:
+        block.set("ip_address_type", change.ip_address_type)
+    if change.dns_record_ip_type:
+        dns = Block("dns_options").set("dns_record_ip_type", change.dns_record_ip_type)
+        block.set("dns_options", dns)
     block.set("policy", _policy(change.service, change.policy))
     block.set("tags", _tags(f"ssmreach-{change.service}"))
     ctx.add(block, change)

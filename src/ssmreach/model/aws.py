@@ -137,6 +137,14 @@ class Subnet(_Aws, frozen=True, kw_only=True):
         guide, "IPv6-only subnets"). A subnet listed with IPv6 CIDRs and no IPv4 one is too."""
         return self.ipv6_native or (self.cidr_block is None and bool(self.ipv6_cidrs))
 
+    @property
+    def source_cidr(self) -> str | None:
+        """The range its instances' flows leave from: its IPv6 CIDR when it is IPv6-only,
+        else its IPv4 CIDR (see `flow_address`)."""
+        if self.ipv6_only:
+            return self.ipv6_cidrs[0] if self.ipv6_cidrs else None
+        return self.cidr_block
+
 
 class DescribeSubnets(_Aws, frozen=True, kw_only=True):
     subnets: tuple[Subnet, ...]
@@ -661,6 +669,15 @@ class Instance(_Aws, frozen=True, kw_only=True):
             if eni.association and eni.association.public_ip:
                 return eni.association.public_ip
         return None
+
+
+def flow_address(instance: Instance, subnet: Subnet | None) -> str | None:
+    """The address an instance's flows leave from: its IPv6 address in an IPv6-only subnet
+    (it has no IPv4 one), else its private IPv4 address. Dual-stack instances use IPv4: the
+    agent asks the IPv4 service names unless configured otherwise."""
+    if subnet is not None and subnet.ipv6_only:
+        return instance.ipv6
+    return instance.private_ip_address
 
 
 class Reservation(_Aws, frozen=True, kw_only=True):

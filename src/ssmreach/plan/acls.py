@@ -65,8 +65,8 @@ def _planned_path(
     gateway endpoint. None when the plan leaves no such path."""
     subnet = subnet_of(region, instance)
     ip = instance.private_ip_address
-    if subnet is None or not ip or not subnet.cidr_block:
-        return None
+    if subnet is None or not ip or not subnet.cidr_block or subnet.ipv6_only:
+        return None  # IPv6-only: network ACL entries are left to a person
     client = Place(net=network(ip), label="the instance")
     ephemeral = ephemeral_ports(region, instance)
     if service == "s3":

@@ -57,6 +57,11 @@ def ref(change_id: str) -> str:
     return "${" + change_id + "}"
 
 
+def is_ipv6_cidr(cidr: str) -> bool:
+    """A change's CIDRs are of either family; IPv6 ones go to the IPv6 fields of a rule."""
+    return ":" in cidr
+
+
 def is_ref(value: str) -> bool:
     return value.startswith("${") and value.endswith("}")
 
@@ -140,6 +145,10 @@ class CreateInterfaceEndpoint(_Change, frozen=True, kw_only=True):
     security_group_ids: tuple[str, ...]
     private_dns: bool = True
     policy: str | None = None
+    # dualstack or ipv6 (with DNS record IP type dualstack or ipv6) for instances in
+    # IPv6-only subnets; None: AWS's default, ipv4
+    ip_address_type: str | None = None
+    dns_record_ip_type: str | None = None
     permissions: tuple[str, ...] = (
         "ec2:CreateVpcEndpoint",
         "ec2:CreateTags",

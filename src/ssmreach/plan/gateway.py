@@ -19,7 +19,7 @@ from ssmreach.plan.changes import (
 from ssmreach.plan.groups import egress
 from ssmreach.plan.needs import VpcNeeds
 from ssmreach.plan.policies import extend_policy, plan_buckets, s3_gateway_policy, s3_statement
-from ssmreach.plan.shared import GONE, s3_prefix_place
+from ssmreach.plan.shared import GONE, ipv6_only, s3_prefix_place
 from ssmreach.plan.state import PlanState
 
 # the causes an association of the instances' route tables with the gateway fixes
@@ -35,9 +35,23 @@ _ROUTED = (
 
 def s3_gateway(state: PlanState, vpc: VpcNeeds) -> None:
     region, vpc_id = vpc.region, vpc.vpc_id
-    needs = list(vpc.needs.get("s3", {}).values())
-    findings = vpc.findings("s3")
     name = endpoint_service_name(region.region, "s3")
+    needs = list(vpc.needs.get("s3", {}).values())
+    v6 = sorted(n.instance.instance_id for n in needs if ipv6_only(region, n.instance))
+    if v6:
+        # The agent asks s3.REGION.amazonaws.com, which answers IPv4 only: a gateway
+        # endpoint does not carry an IPv6-only instance's requests (S3 user guide,
+        # "Dual-stack endpoints"; PrivateLink guide, "DNS record IP type").
+        state.manual.add(
+            "IPV6_ONLY_NO_PATH",
+            vpc_id,
+            f"S3 for the IPv6-only subnets of {vpc_id}: create an S3 interface endpoint ({name}) with the dualstack IP address type, DNS record IP type dualstack and private DNS, or turn on DNS64 and route 64:ff9b::/96 to a NAT gateway",
+            v6,
+        )
+        needs = [n for n in needs if n.instance.instance_id not in v6]
+        if not needs:
+            return
+    findings = [f for f in vpc.findings("s3") if f.instance not in v6]
     tables = sorted(
         {
             t

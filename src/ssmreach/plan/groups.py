@@ -18,7 +18,7 @@ from ssmreach.plan.changes import (
     is_ref,
     ref,
 )
-from ssmreach.plan.shared import ENDPOINT_GROUP_NAME, GONE, admits, subnet_of
+from ssmreach.plan.shared import ENDPOINT_GROUP_NAME, GONE, admits, ipv6_only, subnet_of
 from ssmreach.plan.state import PlanState
 
 
@@ -32,9 +32,9 @@ def endpoint_group(
     in_vpc = [g for g in region.security_groups.values() if g.vpc_id == vpc_id]
     cidrs_all = sorted(
         {
-            s.cidr_block
+            s.source_cidr
             for i in instances
-            if (s := subnet_of(region, i)) is not None and s.cidr_block
+            if (s := subnet_of(region, i)) is not None and s.source_cidr
         }
     )
     ours = next((g for g in in_vpc if g.group_name == ENDPOINT_GROUP_NAME), None)
@@ -63,11 +63,11 @@ def endpoint_group(
         group_id = ours.group_id
         missing = sorted(
             {
-                s.cidr_block
+                s.source_cidr
                 for i in instances
                 if not admits(region, [ours], i)
                 and (s := subnet_of(region, i)) is not None
-                and s.cidr_block
+                and s.source_cidr
             }
         )
     if missing:
@@ -216,9 +216,13 @@ def egress_to_endpoint(
     groups: Sequence[str],
     deps: tuple[str, ...],
 ) -> None:
-    """443 from the clients to the endpoint (its group, and its first subnet)."""
+    """443 from the clients to the endpoint (its group, and its first subnet, in the
+    clients' address family)."""
     subnet = region.subnets.get(subnets[0]) if subnets else None
-    net = network(subnet.cidr_block) if subnet and subnet.cidr_block else None
+    v6 = bool(clients) and all(ipv6_only(region, i) for i in clients)
+    cidr = (subnet.ipv6_cidrs[0] if subnet.ipv6_cidrs else None) if v6 and subnet else None
+    cidr = cidr if v6 else (subnet.cidr_block if subnet else None)
+    net = network(cidr) if cidr else None
     place = Place(net=net, groups=frozenset(g for g in groups if not is_ref(g)))
     group = next((g for g in groups), None)
     egress(

@@ -20,7 +20,7 @@ from ssmreach.plan.changes import (
 from ssmreach.plan.groups import add_endpoint_group, endpoint_group
 from ssmreach.plan.needs import VpcNeeds
 from ssmreach.plan.policies import extend_policy, interface_policy, service_statement
-from ssmreach.plan.shared import admits, existing_interface, subnet_of
+from ssmreach.plan.shared import admits, existing_interface, ipv6_only, subnet_of
 from ssmreach.plan.state import PlanState
 
 Made = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -59,9 +59,15 @@ def dns_attributes(state: PlanState, vpc: VpcNeeds, interface: bool) -> tuple[st
 
 
 def choose_subnets(
-    region: RegionData, vpc_id: str, azs: Sequence[str], service_name: str
+    region: RegionData,
+    vpc_id: str,
+    azs: Sequence[str],
+    service_name: str,
+    *,
+    dual_stack: bool = False,
 ) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
-    """One subnet per AZ (subnets hosting endpoints first): (subnets, AZs, skipped AZs)."""
+    """One subnet per AZ (subnets hosting endpoints first; with `dual_stack`, subnets with
+    IPv4 and IPv6 CIDRs before all others): (subnets, AZs, skipped AZs)."""
     detail = region.endpoint_services.get(service_name)
     offered = set(detail.availability_zones) if detail and detail.availability_zones else None
     hosting = {
@@ -85,6 +91,7 @@ def choose_subnets(
                 if s.vpc_id == vpc_id and s.availability_zone == az
             ),
             key=lambda s: (
+                dual_stack and not (s.cidr_block and s.ipv6_cidrs),
                 s.subnet_id not in hosting,
                 s.subnet_id not in with_instances,
                 s.subnet_id,
@@ -147,6 +154,9 @@ def _create(
     """A new interface endpoint in the clients' AZs, with the endpoint group."""
     ids = sorted({f.instance for f in findings})
     subnets, chosen, skipped = _endpoint_subnets(region, vpc_id, name, clients)
+    ip_type = _address_type(state, region, vpc_id, name, clients, subnets)
+    if ip_type is _NONE_SERVES:
+        return None
     if not subnets:
         state.manual.add(
             "ENDPOINT_MISSING",
@@ -180,13 +190,61 @@ def _create(
             security_group_ids=(group,),
             private_dns=private_dns,
             policy=interface_policy(service),
+            ip_address_type=ip_type,
+            dns_record_ip_type=ip_type,
             depends_on=tuple(dict.fromkeys(group_deps + dns_deps)),
             monthly_cost=state.costs.interface_endpoint(region.region, len(chosen)),
-            summary=f"create the {service} interface endpoint in {vpc_id} ({', '.join(chosen)}), private DNS {'on' if private_dns else 'off'}",
+            summary=f"create the {service} interface endpoint in {vpc_id} ({', '.join(chosen)}), private DNS {'on' if private_dns else 'off'}"
+            + (f", IP address type and DNS records {ip_type}" if ip_type else ""),
         ),
         findings,
     )
     return ref(change_id), subnets, (group,), (change_id,)
+
+
+_NONE_SERVES = "none"  # no endpoint of the service serves any of the clients
+
+
+def _address_type(
+    state: PlanState,
+    region: RegionData,
+    vpc_id: str,
+    name: str,
+    clients: Sequence[aws.Instance],
+    subnets: Sequence[str],
+) -> str | None:
+    """The IP address type (and DNS record IP type) a new endpoint needs: None (AWS's
+    default, ipv4) unless a client is in an IPv6-only subnet; then dualstack when every
+    endpoint subnet has IPv4 and IPv6 CIDRs, ipv6 when every one is IPv6-only (PrivateLink
+    guide, "IP address types"). Where neither works, or the service lists no ipv6 in
+    SupportedIpAddressTypes, the endpoint stays ipv4 and a person is told why;
+    `_NONE_SERVES` when it would then serve no client at all."""
+    v6 = sorted(i.instance_id for i in clients if ipv6_only(region, i))
+    if not v6 or not subnets:
+        return None
+    detail = region.endpoint_services.get(name)
+    types = detail.supported_ip_address_types if detail is not None else None
+    if types is not None and "ipv6" not in (t.lower() for t in types):
+        if not state.manual.has("SERVICE_NO_IPV6", name):
+            state.manual.add(
+                "SERVICE_NO_IPV6",
+                name,
+                f"{name} lists IP address types {', '.join(types) or 'none'}: no endpoint of it serves the IPv6-only subnets; turn on DNS64 and route 64:ff9b::/96 to a NAT gateway",
+                v6,
+            )
+        return _NONE_SERVES if len(v6) == len(clients) else None
+    chosen = [region.subnets[s] for s in subnets if s in region.subnets]
+    if chosen and all(s.ipv6_only for s in chosen):
+        return "ipv6"
+    if chosen and all(s.cidr_block and s.ipv6_cidrs for s in chosen):
+        return "dualstack"
+    state.manual.add(
+        "ENDPOINT_IPV4_ONLY",
+        vpc_id,
+        f"the endpoint subnets {', '.join(subnets)} of {name} are not all dual-stack (or all IPv6-only): add IPv6 CIDRs to them, then create the endpoint with the dualstack IP address type",
+        v6,
+    )
+    return None
 
 
 def _endpoint_subnets(
@@ -200,7 +258,8 @@ def _endpoint_subnets(
             if (s := subnet_of(region, i)) is not None and s.availability_zone
         }
     )
-    subnets, chosen, skipped = choose_subnets(region, vpc_id, azs, name)
+    dual = any(ipv6_only(region, i) for i in clients)
+    subnets, chosen, skipped = choose_subnets(region, vpc_id, azs, name, dual_stack=dual)
     if not subnets and azs:
         # the instances' AZs are not offered: any AZ of the VPC the service offers
         others = sorted(
@@ -210,7 +269,7 @@ def _endpoint_subnets(
                 if s.vpc_id == vpc_id and s.availability_zone
             }
         )
-        subnets, chosen, _ = choose_subnets(region, vpc_id, others[:2], name)
+        subnets, chosen, _ = choose_subnets(region, vpc_id, others[:2], name, dual_stack=dual)
     return subnets, chosen, skipped
 
 

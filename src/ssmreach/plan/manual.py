@@ -15,6 +15,10 @@ class ManualSteps:
     def __init__(self) -> None:
         self._steps: dict[tuple[str, str | None, str], tuple[str | None, set[str]]] = {}
 
+    def has(self, code: str, resource: str | None) -> bool:
+        """A step of `code` on `resource` is already listed (whatever its message)."""
+        return any(key[0] == code and key[1] == resource for key in self._steps)
+
     def add(
         self,
         code: str,

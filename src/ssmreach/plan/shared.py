@@ -46,11 +46,19 @@ def first_cidr(vpc: aws.Vpc) -> str | None:
     return vpc.cidr_block or (vpc.cidrs[0] if vpc.cidrs else None)
 
 
+def ipv6_only(region: RegionData, instance: aws.Instance) -> bool:
+    """The instance is in an IPv6-only subnet: its flows are IPv6."""
+    subnet = subnet_of(region, instance)
+    return subnet is not None and subnet.ipv6_only
+
+
 def admits(region: RegionData, groups: Sequence[aws.SecurityGroup], instance: aws.Instance) -> bool:
-    """Whether the groups let the instance in on TCP 443."""
-    if not instance.private_ip_address:
+    """Whether the groups let the instance in on TCP 443 (from the address its flows leave
+    from: IPv6 in an IPv6-only subnet)."""
+    source = aws.flow_address(instance, subnet_of(region, instance))
+    if not source:
         return False
-    place = Place(net=network(instance.private_ip_address), groups=frozenset(instance.group_ids))
+    place = Place(net=network(source), groups=frozenset(instance.group_ids))
     decision = security_groups.evaluate(
         groups, egress=False, peer=place, prefix_lists=region.prefix_lists
     )
