@@ -155,6 +155,7 @@ class EstateBuilder:
         self.session_prefs: dict[str, Any] | None = None
         self.kms_keys: dict[str, dict[str, Any]] = {}  # by the KeyId asked for (kms_key())
         self.bucket_regions: dict[str, str] = {}  # a bucket -> its Region (default: ours)
+        self.missing_buckets: set[str] = set()  # GetBucketLocation answers NoSuchBucket
         # Run Command commands and State Manager associations (`command()`, `association()`):
         # None writes no ListCommands / ListAssociations file at all (not collected).
         self.commands: list[dict[str, Any]] | None = None
@@ -229,6 +230,10 @@ class EstateBuilder:
         }
         calls = []
         for bucket in sorted(buckets - {""}):
+            if bucket in self.missing_buckets:
+                error = {"Code": "NoSuchBucket", "Message": "The specified bucket does not exist"}
+                calls.append({"Request": {"Bucket": bucket}, "Error": error})
+                continue
             where = self.bucket_regions.get(bucket, self.region)
             constraint = None if where == "us-east-1" else where
             calls.append(

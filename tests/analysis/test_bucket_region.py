@@ -63,3 +63,11 @@ def test_an_unread_bucket_region_over_nat_changes_nothing() -> None:
     e.b.omitted.add("GetBucketLocation")
     r = result_for(e.b, iid, "session-manager")
     assert _s3(r) == "INTERNET"
+
+
+def test_a_deleted_session_log_bucket_is_an_error() -> None:
+    e, iid = _estate()
+    e.b.missing_buckets.add(BUCKET)
+    r = result_for(e.b, iid, "session-manager")
+    assert r.verdict is Verdict.BLOCKED and _s3(r) == "BLOCKED"
+    assert "S3_BUCKET_NOT_FOUND" in codes(r)

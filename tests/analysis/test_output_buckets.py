@@ -303,3 +303,23 @@ def test_a_missing_output_read_never_changes_a_definite_verdict(operation: str, 
             if r.code in ("DATA_MISSING", "READ_DENIED") and operation in r.message
         ]
         assert result.verdict is Verdict.UNKNOWN and named, (key, result.reasons)
+
+
+def test_a_deleted_output_bucket_is_an_error() -> None:
+    e, iid = _estate()
+    e.b.command(BUCKET, instance_ids=[iid])
+    e.b.missing_buckets.add(BUCKET)
+    r = result_for(e.b, iid, "run-command")
+    assert r.verdict is Verdict.BLOCKED and _s3(r) == ["BLOCKED"]
+    severity, message = _reason(r, "S3_BUCKET_NOT_FOUND")
+    assert severity == "error" and BUCKET in message
+
+
+def test_a_bucket_in_another_region_is_not_called_a_missing_endpoint() -> None:
+    e, iid = _estate()
+    e.b.command(BUCKET, instance_ids=[iid])
+    e.b.bucket_regions[BUCKET] = OTHER
+    r = result_for(e.b, iid, "run-command")
+    s3 = [s for s in r.services if s.service == "s3"]
+    assert "ENDPOINT_MISSING" not in {x.code for s in s3 for x in s.reasons}
+    assert "S3_BUCKET_OTHER_REGION" in codes(r)

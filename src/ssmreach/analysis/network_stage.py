@@ -93,7 +93,9 @@ def network_stage(
             endpoint = leg.gateway_endpoint
             leg.private = True
             gateway_checks(leg, node, place)
-        elif service == "s3":
+        elif service == "s3" and target_region is None:
+            # (for a bucket in another Region no local endpoint could serve it: the bucket
+            # hop says so, S3_BUCKET_OTHER_REGION, not a missing endpoint)
             why_not_private.extend(s3_why_not_private(node, service_name))
         else:
             endpoint = None

@@ -37,7 +37,7 @@ from ssmreach.analysis.path_context import RegionMismatch, ServiceNeed
 from ssmreach.analysis.reasons import reason
 from ssmreach.analysis.verdict import Reason, Severity
 from ssmreach.model import aws
-from ssmreach.model.estate import Gap, OutputSource, RegionData
+from ssmreach.model.estate import BucketGone, Gap, OutputSource, RegionData
 
 LISTINGS = ("ListCommands", "ListAssociations")
 """The whole-account reads that say which output buckets exist."""
@@ -159,10 +159,10 @@ def _needs(region: RegionData, sources: list[OutputSource]) -> list[ServiceNeed]
         if s.bucket:
             by_bucket.setdefault(s.bucket, []).append(s)
     groups: dict[tuple[int, str], list[str]] = {}
-    wheres: dict[tuple[int, str], str | Gap | None] = {}
+    wheres: dict[tuple[int, str], str | Gap | BucketGone | None] = {}
     for bucket in sorted(by_bucket):
-        where: str | Gap | None = region.bucket_region(bucket)
-        key = (2, bucket) if isinstance(where, Gap) else (1, str(where))
+        where: str | Gap | BucketGone | None = region.bucket_region(bucket)
+        key = (2, bucket) if isinstance(where, Gap | BucketGone) else (1, str(where))
         if where == region.region:
             key, where = (0, ""), None
         groups.setdefault(key, []).append(bucket)

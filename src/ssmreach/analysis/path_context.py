@@ -12,7 +12,7 @@ from ssmreach.analysis.identity import PolicyCache
 from ssmreach.analysis.kms import parse_key_policy
 from ssmreach.analysis.resources import CallResources
 from ssmreach.model import aws
-from ssmreach.model.estate import Estate, Gap, KmsKey, RegionData
+from ssmreach.model.estate import BucketGone, Estate, Gap, KmsKey, RegionData
 from ssmreach.policy.document import Policy, PolicyParseError, parse_policy, referenced_keys
 from ssmreach.policy.evaluate import Evaluation, RequestContext, evaluate_resource_policy
 
@@ -37,7 +37,7 @@ class ServiceNeed:
     resources: CallResources | None = None  # what the actions are called on (None: `*`)
     key_id: str | None = None  # kms: the key as the Session Manager preferences name it
     # s3: the Region of the user's bucket when it is not the node's (or why it is not known)
-    bucket_region: str | Gap | None = None
+    bucket_region: str | Gap | BucketGone | None = None
     # s3: what the user's bucket is for, as messages name it
     purpose: str = "session log"
     # s3: the objects the calls write (`bucket/prefix/*`); None: `bucket/*` of each bucket

@@ -260,6 +260,13 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         side="endpoint",
     ),
     ReasonCode(
+        "S3_BUCKET_NOT_FOUND",
+        (Severity.ERROR,),
+        "A bucket the feature writes to (the Session Manager log bucket, a Run Command or State Manager output bucket) does not exist: GetBucketLocation answered NoSuchBucket.",
+        "Create the bucket in the instance's Region, or point the preferences, command or association at a bucket that exists.",
+        manual="which bucket the output goes to is its owner's choice",
+    ),
+    ReasonCode(
         "S3_BUCKET_OTHER_REGION",
         (
             Severity.ERROR,

@@ -11,7 +11,7 @@ from ssmreach.analysis.path_context import ServiceNeed
 from ssmreach.analysis.reasons import reason
 from ssmreach.analysis.verdict import Hop, Outcome, Reason, Severity
 from ssmreach.model import aws
-from ssmreach.model.estate import Gap
+from ssmreach.model.estate import BucketGone, Gap
 
 SESSION_LOG = "session log"
 """The purpose of the Session Manager log bucket (`ServiceNeed.purpose`)."""
@@ -43,6 +43,16 @@ def bucket_region_hop(
     `endpoint`: the endpoint the network stage reached S3 through, if any."""
     named, verb, bucket = _named(need)
     here = node.region.region
+    if isinstance(need.bucket_region, BucketGone):
+        leg.finding(
+            "bucket-region",
+            bucket,
+            Outcome.FAIL,
+            "S3_BUCKET_NOT_FOUND",
+            f"{named} does not exist (GetBucketLocation: NoSuchBucket): nothing is written",
+            f"Create bucket {bucket} in {here}, or point the {need.purpose} at a bucket that exists.",
+        )
+        return
     if isinstance(need.bucket_region, Gap):
         if endpoint is not None and endpoint.is_gateway:
             gap = need.bucket_region

@@ -36,6 +36,14 @@ def gap_kind_for(code: str) -> GapKind:
 
 
 @dataclass(frozen=True, slots=True)
+class BucketGone:
+    """`GetBucketLocation` answered `NoSuchBucket`: the bucket does not exist (a deleted
+    output or log bucket is a common cause of missing output)."""
+
+    bucket: str
+
+
+@dataclass(frozen=True, slots=True)
 class Gap:
     """Data an answer needs but the snapshot lacks: not collected, denied, or failed."""
 
@@ -242,7 +250,7 @@ class RegionData:
     service_settings: Mapping[str, str | Gap] = field(default_factory=dict)
     session_preferences: str | Gap | None = None
     kms_keys: Mapping[str, KmsKey | Gap] = field(default_factory=dict)  # by the KeyId asked for
-    bucket_regions: Mapping[str, str | Gap] = field(default_factory=dict)  # by bucket name
+    bucket_regions: Mapping[str, str | Gap | BucketGone] = field(default_factory=dict)  # by name
     # Run Command commands and State Manager associations that write output to S3
     output_sources: OutputSources = field(default_factory=OutputSources)
     resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
@@ -263,7 +271,7 @@ class RegionData:
             return dataclasses.replace(gap, request=key_id)
         return Gap(self.account, self.region, "kms", "DescribeKey", "missing", request=key_id)
 
-    def bucket_region(self, bucket: str) -> str | Gap:
+    def bucket_region(self, bucket: str) -> str | Gap | BucketGone:
         """The Region of a bucket the snapshot read (`GetBucketLocation`), or why not."""
         known = self.bucket_regions.get(bucket)
         if known is not None:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ssmreach.model import aws
 from ssmreach.model.estate import (
+    BucketGone,
     Gap,
     KmsKey,
     NodeTarget,
@@ -363,16 +364,28 @@ def session_preferences(reads: Reads) -> str | Gap | None:
     return None
 
 
-def bucket_regions(reads: Reads) -> dict[str, str | Gap]:
-    """The Region of each bucket asked about, by bucket name."""
-    return _answers(
-        reads,
-        "s3",
-        "GetBucketLocation",
-        list[aws.BucketLocationCall],
-        lambda r: r.bucket,
-        lambda r: r.region,
+NO_SUCH_BUCKET = "NoSuchBucket"
+
+
+def bucket_regions(reads: Reads) -> dict[str, str | Gap | BucketGone]:
+    """The Region of each bucket asked about, by bucket name (`BucketGone` when S3 says it
+    does not exist)."""
+    calls = reads.get("s3", "GetBucketLocation", list[aws.BucketLocationCall]) or ()
+    gone = {
+        c.request.bucket for c in calls if c.error is not None and c.error.code == NO_SUCH_BUCKET
+    }
+    found: dict[str, str | Gap | BucketGone] = dict(
+        _answers(
+            reads,
+            "s3",
+            "GetBucketLocation",
+            list[aws.BucketLocationCall],
+            lambda r: r.bucket,
+            lambda r: r.region,
+        )
     )
+    found.update({b: BucketGone(b) for b in gone})
+    return found
 
 
 ASSOCIATION_GONE = "AssociationDoesNotExist"
