@@ -228,7 +228,7 @@ class EstateBuilder:
             for a in self.associations or ()
             if "OutputLocation" in a
         }
-        calls = []
+        calls: list[dict[str, Any]] = []
         for bucket in sorted(buckets - {""}):
             if bucket in self.missing_buckets:
                 error = {"Code": "NoSuchBucket", "Message": "The specified bucket does not exist"}

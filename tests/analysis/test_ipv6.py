@@ -10,8 +10,10 @@ import pytest
 from builders import EstateBuilder, nacl_entry, tcp
 from scenario import codes, run
 from ssmreach.analysis.engine import CheckOptions, check_estate
+from ssmreach.analysis.evidence import merge_probe_evidence
 from ssmreach.analysis.features import FEATURES
 from ssmreach.analysis.verdict import FeatureResult, Verdict
+from ssmreach.probe.document import probe_document
 
 V6 = "2600:1f18:1234:5600::/56"
 APP6 = "2600:1f18:1234:5601::/64"
@@ -228,3 +230,28 @@ def test_an_acl_that_allows_only_ipv6_blocks_ipv4_traffic() -> None:
     )
     r = next(x for x in run(b, ("core",)).results if x.instance == iid)
     assert r.verdict is Verdict.BLOCKED, codes(r)
+
+
+@pytest.mark.parametrize(
+    ("seen", "settled"), [("INTERNET", Verdict.INTERNET), ("BLOCKED", Verdict.BLOCKED)]
+)
+def test_a_probe_settles_the_agent_dual_stack_setting(seen: str, settled: Verdict) -> None:
+    e = _estate()
+    e.b.add_route(e.rtb, "::/0", e.b.eigw(e.vpc))
+    iid = _node(e)
+    result = run(e.b, ("core",))
+    services = next(r for r in result.results if r.instance == iid).services
+    doc = probe_document(
+        {
+            "format": "ssmreach.probe/1",
+            "node": {"instance": iid, "kind": "ec2"},
+            "services": [
+                {"service": s.service, "host": f"{s.service}.us-east-1.api.aws", "verdict": seen}
+                for s in services
+            ],
+        }
+    )
+    merged = merge_probe_evidence(result, [doc])
+    r = next(x for x in merged.results if x.instance == iid)
+    assert r.verdict is settled
+    assert "AGENT_DUALSTACK_UNVERIFIED" not in codes(r)

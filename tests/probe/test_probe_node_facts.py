@@ -198,3 +198,42 @@ def test_agent_proxy_from_the_systemd_override(tmp_path: Path) -> None:
     assert node.no_proxy_matches("169.254.169.254", "10.0.0.0/8,169.254.0.0/16")
     assert node.no_proxy_matches("ssm.us-east-1.amazonaws.com", ".amazonaws.com")
     assert not node.no_proxy_matches("ssm.us-east-1.amazonaws.com", "example.com")
+
+
+def test_use_dual_stack_endpoint_makes_the_probe_ask_the_dual_stack_names(tmp_path: Path) -> None:
+    config = tmp_path / "amazon-ssm-agent.json"
+    config.write_text(
+        json.dumps(
+            {
+                "Agent": {"UseDualStackEndpoint": True},
+                "Kms": {"Endpoint": "kms-fips.us-east-1.amazonaws.com"},
+            }
+        )
+    )
+    cfg = no_services(
+        agent=True,
+        run=FakeRunner({}),
+        agent_configs=(str(config),),
+        agent_logs=(),
+        features=("all",),
+    )
+    doc = node.run_probe(cfg)
+    assert doc["node"]["agent"]["config"]["dual_stack"] is True
+    hosts = {s["service"]: (s["host"], s["override"]) for s in doc["services"]}
+    assert hosts["ssm"] == ("ssm.us-east-1.api.aws", True)
+    assert hosts["ssmmessages"] == ("ssmmessages.us-east-1.api.aws", True)
+    assert hosts["s3"] == ("s3.dualstack.us-east-1.amazonaws.com", True)
+    assert hosts["kms"] == ("kms-fips.us-east-1.amazonaws.com", True)  # an explicit override wins
+
+
+def test_without_the_setting_the_usual_names_are_asked(tmp_path: Path) -> None:
+    config = tmp_path / "amazon-ssm-agent.json"
+    config.write_text(json.dumps({"Agent": {"UseDualStackEndpoint": False}}))
+    cfg = no_services(agent=True, run=FakeRunner({}), agent_configs=(str(config),), agent_logs=())
+    doc = node.run_probe(cfg)
+    assert "dual_stack" not in doc["node"]["agent"]["config"]
+    assert {s["host"] for s in doc["services"]} <= {
+        "ssm.us-east-1.amazonaws.com",
+        "ssmmessages.us-east-1.amazonaws.com",
+        "ec2messages.us-east-1.amazonaws.com",
+    }

@@ -207,7 +207,13 @@ def merge_service(instance: str, service: ServiceResult, doc: ProbeDocument) -> 
 
     observed = Verdict(seen)
     if model is Verdict.UNKNOWN:
-        causes = {r.code for r in service.reasons if r.severity is not Severity.INFO}
+        # what leaves the model UNKNOWN (a missing endpoint beside it says why the path is
+        # not private, which the probe does not change)
+        causes = {
+            r.code
+            for r in service.reasons
+            if r.severity is Severity.WARNING and _unknown_code(r.code)
+        }
         if causes and causes <= SETTLEABLE:
             settled = sorted(causes)
             reasons = [r for r in reasons if r.code not in SETTLEABLE]

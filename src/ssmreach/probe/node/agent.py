@@ -14,6 +14,8 @@ from .deadline import Deadline, DeadlineExceeded
 from .helpers import read_text, redact_line, tail_text
 
 if TYPE_CHECKING:  # only for type checkers: this file must run on Python 3.8
+    from collections.abc import Mapping, Sequence
+
     from .config import ProbeConfig
 
 
@@ -68,8 +70,24 @@ def agent_config_facts(config: ProbeConfig) -> dict[str, Any]:
         agent = data.get("Agent")
         if isinstance(agent, dict) and agent.get("Region"):
             facts["region"] = agent.get("Region")
+        if isinstance(agent, dict) and agent.get("UseDualStackEndpoint") is True:
+            facts["dual_stack"] = True
         return facts
     return {"file": None, "overrides": {}}
+
+
+def dual_stack_hosts(
+    agent_config: Mapping[str, Any], services: Sequence[str], region: str, domain: str
+) -> dict[str, str]:
+    """The names an agent with `UseDualStackEndpoint` asks (agent 3.3.3270.0 or later):
+    `SERVICE.REGION.api.aws`, and `s3.dualstack.REGION.amazonaws.com` for S3. Only in the
+    aws partition, whose dual-stack names these are."""
+    if not agent_config.get("dual_stack") or domain != "amazonaws.com":
+        return {}
+    return {
+        s: f"s3.dualstack.{region}.amazonaws.com" if s == "s3" else f"{s}.{region}.api.aws"
+        for s in services
+    }
 
 
 def agent_state(config: ProbeConfig, timeout: float) -> tuple[str, str | None]:

@@ -39,6 +39,7 @@ DOMAINS = (
     ("eusc-de-", "amazonaws.eu"),
 )
 IMDS_URL = "http://169.254.169.254"
+IMDS_URL_IPV6 = "http://[fd00:ec2::254]"  # HttpProtocolIpv6 enabled, Nitro instances
 IMDS_ADDRESS = "169.254.169.254"
 AMAZON_DNS = ("169.254.169.253", "fd00:ec2::253")
 # Organisations that issue the certificates of AWS service endpoints.

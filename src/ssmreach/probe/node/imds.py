@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
+from .constants import IMDS_URL, IMDS_URL_IPV6
 from .deadline import Deadline, DeadlineExceeded
 from .helpers import error_text
 
@@ -46,11 +47,21 @@ class Imds:
 
 
 def imds_facts(config: ProbeConfig, deadline: Deadline) -> dict[str, Any]:
-    facts: dict[str, Any] = {"url": config.imds_url, "reachable": False}
+    """The metadata service at its IPv4 address, else (an IPv6-only subnet, with
+    HttpProtocolIpv6 enabled) at [fd00:ec2::254]."""
     if not config.imds_url:
-        facts["note"] = "not queried"
-        return facts
-    imds = Imds(config.imds_url, deadline, min(config.step_timeout, 2.0))
+        return {"url": None, "reachable": False, "note": "not queried"}
+    facts = _imds_at(config.imds_url, config, deadline)
+    if not facts["reachable"] and config.imds_url == IMDS_URL:
+        again = _imds_at(IMDS_URL_IPV6, config, deadline)
+        if again["reachable"]:
+            return again
+    return facts
+
+
+def _imds_at(url: str, config: ProbeConfig, deadline: Deadline) -> dict[str, Any]:
+    facts: dict[str, Any] = {"url": url, "reachable": False}
+    imds = Imds(url, deadline, min(config.step_timeout, 2.0))
     try:
         status, body = imds._open("/latest/api/token", method="PUT")
         if status == 200 and body.strip():

@@ -8,12 +8,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from .agent import agent_config_facts, agent_facts, registration_facts
+from .agent import agent_config_facts, agent_facts, dual_stack_hosts, registration_facts
 from .constants import PROBE_FORMAT, PROBE_VERSION
 from .deadline import Deadline, ProbeUsageError
 from .dns import _vpc_networks, resolver_facts
 from .findings import _clock_facts, _node_reasons, apply_fixes
-from .helpers import hop, reason, service_host, services_for, worst_verdict
+from .helpers import hop, reason, service_domain, service_host, services_for, worst_verdict
 from .imds import imds_facts
 from .proxy import proxy_facts
 from .service import ServiceProbe, service_document
@@ -165,7 +165,10 @@ def run_probe(config: ProbeConfig) -> dict[str, Any]:
     region = _region(config, imds, registration, agent_config)
     vpc_cidrs = _vpc_cidrs(config, imds)
     resolvers = resolver_facts(config, vpc_cidrs)
-    overrides: Mapping[str, str] = agent_config.get("overrides") or {}
+    overrides: Mapping[str, str] = {
+        **dual_stack_hosts(agent_config, wanted, region, config.domain or service_domain(region)),
+        **(agent_config.get("overrides") or {}),
+    }
     services, agent = _probe_in_threads(
         config, deadline, wanted, region, overrides, vpc_cidrs, proxy, imds
     )
