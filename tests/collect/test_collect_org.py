@@ -91,8 +91,9 @@ def test_a_missing_role_fails_that_account_only(org: Org) -> None:
     assert organization.inactive == (org.closed,)
     assert sorted(organization.selected) == org.active
 
-    # Progress: the planned operations, then per account started and done (or failed).
-    assert events[0] == ProgressEvent("start", total=len(org.active) * len(SMALL_TABLE))
+    # Progress: the planned operations and the calls made (identity, DescribeOrganization,
+    # ListAccounts), then per account started and done (or failed).
+    assert events[0] == ProgressEvent("start", total=len(org.active) * len(SMALL_TABLE), calls=3)
     states = {(e.account, e.state) for e in events if e.kind == "account"}
     assert states == {(a, "started") for a in org.active} | {(a, "done") for a in read} | {
         (missing, "failed")

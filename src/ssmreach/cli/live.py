@@ -223,6 +223,12 @@ def org_options() -> OrgOptions | None:
 # --- progress ------------------------------------------------------------------------------
 
 
+def _calls_text(event: ProgressEvent) -> str:
+    """The calls made so far and, when some are known to be still to come, how many."""
+    text = f"{event.calls:,} " + ("call" if event.calls == 1 else "calls")
+    return text + (f", {event.calls_left:,} to go" if event.calls_left else "")
+
+
 @contextmanager
 def _progress_display(enabled: bool) -> Iterator[Callable[[ProgressEvent], None] | None]:
     if not enabled:
@@ -244,14 +250,16 @@ def _progress_display(enabled: bool) -> Iterator[Callable[[ProgressEvent], None]
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[calls]}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     )
-    task_id = display.add_task("reading".ljust(_WIDTH), total=None)
+    task_id = display.add_task("reading".ljust(_WIDTH), total=None, calls="")
     planned = [0]
 
     def on_event(event: ProgressEvent) -> None:
+        display.update(task_id, calls=_calls_text(event))
         if event.kind == "start":
             planned[0] = event.total
             display.update(task_id, total=event.total)

@@ -6,7 +6,10 @@ besides `apply`).
     session.py      credentials per account, Region checks, guarded clients
     readonly.py     the guard that refuses any operation the table does not list
     retry_budget.py the bound on retrying one call, and short error texts
-    collector.py    runs the table per (account, Region) in a bounded thread pool
+    invoke.py       one read: its pages merged, its failure, the bytes of its file
+    task.py         one task (an account in one Region, or its global part) runs the
+                    table in order; the call lists of every task share one `CallPool`
+    collector.py    runs the tasks of every (account, Region) in a bounded thread pool
     accounts.py     what `--org` is asked to read, and the accounts it could not read
     organization.py `--org`: lists the organization's accounts and reads them, a few at a
                     time, each through its role; a failed account never stops the others

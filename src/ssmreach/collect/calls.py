@@ -43,7 +43,9 @@ class ApiCall:
     """One read operation of the snapshot.
 
     `params` are fixed request parameters of a whole-account operation; `page_size`,
-    when set, is passed as the paginator's `PageSize`, and `max_items` as its `MaxItems`
+    when set, is passed as the paginator's `PageSize` (the largest page the operation
+    allows: its service model's `max`, or its documentation where the model has none;
+    `tests/collect/test_collect_scale.py` checks it), and `max_items` as its `MaxItems`
     (a paged read that keeps only the first records). A call list has `requests`; `also`
     names further operations whose results its request builder reads besides `source`'s
     (`source_of`). `reduce` trims a merged response before it is written (used to keep
@@ -241,30 +243,31 @@ id and management account."""
 CALLS: tuple[ApiCall, ...] = (
     # EC2: compute and network
     _ec2("DescribeInstances", page_size=1000),
-    _ec2("DescribeVpcs"),
+    _ec2("DescribeVpcs", page_size=1000),
     _ec2("DescribeVpcAttribute", source="DescribeVpcs", requests=_vpc_attributes),
-    _ec2("DescribeSubnets"),
-    _ec2("DescribeRouteTables"),
-    _ec2("DescribeSecurityGroups"),
-    _ec2("DescribeNetworkAcls"),
-    _ec2("DescribeNetworkInterfaces"),
-    _ec2("DescribeVpcEndpoints"),
-    _ec2("DescribeVpcEndpointServices"),
-    _ec2("DescribeDhcpOptions"),
-    _ec2("DescribeVpcPeeringConnections"),
-    _ec2("DescribeNatGateways"),
-    _ec2("DescribeInternetGateways"),
-    _ec2("DescribeEgressOnlyInternetGateways"),
+    _ec2("DescribeSubnets", page_size=1000),
+    _ec2("DescribeRouteTables", page_size=100),
+    _ec2("DescribeSecurityGroups", page_size=1000),
+    _ec2("DescribeNetworkAcls", page_size=1000),
+    _ec2("DescribeNetworkInterfaces", page_size=1000),
+    _ec2("DescribeVpcEndpoints", page_size=1000),
+    _ec2("DescribeVpcEndpointServices", page_size=1000),
+    _ec2("DescribeDhcpOptions", page_size=1000),
+    _ec2("DescribeVpcPeeringConnections", page_size=1000),
+    _ec2("DescribeNatGateways", page_size=1000),
+    _ec2("DescribeInternetGateways", page_size=1000),
+    _ec2("DescribeEgressOnlyInternetGateways", page_size=255),
     _ec2("DescribePrefixLists"),
-    _ec2("DescribeManagedPrefixLists"),
+    _ec2("DescribeManagedPrefixLists", page_size=100),
     _ec2(
         "GetManagedPrefixListEntries",
         source="DescribeManagedPrefixLists",
         requests=_prefix_list_entries,
+        page_size=100,
     ),
-    _ec2("DescribeTransitGateways"),
-    _ec2("DescribeTransitGatewayAttachments"),
-    _ec2("DescribeTransitGatewayRouteTables"),
+    _ec2("DescribeTransitGateways", page_size=1000),
+    _ec2("DescribeTransitGatewayAttachments", page_size=1000),
+    _ec2("DescribeTransitGatewayRouteTables", page_size=1000),
     _ec2(
         "SearchTransitGatewayRoutes",
         source="DescribeTransitGatewayRouteTables",
@@ -291,7 +294,14 @@ CALLS: tuple[ApiCall, ...] = (
     ApiCall(
         "kms", "GetKeyPolicy", "kms:GetKeyPolicy", source="DescribeKey", requests=_key_policies
     ),
-    ApiCall("kms", "ListGrants", "kms:ListGrants", source="DescribeKey", requests=_key_grants),
+    ApiCall(
+        "kms",
+        "ListGrants",
+        "kms:ListGrants",
+        source="DescribeKey",
+        requests=_key_grants,
+        page_size=100,
+    ),
     # S3: the Region of the buckets Session Manager logs to and commands and associations
     # write output to (a gateway endpoint serves only its own Region): one call per bucket
     ApiCall(
@@ -303,11 +313,17 @@ CALLS: tuple[ApiCall, ...] = (
         also=("ListCommands", "DescribeAssociation"),
     ),
     # Route 53 Resolver
-    ApiCall("route53resolver", "ListResolverRules", "route53resolver:ListResolverRules"),
+    ApiCall(
+        "route53resolver",
+        "ListResolverRules",
+        "route53resolver:ListResolverRules",
+        page_size=100,
+    ),
     ApiCall(
         "route53resolver",
         "ListResolverRuleAssociations",
         "route53resolver:ListResolverRuleAssociations",
+        page_size=100,
     ),
     # Global: IAM and Route 53, once per account
     ApiCall(
@@ -316,9 +332,10 @@ CALLS: tuple[ApiCall, ...] = (
         "iam:GetAccountAuthorizationDetails",
         scope="global",
         params={"Filter": list(IAM_POLICY_FILTER)},
+        page_size=1000,
         reduce=keep_referenced_policies,
     ),
-    ApiCall("route53", "ListHostedZones", "route53:ListHostedZones", scope="global"),
+    ApiCall("route53", "ListHostedZones", "route53:ListHostedZones", scope="global", page_size=100),
     ApiCall(
         "route53",
         "GetHostedZone",
@@ -334,6 +351,7 @@ CALLS: tuple[ApiCall, ...] = (
         scope="global",
         source="ListHostedZones",
         requests=_record_sets,
+        page_size=300,
     ),
     # The account's organization: `aws:PrincipalOrgID` in endpoint, bucket and key policies.
     ORGANIZATION_DESCRIPTION,
@@ -353,7 +371,7 @@ ASSUME_ROLE = ApiCall("sts", "AssumeRole", "sts:AssumeRole")
 role ARNs, not on `*`."""
 
 ACCOUNT_LISTING = ApiCall(
-    "organizations", "ListAccounts", "organizations:ListAccounts", scope="global"
+    "organizations", "ListAccounts", "organizations:ListAccounts", scope="global", page_size=20
 )
 """Lists the organization's accounts for `--org` (not part of the snapshot itself). Only
 the management account and a delegated administrator may call it (Organizations API

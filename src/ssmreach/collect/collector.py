@@ -1,11 +1,10 @@
 """Run the calls table against live accounts and build a `RawSnapshot` in memory.
 
-Work is split into tasks, one per (account, Region) plus one per account for the
-global services, run in a bounded thread pool; every task builds its own clients.
-Inside a task the table runs in order, so a call list always finds the merged
-result of its source operation. Whole-account operations are written exactly as the
-AWS CLI prints them with `--output json` (pages merged with the botocore paginator,
-paging tokens and `ResponseMetadata` dropped, timestamps as ISO-8601 strings).
+Work is split into tasks (`ssmreach.collect.task`), one per (account, Region) plus one
+per account for the global services, run in a bounded thread pool; every task builds its
+own clients, and the call lists of all of them share one `CallPool`. Whole-account
+operations are written exactly as the AWS CLI prints them with `--output json`
+(`ssmreach.collect.invoke`).
 
 A failed operation never stops the run: it becomes `<Operation>.error.json`, and
 call lists that depend on it are not written. Only the read-only guard, and the
@@ -15,29 +14,21 @@ organization (`--org`) are read by `ssmreach.collect.organization` with the same
 
 from __future__ import annotations
 
-import base64
-import copy
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
-from botocore import xform_name
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from ssmreach import __version__
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect.accounts import AccountFailure, Organization
-from ssmreach.collect.calls import ApiCall, Params
-from ssmreach.collect.readonly import ReadOnlyViolation
-from ssmreach.collect.retry_budget import RetryBudgetExceeded, summarise
+from ssmreach.collect.invoke import CallFailure, FailureKind
 from ssmreach.collect.session import (
     AccountSession,
     SessionFactory,
@@ -49,86 +40,20 @@ from ssmreach.collect.session import (
     parse_region_values,
     partition_of,
 )
+from ssmreach.collect.task import CallPool, ProgressEvent, Task
 from ssmreach.errors import UsageError
-from ssmreach.model.estate import gap_kind_for
-from ssmreach.model.raw import (
-    FORMAT,
-    GLOBAL,
-    Manifest,
-    OperationKey,
-    RawError,
-    RawFile,
-    RawOk,
-    RawSnapshot,
-)
+from ssmreach.model.raw import FORMAT, GLOBAL, Manifest, OperationKey, RawFile, RawSnapshot
 
-FailureKind = Literal["denied", "throttled", "failed"]
-
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "BandwidthLimitExceeded",
-        "SlowDown",
-        "PriorRequestNotComplete",
-        "EC2ThrottledException",
-    }
-)
-
-CALL_LIST_WORKERS = 8
-"""How many calls of one call list run at once (adaptive retries slow them when throttled)."""
-
-_ABSENT_MARKERS = ("NotFound", "NoSuch", "InvalidDocument")
-"""Error codes of a call-list element that only say the resource does not exist (for
-example `GetDocument` on an account that never saved Session Manager preferences)."""
-
+__all__ = [  # the results, and what a progress display and a summary read
+    "CallFailure",
+    "CollectResult",
+    "CollectStats",
+    "FailureKind",
+    "ProgressEvent",
+    "collect_snapshot",
+]
 
 # --- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressEvent:
-    """Progress of a collection, for a progress bar.
-
-    `start` carries the number of operations planned (`total`); `operation` is sent
-    after each operation of each task (`ok` is False when it failed or was skipped).
-    With `--org`, `account` is sent when an account's reading starts, is done, or
-    failed (`state`); a failed one says why (`detail`) and how many of the planned
-    operations it will not run (`total`).
-    """
-
-    kind: Literal["start", "operation", "account"]
-    total: int = 0
-    account: str = ""
-    region: str = ""
-    service: str = ""
-    operation: str = ""
-    ok: bool = True
-    state: Literal["", "started", "done", "failed"] = ""
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CallFailure:
-    """An operation (or one call of a call list) that did not answer."""
-
-    account: str
-    region: str
-    service: str
-    operation: str
-    code: str
-    message: str
-    kind: FailureKind
-    request: Mapping[str, Any] | None = None
-
-    @property
-    def api(self) -> str:
-        return f"{self.service}:{self.operation}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,204 +98,6 @@ class CollectResult:
     @property
     def regions(self) -> tuple[str, ...]:
         return self.raw.manifest.regions
-
-
-# --- JSON -----------------------------------------------------------------------------------
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def encode_json(value: object) -> bytes:
-    """The bytes of one snapshot file: indent 1, key order as AWS sent it, UTF-8."""
-    return json.dumps(value, indent=1, ensure_ascii=False, default=_json_default).encode("utf-8")
-
-
-# --- one call ------------------------------------------------------------------------------
-
-
-class OperationFailed(Exception):
-    """An operation that did not answer: its error code and message, each one short line."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code)
-        self.code = summarise(code)
-        self.message = summarise(message)
-
-
-def _classify(code: str) -> FailureKind:
-    if code in THROTTLING_CODES:
-        return "throttled"
-    return "denied" if gap_kind_for(code) == "denied" else "failed"
-
-
-def invoke(client: Any, call: ApiCall, params: Mapping[str, Any]) -> dict[str, Any]:
-    """One operation with every page merged, as the AWS CLI prints it; raises `OperationFailed`."""
-    method = xform_name(call.operation)
-    kwargs = copy.deepcopy(dict(params))
-    try:
-        if client.can_paginate(method):
-            config: dict[str, int] = {"PageSize": call.page_size} if call.page_size else {}
-            if call.max_items:
-                config["MaxItems"] = call.max_items
-            paginator = client.get_paginator(method)
-            result: dict[str, Any] = paginator.paginate(
-                **kwargs, PaginationConfig=config
-            ).build_full_result()
-        else:
-            result = dict(getattr(client, method)(**kwargs))
-    except (ReadOnlyViolation, ParamValidationError):
-        raise
-    except RetryBudgetExceeded as exc:
-        raise OperationFailed(exc.code, str(exc)) from None
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise OperationFailed(
-            str(error.get("Code") or "Unknown"), str(error.get("Message") or "")
-        ) from None
-    except BotoCoreError as exc:
-        raise OperationFailed(type(exc).__name__, str(exc)) from None
-    except Exception as exc:  # an endpoint that answers with something botocore cannot map
-        raise OperationFailed(type(exc).__name__, str(exc)) from None
-    result.pop("ResponseMetadata", None)
-    for token in ("NextToken", "Marker", "NextMarker", "IsTruncated"):
-        result.pop(token, None)
-    return result
-
-
-# --- one task: an account in one Region, or its global part ---------------------------------
-
-
-@dataclass
-class Task:
-    account: AccountSession
-    region: str  # a Region code, or GLOBAL
-    client_region: str
-    table: tuple[ApiCall, ...]
-    emit: Callable[[ProgressEvent], None]
-    stop: threading.Event = field(default_factory=threading.Event)
-    calls: int = 0
-    answered: int = 0  # operations (or call-list elements) that answered
-    files: dict[OperationKey, RawFile] = field(default_factory=dict)
-    failures: list[CallFailure] = field(default_factory=list)
-    _clients: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _count(self, **_: Any) -> None:
-        with self._lock:
-            self.calls += 1
-
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            client = self.account.client(service, self.client_region)
-            client.meta.events.register("before-call", self._count)
-            self._clients[service] = client
-        return self._clients[service]
-
-    def _key(self, call: ApiCall) -> OperationKey:
-        return OperationKey(self.account.account, self.region, call.service, call.operation)
-
-    def _failure(
-        self, call: ApiCall, failed: OperationFailed, request: Mapping[str, Any] | None
-    ) -> None:
-        self.failures.append(
-            CallFailure(
-                self.account.account,
-                self.region,
-                call.service,
-                call.operation,
-                failed.code,
-                failed.message,
-                _classify(failed.code),
-                request,
-            )
-        )
-
-    def _event(self, call: ApiCall, ok: bool) -> None:
-        self.emit(
-            ProgressEvent(
-                "operation",
-                account=self.account.account,
-                region=self.region,
-                service=call.service,
-                operation=call.operation,
-                ok=ok,
-            )
-        )
-
-    def run(self) -> None:
-        results: dict[str, dict[str, Any]] = {}
-        for call in self.table:
-            if self.stop.is_set():  # another task failed, or the user interrupted
-                return
-            if call.requests is None:
-                ok = self._whole(call, results)
-            elif call.source is not None and call.source not in results:
-                ok = False  # its source failed: the call list is not written
-            else:
-                ok = self._call_list(call, call.source_of(results), results)
-            self._event(call, ok)
-
-    def _whole(self, call: ApiCall, results: dict[str, dict[str, Any]]) -> bool:
-        try:
-            answer = invoke(self.client(call.service), call, call.params)
-        except OperationFailed as failed:
-            self.files[self._key(call)] = RawError(failed.code, failed.message)
-            if failed.code in call.answer_codes:
-                self.answered += 1
-                return True  # an error that is the answer (no organization): not a failure
-            self._failure(call, failed, None)
-            return False
-        if call.reduce is not None:
-            answer = call.reduce(answer)
-        self.answered += 1
-        results[call.operation] = answer
-        self.files[self._key(call)] = RawOk(encode_json(answer))
-        return True
-
-    def _call_list(
-        self, call: ApiCall, source: Mapping[str, Any], results: dict[str, dict[str, Any]]
-    ) -> bool:
-        assert call.requests is not None
-        requests = call.requests(source)
-        client = self.client(call.service)
-
-        def one(request: Params) -> tuple[Params, dict[str, Any] | OperationFailed]:
-            try:
-                return request, invoke(client, call, request)
-            except OperationFailed as failed:
-                return request, failed
-
-        # One call per VPC or private zone: run them side by side (clients are thread-safe),
-        # a few at a time, and keep the requests' order in the file.
-        if len(requests) > 1:
-            with ThreadPoolExecutor(max_workers=min(CALL_LIST_WORKERS, len(requests))) as pool:
-                answers = list(pool.map(one, requests))
-        else:
-            answers = [one(r) for r in requests]
-        elements: list[dict[str, Any]] = []
-        ok = True
-        for request, answer in answers:
-            if isinstance(answer, OperationFailed):
-                elements.append(
-                    {"Request": request, "Error": {"Code": answer.code, "Message": answer.message}}
-                )
-                if not any(marker in answer.code for marker in _ABSENT_MARKERS):
-                    self._failure(call, answer, request)
-                    ok = False
-                continue
-            elements.append({"Request": request, "Response": answer})
-            self.answered += 1
-        self.files[self._key(call)] = RawOk(encode_json(elements))
-        results[call.operation] = {"Account": self.account.account, "Calls": elements}
-        return ok
 
 
 # --- the whole collection ----------------------------------------------------------------
@@ -458,10 +185,13 @@ def collect_snapshot(
 
     emit = progress or (lambda _event: None)
     stop = threading.Event()
-    tasks = account_tasks(accounts, run.regions, run.home, emit, stop)
-    emit(ProgressEvent("start", total=sum(len(t.table) for t in tasks)))
-
-    _run_tasks(tasks, max_workers, stop)
+    pool = CallPool(sent=run.preflight_calls)
+    tasks = account_tasks(accounts, run.regions, run.home, emit, stop, pool)
+    emit(ProgressEvent("start", total=sum(len(t.table) for t in tasks), calls=pool.sent))
+    try:
+        _run_tasks(tasks, max_workers, stop)
+    finally:
+        pool.close()
 
     manifest = new_manifest(run, tuple(a.account for a in accounts))
     return joined_result(manifest, tasks, run.preflight_calls, run.started)
@@ -525,15 +255,19 @@ def account_tasks(
     home: str,
     emit: Callable[[ProgressEvent], None],
     stop: threading.Event,
+    pool: CallPool,
 ) -> list[Task]:
-    """Per account: its global part (with clients in `home`), then one task per Region."""
+    """Per account: its global part (with clients in `home`), then one task per Region;
+    their call lists all run in `pool`."""
     table = tuple(calls_module.CALLS)
     regional = calls_module.calls_for("regional", table)
     global_ = calls_module.calls_for("global", table)
     tasks: list[Task] = []
     for account in accounts:
-        tasks.append(Task(account, GLOBAL, home, global_, emit, stop))
-        tasks.extend(Task(account, region, region, regional, emit, stop) for region in regions)
+        tasks.append(Task(account, GLOBAL, home, global_, emit, pool, stop))
+        tasks.extend(
+            Task(account, region, region, regional, emit, pool, stop) for region in regions
+        )
     return tasks
 
 

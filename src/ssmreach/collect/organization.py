@@ -9,12 +9,12 @@ with the base credentials, every other one through `sts:AssumeRole` on
 ID when one is given).
 
 Accounts are read `max_accounts_parallel` at a time. Each account's tasks (its global
-part, then one per Region: `collector.Task`) run in one pool of `max_workers` threads
-shared by all accounts, so the calls in flight are bounded as for a single account. An
-account whose role cannot be assumed, or none of whose reads answered, becomes an
-`AccountFailure`: it is left out of the snapshot, named in its manifest
-(`failed_accounts`), and the other accounts are read. A `ListAccounts` that is denied
-stops the run with one line, and so does the read-only guard.
+part, then one per Region: `task.Task`) run in one pool of `max_workers` threads shared
+by all accounts, and their call lists in one `CallPool`, so the calls in flight are
+bounded as for a single account. An account whose role cannot be assumed, or none of
+whose reads answered, becomes an `AccountFailure`: it is left out of the snapshot, named
+in its manifest (`failed_accounts`), and the other accounts are read. A `ListAccounts`
+that is denied stops the run with one line, and so does the read-only guard.
 """
 
 from __future__ import annotations
@@ -24,23 +24,20 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from ssmreach.collect import calls as calls_module
 from ssmreach.collect.accounts import AccountFailure, Organization, OrgRequest
 from ssmreach.collect.calls import ACCOUNT_LISTING, ORGANIZATION_DESCRIPTION
 from ssmreach.collect.collector import (
     CollectResult,
-    OperationFailed,
-    ProgressEvent,
     Start,
-    Task,
     account_tasks,
-    invoke,
     joined_result,
     new_manifest,
     start_collection,
 )
+from ssmreach.collect.invoke import OperationFailed, invoke
 from ssmreach.collect.session import (
     AccountSession,
     RoleUnavailable,
@@ -48,6 +45,7 @@ from ssmreach.collect.session import (
     assume_role,
     role_arn_for,
 )
+from ssmreach.collect.task import CallPool, ProgressEvent, Task
 from ssmreach.errors import CollectError, UsageError
 from ssmreach.model.aws import NOT_IN_ORGANIZATION
 from ssmreach.model.estate import gap_kind_for
@@ -77,7 +75,7 @@ def collect_organization(
     organization = list_organization(run, org)
     emit = progress or (lambda _event: None)
     planned = operations_per_account(len(run.regions)) * len(organization.selected)
-    emit(ProgressEvent("start", total=planned))
+    emit(ProgressEvent("start", total=planned, calls=run.preflight_calls))
     outcomes = _read_accounts(run, org, organization.selected, max_workers, emit)
     return _org_result(run, organization, outcomes)
 
@@ -201,25 +199,27 @@ class _Outcome:
 
 @dataclass
 class _AccountReader:
-    """Reads one account at a time on an account thread; its tasks go to the shared pool."""
+    """Reads one account at a time on an account thread; its tasks go to the shared pool,
+    and their call lists to the shared `calls`."""
 
     run: Start
     org: OrgRequest
     pool: ThreadPoolExecutor
     emit: Emit
     stop: threading.Event
+    calls: CallPool
 
     def read(self, account: str) -> _Outcome:
         outcome = _Outcome(account)
         if self.stop.is_set():
             return outcome
-        self.emit(ProgressEvent("account", account=account, state="started"))
+        self.emit(self._event(account, "started"))
         session = self._session(outcome)
         if session is None or self.stop.is_set():
             self._done(outcome, operations_per_account(len(self.run.regions)))
             return outcome
         outcome.tasks = account_tasks(
-            [session], self.run.regions, self.run.home, self.emit, self.stop
+            [session], self.run.regions, self.run.home, self.emit, self.stop, self.calls
         )
         futures = [self.pool.submit(task.run) for task in outcome.tasks]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -237,6 +237,7 @@ class _AccountReader:
             return self.run.base
         role_arn = role_arn_for(self.run.partition, outcome.account, self.org.role_name)
         outcome.assumed = 1
+        self.calls.count_sent()
         try:
             return assume_role(
                 self.run.base,
@@ -267,16 +268,18 @@ class _AccountReader:
     def _done(self, outcome: _Outcome, skipped: int) -> None:
         failure = outcome.failure
         if failure is None:
-            self.emit(ProgressEvent("account", account=outcome.account, state="done"))
+            self.emit(self._event(outcome.account, "done"))
             return
-        self.emit(
-            ProgressEvent(
-                "account",
-                total=skipped,
-                account=outcome.account,
-                state="failed",
-                detail=f"{failure.api} {failure.code}",
-            )
+        detail = f"{failure.api} {failure.code}"
+        self.emit(replace(self._event(outcome.account, "failed"), total=skipped, detail=detail))
+
+    def _event(self, account: str, state: Literal["started", "done", "failed"]) -> ProgressEvent:
+        return ProgressEvent(
+            "account",
+            account=account,
+            state=state,
+            calls=self.calls.sent,
+            calls_left=self.calls.left,
         )
 
 
@@ -303,7 +306,8 @@ def _read_accounts(
     accounts = ThreadPoolExecutor(
         max_workers=org.max_accounts_parallel, thread_name_prefix="ssmreach-account"
     )
-    reader = _AccountReader(run, org, pool, emit, stop)
+    calls = CallPool(sent=run.preflight_calls)
+    reader = _AccountReader(run, org, pool, emit, stop, calls)
     try:
         futures = [accounts.submit(reader.read, account) for account in selected]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -318,6 +322,7 @@ def _read_accounts(
     finally:
         accounts.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
+        calls.close()
 
 
 def _org_result(
