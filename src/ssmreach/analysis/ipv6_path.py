@@ -1,5 +1,4 @@
-"""What an instance in an IPv6-only subnet needs on the way to a service
-(`../reference/capabilities.md` §7; `docs/ipv6.md`).
+"""What an instance in an IPv6-only subnet needs on the way to a service (`docs/ipv6.md`).
 
 Such an instance has no IPv4 address. The agent asks the service's usual names
 (`ssm.REGION.amazonaws.com`) unless `UseDualStackEndpoint` is set on the node, so:
