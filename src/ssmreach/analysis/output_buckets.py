@@ -20,8 +20,9 @@ verdict worse by guess:
   with AND or OR) the verdict is unchanged and an INFO `OUTPUT_TARGET_UNRESOLVED` names the
   bucket.
 
-Reads: an absent `ListCommands` or `ListAssociations` (not collected) assumes no output
-bucket and says nothing; a denied or failed one leaves `run-command` UNKNOWN naming it. An
+Reads: an absent `ListCommands` or `ListAssociations` (not collected) is an INFO note that
+the output buckets were not checked; a denied or failed one leaves `run-command` UNKNOWN
+naming it. An
 association whose description is absent is an INFO note; denied or failed, it leaves
 `run-command` UNKNOWN on the nodes it certainly targets (INFO on those it may target). A
 bucket whose Region was not read follows the Session Manager bucket's path (UNKNOWN
@@ -84,11 +85,25 @@ def output_plan(region: RegionData, instance: aws.Instance) -> OutputPlan:
 
 
 def _listing_gaps(region: RegionData) -> list[Reason]:
-    """A denied or failed listing: whether the node writes output anywhere is not known."""
+    """A denied or failed listing: whether the node writes output anywhere is not known
+    (UNKNOWN); one not collected: a note that the output buckets were not checked (a
+    snapshot of an older ssmreach, or one written by hand, never says "no buckets")."""
     out = []
     for operation in LISTINGS:
         gap = region.gap(operation)
-        if gap is None or gap.kind == "missing":
+        if gap is None:
+            continue
+        if gap.kind == "missing":
+            out.append(
+                reason(
+                    gap.code,
+                    Severity.INFO,
+                    gap.api,
+                    f"{gap.describe()}: the S3 buckets Run Command or State Manager "
+                    "output goes to are not checked",
+                    f"Collect the snapshot again (it reads {gap.api}) to check them.",
+                )
+            )
             continue
         out.append(
             reason(
