@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from builders import EstateBuilder, tcp
+from plan.simulate import after
 from scenario import result_for
+from ssmreach.analysis.engine import CheckOptions, check_estate
+from ssmreach.plan import PlanOptions, make_plan
+from ssmreach.plan import changes as c
 
 ORG = "o-a1b2c3d4e5"
 
@@ -74,3 +78,73 @@ def test_without_describe_organization_the_perimeter_is_unknown(read: str) -> No
     assert "aws:PrincipalOrgID" in " ".join(x.message for s in r.services for x in s.reasons) or (
         "aws:principalorgid" in " ".join(x.message.lower() for x in r.reasons)
     )
+
+
+# -- aws:ResourceOrgID and the AWS-owned buckets ----------------------------------------------
+
+
+def _resource_perimeter(*, exempt: bool, key: str = "aws:ResourceOrgID") -> dict[str, Any]:
+    """An S3 endpoint policy that admits only resources of our organization (account),
+    with or without the exemption AWS's data-perimeter examples add for AWS-owned buckets."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {key: ORG if "Org" in key else "111122223333"}},
+        }
+    ]
+    if exempt:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [
+                    "arn:aws:s3:::amazon-ssm-us-east-1/*",
+                    "arn:aws:s3:::aws-ssm-us-east-1/*",
+                ],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _s3_estate(policy: dict[str, Any]) -> tuple[EstateBuilder, str]:
+    b = EstateBuilder()
+    b.organization = ORG
+    vpc = b.vpc("10.0.0.0/16")
+    app = b.subnet(vpc, "10.0.1.0/24", "a")
+    ep = b.subnet(vpc, "10.0.11.0/24", "a")
+    rtb = b.route_table(vpc, [app, ep])
+    sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/16")])
+    for svc in ("ssm", "ssmmessages", "ec2messages"):
+        b.endpoint(vpc, svc, [ep], [sg])
+    b.s3_gateway(vpc, [rtb], policy=policy)
+    return b, b.instance("web", app, [b.sg(vpc, "app")], b.role("ssm-core"))
+
+
+@pytest.mark.parametrize("key", ["aws:ResourceOrgID", "aws:ResourceAccount"])
+def test_a_resource_perimeter_shuts_out_the_aws_owned_buckets(key: str) -> None:
+    b, iid = _s3_estate(_resource_perimeter(exempt=False, key=key))
+    r = result_for(b, iid, "agent-update")
+    found = {x.code: x for x in r.reasons}
+    assert r.verdict.value == "BLOCKED" and "PERIMETER_DENIES_AWS_BUCKETS" in found
+    assert key.lower() in found["PERIMETER_DENIES_AWS_BUCKETS"].message
+
+
+def test_the_exemption_for_the_aws_owned_buckets_lets_them_through() -> None:
+    b, iid = _s3_estate(_resource_perimeter(exempt=True))
+    assert result_for(b, iid, "agent-update").verdict.value == "PRIVATE"
+
+
+def test_the_plan_adds_the_exemption_and_the_check_then_passes() -> None:
+    b, iid = _s3_estate(_resource_perimeter(exempt=False))
+    options = PlanOptions(features=("agent-update",))
+    plan = make_plan(b.estate(), options=options)
+    policies = [ch for ch in plan.changes if isinstance(ch, c.SetEndpointPolicy)]
+    assert len(policies) == 1 and "PERIMETER_DENIES_AWS_BUCKETS" in {
+        f.code for f in policies[0].fixes
+    }
+    fixed = check_estate(after(b.raw(), plan), CheckOptions(features=("agent-update",)))
+    assert {r.verdict.value for r in fixed.results if r.instance == iid} == {"PRIVATE"}

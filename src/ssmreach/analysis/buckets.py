@@ -21,7 +21,26 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-__all__ = ["BucketPurpose", "BucketTable", "aws_owned_buckets", "bucket_object_arn", "bucket_table"]
+__all__ = [
+    "AWS_OWNED_RESOURCE_KEYS",
+    "BucketPurpose",
+    "BucketTable",
+    "aws_owned_buckets",
+    "bucket_object_arn",
+    "bucket_table",
+]
+
+AWS_OWNED_RESOURCE_KEYS: dict[str, tuple[str, ...]] = {
+    "aws:resourceaccount": ("an AWS-owned account",),
+    "aws:resourceorgid": ("an AWS-owned organization",),
+    "aws:resourceorgpaths": ("an AWS-owned organization path",),
+}
+"""The resource keys of a request to an AWS-owned bucket. Their real values are AWS's own
+account and organization, never one of the customer's: a condition that requires the
+customer's account or organization (the data-perimeter `aws:ResourceOrgID` pattern) is
+false for them, and any pattern that matches every value (`*`) is true. Data perimeter
+guidance exempts these buckets by name for this reason (aws-samples/
+data-perimeter-policy-examples, "AllowRequestsToAWSOwnedResources")."""
 
 BucketPurpose = Literal["agent-update", "patch-manager", "windows-documents"]
 _PURPOSES: frozenset[str] = frozenset({"agent-update", "patch-manager", "windows-documents"})

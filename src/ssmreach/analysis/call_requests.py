@@ -3,6 +3,7 @@ what the endpoint policy and the role's policies are asked about."""
 
 from __future__ import annotations
 
+from ssmreach.analysis.buckets import AWS_OWNED_RESOURCE_KEYS
 from ssmreach.analysis.features import SERVICE_ACTIONS
 from ssmreach.analysis.identity import Identity, instance_arn, request_keys
 from ssmreach.analysis.network import Node
@@ -27,6 +28,8 @@ def requests_for(
     )
     out: list[RequestContext] = []
     if need.service == "s3":
+        if need.aws_owned:
+            keys = {**keys, **AWS_OWNED_RESOURCE_KEYS}
         objects = need.objects or tuple(f"{bucket}/*" for bucket in need.buckets or ())
         for name in objects:
             out.append(

@@ -359,7 +359,9 @@ class InstanceCheck:
                 needs = session_needs(region, prefs, self.ctx.partition, extra)
             else:
                 needs = [
-                    ServiceNeed("s3", aws_owned_buckets(region.region, spec.buckets))
+                    ServiceNeed(
+                        "s3", aws_owned_buckets(region.region, spec.buckets), aws_owned=True
+                    )
                     if svc == "s3" and spec.buckets is not None
                     else ServiceNeed(svc)
                     for svc in spec.services

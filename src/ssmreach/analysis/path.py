@@ -55,7 +55,9 @@ def reach_service(
     )
     requests = requests_for(ctx, node, need, identity, stage.endpoint)
     if leg.outcome is not Outcome.FAIL and stage.endpoint is not None:
-        endpoint_policy_hop(leg, ctx, stage.endpoint, requests, s3=need.service == "s3")
+        endpoint_policy_hop(
+            leg, ctx, stage.endpoint, requests, s3=need.service == "s3", aws_owned=need.aws_owned
+        )
     if leg.outcome is not Outcome.FAIL:
         iam_hop(leg, ctx, node.own, need, identity, requests, through_endpoint=stage.private)
     if need.bucket_region is not None:

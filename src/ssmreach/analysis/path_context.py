@@ -44,6 +44,7 @@ class ServiceNeed:
     objects: tuple[str, ...] | None = None
     # s3: outputs whose OutputS3Region is not their bucket's Region
     region_mismatches: tuple[RegionMismatch, ...] = ()
+    aws_owned: bool = False  # s3: the buckets are AWS-owned (outside every customer's org)
 
 
 class PathContext:

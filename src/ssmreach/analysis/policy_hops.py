@@ -10,6 +10,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
+from ssmreach.analysis.buckets import AWS_OWNED_RESOURCE_KEYS
 from ssmreach.analysis.features import SERVICE_ACTIONS
 from ssmreach.analysis.iam_fixes import iam_fix
 from ssmreach.analysis.identity import Identity, RolePolicies
@@ -20,6 +21,7 @@ from ssmreach.analysis.reasons import reason
 from ssmreach.analysis.verdict import Hop, Outcome, Severity
 from ssmreach.model import aws
 from ssmreach.model.estate import Gap, RegionData
+from ssmreach.policy.document import referenced_keys
 from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_identity
 
 
@@ -53,10 +55,13 @@ def endpoint_policy_hop(
     requests: Sequence[RequestContext],
     *,
     s3: bool,
+    aws_owned: bool = False,
 ) -> None:
     """Step 5: does the policy of the endpoint the path goes through allow every request
     (for S3: s3:GetObject on each AWS-owned bucket)? The first request it does not allow
-    fails the hop; one it cannot decide leaves it UNKNOWN."""
+    fails the hop; one it cannot decide leaves it UNKNOWN. A policy that shuts out the
+    AWS-owned buckets through a resource account or organization condition (a data
+    perimeter without their exemption) is `PERIMETER_DENIES_AWS_BUCKETS`."""
     eid = endpoint.vpc_endpoint_id
     policy = ctx.endpoint_policy(endpoint)
     if policy is None:
@@ -94,6 +99,13 @@ def endpoint_policy_hop(
             if s3
             else f"Allow {req.action} in the policy of {eid} for the instance role (or Principal *)."
         )
+        perimeter = sorted(
+            (referenced_keys([policy]) or frozenset()) & AWS_OWNED_RESOURCE_KEYS.keys()
+        )
+        if s3 and aws_owned and perimeter:
+            code = "PERIMETER_DENIES_AWS_BUCKETS"
+            msg += f" (its condition on {', '.join(perimeter)} requires the customer's own account or organization, and the bucket is AWS's)"
+            fix = f"Add a statement to the policy of {eid} that allows s3:GetObject on the AWS-owned buckets of the Region ({target}) without the resource condition."
         leg.add(
             Hop("endpoint-policy", eid, Outcome.FAIL, msg),
             reason(code, Severity.ERROR, eid, msg, fix),

@@ -260,6 +260,13 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         side="endpoint",
     ),
     ReasonCode(
+        "PERIMETER_DENIES_AWS_BUCKETS",
+        (Severity.ERROR,),
+        "The S3 endpoint policy is a data perimeter (a condition on aws:ResourceOrgID, aws:ResourceOrgPaths or aws:ResourceAccount requiring the customer's organization or accounts) without an exemption for the AWS-owned Systems Manager buckets, which belong to AWS: the agent's downloads from them are denied.",
+        "Add a statement allowing s3:GetObject on the Region's AWS-owned Systems Manager buckets (named in the finding) without the resource condition.",
+        side="endpoint",
+    ),
+    ReasonCode(
         "S3_BUCKET_NOT_FOUND",
         (Severity.ERROR,),
         "A bucket the feature writes to (the Session Manager log bucket, a Run Command or State Manager output bucket) does not exist: GetBucketLocation answered NoSuchBucket.",

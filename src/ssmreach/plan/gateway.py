@@ -33,6 +33,11 @@ _ROUTED = (
 )
 
 
+# the causes an allow statement for the AWS-owned buckets fixes (a data perimeter's
+# exemption, as AWS's data-perimeter examples write it)
+_NOT_ALLOWED = {"S3_BUCKET_NOT_ALLOWED", "PERIMETER_DENIES_AWS_BUCKETS"}
+
+
 def s3_gateway(state: PlanState, vpc: VpcNeeds) -> None:
     region, vpc_id = vpc.region, vpc.vpc_id
     name = endpoint_service_name(region.region, "s3")
@@ -151,7 +156,7 @@ def _extend(
                 [f for f in findings if f.code in _ROUTED],
             ),
         )
-    if "S3_BUCKET_NOT_ALLOWED" not in vpc.codes("s3") or not buckets:
+    if not (_NOT_ALLOWED & set(vpc.codes("s3"))) or not buckets:
         return deps
     policy = extend_policy(gateway.policy_document, s3_statement(buckets, state.partition))
     if policy is None:
@@ -174,6 +179,6 @@ def _extend(
                 previous_policy=gateway.policy_document,
                 summary=f"allow s3:GetObject on the AWS-owned buckets in the policy of {eid}",
             ),
-            [f for f in findings if f.code == "S3_BUCKET_NOT_ALLOWED"],
+            [f for f in findings if f.code in _NOT_ALLOWED],
         )
     return deps
