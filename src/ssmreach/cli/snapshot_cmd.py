@@ -1,5 +1,6 @@
-"""`ssmreach snapshot`: read the live account(s) and write a snapshot folder, or complete
-an `--org` snapshot with the accounts it could not read (`--resume`)."""
+"""`ssmreach snapshot`: read the live account(s) and write a snapshot folder, complete
+an `--org` snapshot with the accounts it could not read (`--resume`), or join the shards
+of an organization read on several machines (`snapshot merge`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+import msgspec
 
 from ssmreach.cli.live import live_options, org_options, report_collection, run_collection
 from ssmreach.errors import SnapshotError, UsageError
@@ -44,7 +46,7 @@ def _resume(folder: Path, region: Sequence[str], profile: str | None) -> None:
     report_collection(result, label="resume", destination=folder)
 
 
-@click.command("snapshot")
+@click.group("snapshot", invoke_without_command=True)
 @click.option(
     "--output",
     "-o",
@@ -62,7 +64,9 @@ def _resume(folder: Path, region: Sequence[str], profile: str | None) -> None:
     "not read, and merge them into it (pass the same --org options).",
 )
 @live_options
+@click.pass_context
 def snapshot_command(
+    ctx: click.Context,
     output: Path | None,
     resume: Path | None,
     region: Sequence[str],
@@ -91,7 +95,15 @@ def snapshot_command(
           --role-arn arn:aws:iam::111122223333:role/ssmreach-read
       ssmreach snapshot -o org/ --region eu-west-1 --org --role-name ssmreach-read
       ssmreach snapshot --resume org/ --org --role-name ssmreach-read
+      ssmreach snapshot merge -o org/ shard-a/ shard-b/
     """
+    if ctx.invoked_subcommand is not None:
+        if output is not None or resume is not None or role_arn or org_options() is not None:
+            raise UsageError(
+                f"`snapshot {ctx.invoked_subcommand}` takes its own options: put them after "
+                f"`{ctx.invoked_subcommand}`"
+            )
+        return
     if resume is not None:
         if output is not None:
             raise UsageError("give --output DIR (a new snapshot) or --resume DIR, not both")
@@ -103,3 +115,44 @@ def snapshot_command(
     result = run_collection(region, profile, role_arn)
     write_raw_snapshot(result.raw, output)
     report_collection(result, label="snapshot", destination=output)
+
+
+@snapshot_command.command("merge")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    metavar="DIR",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to create (it must not exist, or be empty).",
+)
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+def merge_command(output: Path, shards: Sequence[Path]) -> None:
+    """Join snapshots of disjoint accounts into one snapshot folder.
+
+    Read a large organization on several machines, one account list each
+    (`snapshot --org --accounts ...` with the same --region), then merge the folders.
+    Two folders holding the same account, or read in other partitions or Regions, are
+    refused (exit 2) and nothing is written. Accounts one shard could not read and
+    another did are read; the rest stay in the manifest's failed_accounts.
+
+    \b
+    Examples:
+      ssmreach snapshot merge -o org/ shard-a/ shard-b/ shard-c/
+    """
+    from ssmreach.model.merge import merge_snapshots
+
+    _ensure_new_folder(output)
+    parts = [read_raw_snapshot(folder) for folder in shards]
+    merged = merge_snapshots(parts)
+    for note in merged.skipped:
+        click.echo(f"warning: skipped {note}; it is not in the merged snapshot", err=True)
+    write_raw_snapshot(merged, output)
+    failed = merged.manifest.failed_accounts
+    unread = "" if isinstance(failed, msgspec.UnsetType) else f", {len(failed)} not read"
+    click.echo(
+        f"merged {len(parts)} snapshots into {output}: {len(merged.manifest.accounts)} "
+        f"accounts{unread}",
+        err=True,
+    )
