@@ -10,12 +10,16 @@ the fields the analysis reads, compact, for comparison. Then it measures in one 
 - check: `ssmreach check --snapshot DIR --format json --output FILE` as a subprocess;
 - peak memory (max RSS) of the check process;
 
-each the best of `--repeat` runs (3), and prints the ratio check / floor. Usage:
+each the best of `--repeat` runs (3), and prints the ratio check / floor. With
+`--formats`, it measures instead `check --format F --output FILE` for each format F: the
+CPU time (user and system) and the peak memory of the process, each also as a ratio to
+the same run's `--format json` check. Usage:
 
     python scripts/benchmark.py                 # 1000 10000 100000
     python scripts/benchmark.py 1000 10000      # chosen sizes
     python scripts/benchmark.py --keep DIR 5000 # keep the generated snapshots in DIR
     python scripts/benchmark.py --minimal 10000 # records with only what the analysis reads
+    python scripts/benchmark.py --formats text,sarif,csv 10000  # each format against json
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -37,6 +42,7 @@ import msgspec
 
 from generated import full_records, generate
 from ssmreach.model.raw import RawOk, RawSnapshot, write_raw_snapshot
+from ssmreach.report.formats import FORMATS
 
 
 def write_estate(size: int, vpcs: int, folder: Path, *, minimal: bool) -> None:
@@ -83,10 +89,20 @@ def floor_seconds(folder: Path) -> float:
     return float(child("--floor", str(folder)))
 
 
-def run_check(folder: Path, output: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MiB, exit code of one `ssmreach check` process."""
+@dataclass(frozen=True)
+class Run:
+    """One `ssmreach check` process: wall and CPU seconds, peak RSS in MiB, exit code."""
+
+    seconds: float
+    cpu: float
+    peak: float
+    code: int
+
+
+def run_check(folder: Path, output: Path, report_format: str = "json") -> Run:
+    """Run one `ssmreach check` process and measure it."""
     command = [sys.executable, "-m", "ssmreach", "check", "--snapshot", str(folder)]
-    command += ["--format", "json", "--output", str(output)]
+    command += ["--format", report_format, "--output", str(output)]
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
@@ -97,7 +113,61 @@ def run_check(folder: Path, output: Path) -> tuple[float, float, int]:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip()
             raise SystemExit(f"check failed ({proc.returncode}): {message}")
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, cpu, usage.ru_maxrss / 1024, proc.returncode)
+
+
+def report_formats(value: str) -> list[str]:
+    """`--formats`: names of `ssmreach check` formats, json first (the reference)."""
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or value!r}: choose from {', '.join(FORMATS)}"
+        )
+    return list(dict.fromkeys(["json", *names]))
+
+
+def measure_formats(folder: Path, work: Path, size: int, names: list[str], repeat: int) -> None:
+    """CPU time and peak memory of `check --format F` for each format, and their ratio
+    to the json check's: the best CPU time and the highest peak of `repeat` interleaved
+    runs of each."""
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    peak: dict[str, list[float]] = {name: [] for name in names}
+    outputs = {name: work / f"check-{size}.{FORMATS[name].suffix}" for name in names}
+    for _ in range(repeat):
+        for name in names:
+            run = run_check(folder, outputs[name], name)
+            cpu[name].append(run.cpu)
+            peak[name].append(run.peak)
+    base_cpu, base_peak = min(cpu["json"]), max(peak["json"])
+    for name in names:
+        seconds, most = min(cpu[name]), max(peak[name])
+        print(
+            f"{size:>10} {name:>12} {seconds:>8.2f} {seconds / base_cpu:>8.2f} {most:>9.0f} "
+            f"{most / base_peak:>8.2f} {outputs[name].stat().st_size / 1e6:>10.1f}",
+            flush=True,
+        )
+
+
+def measure_check(folder: Path, work: Path, size: int, vpcs: int, repeat: int) -> None:
+    """The floor, the json check's wall time and peak memory, and their ratio."""
+    mb = sum(p.stat().st_size for p in folder.rglob("*.json")) / 1e6
+    report = work / f"check-{size}.json"
+    # Best of --repeat runs of each, interleaved, so that a noisy moment on a
+    # shared machine does not decide the ratio.
+    floors, checks, peaks = [], [], []
+    for _ in range(repeat):
+        floors.append(floor_seconds(folder))
+        run = run_check(folder, report)
+        checks.append(run.seconds)
+        peaks.append(run.peak)
+    floor, seconds, peak = min(floors), min(checks), max(peaks)
+    print(
+        f"{size:>10} {vpcs:>5} {mb:>11.1f} {floor:>8.2f} {seconds:>8.2f} {seconds / floor:>6.1f} {peak:>9.0f} "
+        f"{report.stat().st_size / 1e6:>10.1f}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -115,6 +185,13 @@ def main() -> None:
         action="store_true",
         help="write only the fields the analysis reads, compact (a smaller, faster-to-read snapshot)",
     )
+    parser.add_argument(
+        "--formats",
+        type=report_formats,
+        metavar="F,F,...",
+        help="measure `check --format F` for each of these formats against `--format json` "
+        f"(CPU time and peak memory; from {', '.join(FORMATS)})",
+    )
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--write", nargs=3, metavar=("SIZE", "VPCS", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -131,31 +208,24 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"date {time.strftime('%Y-%m-%d')}"
     )
-    print(
-        f"{'instances':>10} {'VPCs':>5} {'snapshot MB':>11} {'floor s':>8} {'check s':>8} {'ratio':>6} {'peak MiB':>9} {'results MB':>10}"
-    )
+    if args.formats:
+        print(
+            f"{'instances':>10} {'format':>12} {'cpu s':>8} {'cpu/json':>8} {'peak MiB':>9} {'mem/json':>8} {'output MB':>10}"
+        )
+    else:
+        print(
+            f"{'instances':>10} {'VPCs':>5} {'snapshot MB':>11} {'floor s':>8} {'check s':>8} {'ratio':>6} {'peak MiB':>9} {'results MB':>10}"
+        )
     try:
         for size in args.sizes:
             vpcs = max(10, min(300, size // 100))
             folder = work / f"estate-{size}{'-minimal' if args.minimal else ''}"
             if not folder.exists():
                 child("--write", str(size), str(vpcs), str(folder), *["--minimal"] * args.minimal)
-            mb = sum(p.stat().st_size for p in folder.rglob("*.json")) / 1e6
-            report = work / f"check-{size}.json"
-            # Best of --repeat runs of each, interleaved, so that a noisy moment on a
-            # shared machine does not decide the ratio.
-            floors, checks, peaks = [], [], []
-            for _ in range(args.repeat):
-                floors.append(floor_seconds(folder))
-                seconds, peak, _ = run_check(folder, report)
-                checks.append(seconds)
-                peaks.append(peak)
-            floor, seconds, peak = min(floors), min(checks), max(peaks)
-            print(
-                f"{size:>10} {vpcs:>5} {mb:>11.1f} {floor:>8.2f} {seconds:>8.2f} {seconds / floor:>6.1f} {peak:>9.0f} "
-                f"{report.stat().st_size / 1e6:>10.1f}",
-                flush=True,
-            )
+            if args.formats:
+                measure_formats(folder, work, size, args.formats, args.repeat)
+            else:
+                measure_check(folder, work, size, vpcs, args.repeat)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

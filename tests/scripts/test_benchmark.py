@@ -45,3 +45,25 @@ def test_minimal_records_are_compact(tmp_path: Path) -> None:
     assert lines[2].split()[0] == "200"
     instances = next(tmp_path.glob("estate-200-minimal/*/*/ec2/DescribeInstances.json"))
     assert not instances.read_text().startswith("{\n")
+
+
+def test_formats_are_measured_against_json(tmp_path: Path) -> None:
+    lines = _run(tmp_path, "--repeat", "1", "--formats", "text,csv", "200")
+    assert lines[1].split()[:3] == ["instances", "format", "cpu"]
+    rows = {line.split()[1]: line.split() for line in lines[2:]}
+    assert list(rows) == ["json", "text", "csv"]  # json first: the reference
+    size, _, cpu, cpu_ratio, peak, peak_ratio, output = rows["json"]
+    assert size == "200" and (cpu_ratio, peak_ratio) == ("1.00", "1.00")
+    assert float(cpu) > 0 and float(peak) > 0 and float(output) > 0
+    assert float(rows["text"][3]) > 0 and (tmp_path / "check-200.txt").stat().st_size > 0
+    assert (tmp_path / "check-200.csv").read_text().startswith("account,region")
+
+
+def test_an_unknown_format_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "benchmark.py"), "--formats", "yaml", "10"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "yaml" in done.stderr and "sarif" in done.stderr

@@ -38,20 +38,11 @@ def _all_reasons(r: FeatureResult) -> list[Reason]:
     return sorted(seen, key=lambda x: _RANK[x.severity])
 
 
-def _row(r: FeatureResult) -> list[str]:
+def _reason_fields(r: FeatureResult) -> list[str]:
     reasons = _all_reasons(r)
     first = next((x for x in reasons if x.severity is not Severity.INFO), None)
     codes = " ".join(dict.fromkeys(x.code for x in reasons))
     return [
-        r.account,
-        r.region,
-        r.vpc or "",
-        r.subnet or "",
-        r.instance,
-        r.name or "",
-        r.state,
-        r.feature,
-        r.verdict.value,
         codes,
         (first.resource or "") if first else "",
         first.message if first else "",
@@ -59,14 +50,48 @@ def _row(r: FeatureResult) -> list[str]:
     ]
 
 
+def _instance_fields(r: FeatureResult) -> list[str]:
+    return [r.account, r.region, r.vpc or "", r.subnet or "", r.instance, r.name or "", r.state]
+
+
+class _Fields:
+    """Parts of rows in CSV, each written once: a field is quoted (or not) on its own, so
+    a row is its parts joined by commas. Instances of a group share their reasons and
+    service results, and so the last four fields."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        # The row's end decides quoting too: a field that holds one of its characters is quoted.
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def __call__(self, fields: list[str]) -> str:
+        # Never fewer than two fields: a row of one empty field is written as "".
+        self.writer.writerow(fields)
+        out = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return out[:-2]
+
+
 def iter_csv(result: CheckResult, batch: int = 1000) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for n, r in enumerate(result.results, 1):
-        writer.writerow(_row(r))
-        if n % batch == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    fields = _Fields()
+    lines = [fields(list(COLUMNS)) + "\r\n"]
+    tails: dict[tuple[int, int], str] = {}
+    labels: dict[tuple[str, str], str] = {}
+    placed: tuple[str | None, ...] = ()
+    where = ""
+    for r in result.results:
+        if (r.account, r.region, r.vpc, r.subnet, r.instance, r.name, r.state) != placed:
+            placed = (r.account, r.region, r.vpc, r.subnet, r.instance, r.name, r.state)
+            where = fields(_instance_fields(r))
+        label = labels.get((r.feature, r.verdict))
+        if label is None:
+            label = labels[(r.feature, r.verdict)] = fields([r.feature, r.verdict.value])
+        tail = tails.get((id(r.reasons), id(r.services)))
+        if tail is None:
+            tail = tails[(id(r.reasons), id(r.services))] = fields(_reason_fields(r))
+        lines.append(f"{where},{label},{tail}\r\n")
+        if len(lines) >= batch:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    yield "".join(lines).encode("utf-8")

@@ -36,12 +36,12 @@ class ReportFormat:
     render: Renderer
 
 
-def _text(result: CheckResult, ctx: RenderContext) -> bytes:
-    from ssmreach.report.text_report import render_summary, render_text
+def _text(result: CheckResult, ctx: RenderContext) -> bytes | Iterable[bytes]:
+    from ssmreach.report.text_report import iter_text, render_summary
 
     if ctx.quiet:
         return render_summary(result).encode()
-    return render_text(result, trace=ctx.trace, color=ctx.color, width=ctx.width).encode()
+    return iter_text(result, trace=ctx.trace, color=ctx.color, width=ctx.width)
 
 
 def _json(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
@@ -62,10 +62,10 @@ def _sarif(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
     return iter_sarif(result)
 
 
-def _html(result: CheckResult, ctx: RenderContext) -> bytes:
-    from ssmreach.report.html import render_html
+def _html(result: CheckResult, ctx: RenderContext) -> Iterable[bytes]:
+    from ssmreach.report.html import iter_html
 
-    return render_html(result, ctx.estate, all_vpcs=ctx.all_vpcs)
+    return iter_html(result, ctx.estate, all_vpcs=ctx.all_vpcs)
 
 
 def _markdown(result: CheckResult, ctx: RenderContext) -> bytes:

@@ -12,10 +12,14 @@ so that no string can close it, and are drawn with `textContent`.
 from __future__ import annotations
 
 import json
+import secrets
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
+import msgspec
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -26,7 +30,10 @@ from ssmreach.analysis.verdict import CheckResult, FeatureResult, Verdict, worst
 from ssmreach.model.estate import Estate
 from ssmreach.report.diagram import VERDICT_COLOUR, vpc_diagrams
 from ssmreach.report.diagram_path import service_path
-from ssmreach.report.json_report import result_document, result_document_head
+from ssmreach.report.json_report import (
+    reasons_document,
+    services_document,
+)
 from ssmreach.report.text_report import group_findings
 
 VERDICT_ORDER = (Verdict.BLOCKED, Verdict.UNKNOWN, Verdict.INTERNET, Verdict.PRIVATE)
@@ -96,38 +103,105 @@ def _rows(result: CheckResult) -> list[Row]:
     return rows
 
 
-def _trace_data(result: CheckResult) -> dict[str, Any]:
+_SCRIPT_SAFE = (
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    (b"&", b"\\u0026"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
+
+
+def _script_safe(data: bytes) -> bytes:
+    """`script_json`'s escapes on encoded JSON (each escaped character stands alone, so
+    pieces of a document can be escaped one by one)."""
+    for raw, escaped in _SCRIPT_SAFE:
+        data = data.replace(raw, escaped)
+    return data
+
+
+_CHUNK = {"docs": 2000, "paths": 500, "reasons": 500, "services": 50}
+"""Entries of each trace table encoded at a time (a list of service results holds its
+whole hop trace)."""
+
+
+class _Traces:
     """Every result's trace for the page, each distinct list of reasons and of service
     results once (instances of a group share them), so the page stays a fraction of the
     size of one trace per result; report.js puts a result's document back together.
     Each list of service results has its path on the diagrams (`diagram_path.py`)
-    under the same key."""
-    reason_keys: dict[int, str] = {}
-    service_keys: dict[int, str] = {}
-    reasons: dict[str, Any] = {}
-    services: dict[str, Any] = {}
-    paths: dict[str, Any] = {}
-    docs: dict[str, Any] = {}
-    for r in result.results:
-        rkey, skey = reason_keys.get(id(r.reasons)), service_keys.get(id(r.services))
-        if rkey is None or skey is None:
-            doc = result_document(r)  # only for a list not seen yet
-            if rkey is None:
-                rkey = reason_keys[id(r.reasons)] = f"r{len(reason_keys)}"
-                reasons[rkey] = doc["reasons"]
-            if skey is None:
-                skey = service_keys[id(r.services)] = f"s{len(service_keys)}"
-                services[skey] = doc["services"]
-                paths[skey] = [list(step) for step in service_path(r.services)]
-        head = {k: v for k, v in result_document_head(r).items() if k != "reasons"}
-        docs[f"{r.instance}|{r.feature}"] = {**head, "r": rkey, "s": skey}
-    return {"docs": docs, "paths": paths, "reasons": reasons, "services": services}
+    under the same key.
+
+    The keys are given in one pass over the results; the JSON (as `script_json` writes
+    it: keys sorted) is then encoded a few thousand entries at a time, from the results,
+    so that no table of documents is held whole."""
+
+    def __init__(self, result: CheckResult) -> None:
+        self.reason_keys: dict[int, str] = {}
+        self.service_keys: dict[int, str] = {}
+        self.reasons: dict[str, FeatureResult] = {}  # key: the first result holding it
+        self.services: dict[str, FeatureResult] = {}
+        self.docs: dict[str, FeatureResult] = {}
+        for r in result.results:
+            if id(r.reasons) not in self.reason_keys:
+                key = self.reason_keys[id(r.reasons)] = f"r{len(self.reason_keys)}"
+                self.reasons[key] = r
+            if id(r.services) not in self.service_keys:
+                key = self.service_keys[id(r.services)] = f"s{len(self.service_keys)}"
+                self.services[key] = r
+            self.docs[f"{r.instance}|{r.feature}"] = r
+        self.encoder = msgspec.json.Encoder(order="sorted")
+
+    def _doc(self, r: FeatureResult) -> dict[str, Any]:
+        """`result_document_head` without its reasons, with the keys of its lists."""
+        doc: dict[str, Any] = {
+            "instance": r.instance,
+            "account": r.account,
+            "region": r.region,
+            "vpc": r.vpc,
+            "subnet": r.subnet,
+            "name": r.name,
+            "state": r.state,
+            "feature": r.feature,
+            "verdict": r.verdict.value,
+            "r": self.reason_keys[id(r.reasons)],
+            "s": self.service_keys[id(r.services)],
+        }
+        if r.accepted:
+            doc["accepted"] = [msgspec.structs.asdict(a) for a in r.accepted]
+        return doc
+
+    def _table(
+        self, name: str, table: dict[str, FeatureResult], value: Callable[[FeatureResult], Any]
+    ) -> Iterator[bytes]:
+        keys = sorted(table)
+        yield self.encoder.encode(name) + b":{"
+        size = _CHUNK[name]
+        for start in range(0, len(keys), size):
+            part = {key: value(table[key]) for key in keys[start : start + size]}
+            yield (b"," if start else b"") + _script_safe(self.encoder.encode(part)[1:-1])
+        yield b"}"
+
+    def pieces(self) -> Iterator[bytes]:
+        """The `script_json` of the trace data, in pieces."""
+        yield b"{"
+        yield from self._table("docs", self.docs, self._doc)
+        yield b","
+        yield from self._table(
+            "paths", self.services, lambda r: [list(step) for step in service_path(r.services)]
+        )
+        yield b","
+        yield from self._table("reasons", self.reasons, lambda r: reasons_document(r.reasons))
+        yield b","
+        yield from self._table("services", self.services, lambda r: services_document(r.services))
+        yield b"}"
 
 
 def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) -> bytes:
-    features = sorted({r.feature for r in result.results}, key=_feature_key)
-    rows = _rows(result)
-    labels = {row.instance: (row.name or row.instance) for row in rows}
+    return b"".join(iter_html(result, estate, all_vpcs=all_vpcs))
+
+
+def _findings(result: CheckResult, labels: dict[str, str]) -> list[dict[str, Any]]:
     findings = []
     for f in group_findings(result):
         entry = BY_CODE.get(f.code)
@@ -139,7 +213,15 @@ def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) 
                 "instances": sorted(f.instances, key=lambda i: (labels.get(i, i), i)),
             }
         )
-    traces = _trace_data(result)
+    return findings
+
+
+def iter_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) -> Iterator[bytes]:
+    """The page as UTF-8 pieces: the template's output as jinja2 generates it, with the
+    trace data encoded piece by piece where the template places it."""
+    features = sorted({r.feature for r in result.results}, key=_feature_key)
+    rows = _rows(result)
+    labels = {row.instance: (row.name or row.instance) for row in rows}
     diagrams = [
         {
             "account": d.account,
@@ -154,7 +236,8 @@ def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) 
     accounts = sorted({row.account for row in rows})
     env = _environment()
     template = env.get_template("report.html.j2")
-    page = template.render(
+    marker = f"traces-{secrets.token_hex(16)}"
+    page = template.generate(
         version=__version__,
         result=result,
         counts={v.value: result.count(v) for v in VERDICT_ORDER},
@@ -163,12 +246,28 @@ def render_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) 
         features=features,
         rows=rows,
         labels=labels,
-        findings=findings,
+        findings=_findings(result, labels),
         diagrams=diagrams,
         vpcs=vpcs,
         accounts=accounts if len(accounts) > 1 else [],
-        traces=script_json(traces),
+        traces=Markup(marker),
         css=_asset(env, "report.css"),
         js=_asset(env, "report.js"),
     )
-    return page.encode("utf-8")
+    yield from _spliced(page, marker, lambda: _Traces(result).pieces())
+
+
+def _spliced(
+    page: Iterator[str], marker: str, traces: Callable[[], Iterator[bytes]]
+) -> Iterator[bytes]:
+    """The template's pieces joined a thousand at a time, with the traces put where
+    the marker stands."""
+    waiting = True
+    while batch := list(islice(page, 1024)):
+        text = "".join(batch)
+        if waiting and marker in text:
+            before, after = text.split(marker, 1)
+            yield before.encode("utf-8")
+            yield from traces()
+            text, waiting = after, False
+        yield text.encode("utf-8")

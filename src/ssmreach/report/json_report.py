@@ -44,6 +44,16 @@ def _service(s: ServiceResult) -> dict[str, Any]:
     }
 
 
+def reasons_document(reasons: tuple[Reason, ...]) -> list[dict[str, Any]]:
+    """A result document's `reasons`."""
+    return [_reason(x) for x in reasons]
+
+
+def services_document(services: tuple[ServiceResult, ...]) -> list[dict[str, Any]]:
+    """A result document's `services`."""
+    return [_service(x) for x in services]
+
+
 def result_document(r: FeatureResult) -> dict[str, Any]:
     accepted = {"accepted": [msgspec.structs.asdict(a) for a in r.accepted]} if r.accepted else {}
     return {**_result_head(r), **accepted, "services": [_service(s) for s in r.services]}

@@ -8,11 +8,12 @@ string from the estate is escaped, so a Name tag cannot inject Markdown or HTML.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 
 from ssmreach.analysis.features import FEATURES
-from ssmreach.analysis.verdict import CheckResult, FeatureResult, Verdict, worst
+from ssmreach.analysis.verdict import CheckResult, FeatureResult, Verdict
 from ssmreach.report.text_report import group_findings
 
 ICON = {
@@ -102,28 +103,34 @@ def _matrix(result: CheckResult, features: list[str]) -> list[str]:
     by_instance: dict[str, dict[str, FeatureResult]] = defaultdict(dict)
     for r in result.results:
         by_instance[r.instance][r.feature] = r
-    ranked = sorted(
-        by_instance.values(),
-        key=lambda cells: (
-            -worst([c.verdict for c in cells.values()]).rank,
-            -sum(c.verdict.rank for c in cells.values()),
-            next(iter(cells.values())).name or "",
-            next(iter(cells.values())).instance,
-        ),
-    )
+    rank = {v: v.rank for v in Verdict}
+
+    def badness(cells: dict[str, FeatureResult]) -> tuple[int, int, str, str]:
+        ranks = [rank[c.verdict] for c in cells.values()]
+        first = next(iter(cells.values()))
+        return (-max(ranks, default=0), -sum(ranks), first.name or "", first.instance)
+
+    # nsmallest is sorted(...)[:n], ties kept in order, without sorting every instance.
+    ranked = heapq.nsmallest(MAX_INSTANCES, by_instance.values(), key=badness)
     lines = ["", "| instance | " + " | ".join(features) + " |"]
     lines.append("|---|" + ":---:|" * len(features))
-    for cells in ranked[:MAX_INSTANCES]:
+    for cells in ranked:
         first = next(iter(cells.values()))
         marks = [ICON[cells[f].verdict] if f in cells else "-" for f in features]
         lines.append(f"| {_label(first)} | " + " | ".join(marks) + " |")
-    if len(ranked) > MAX_INSTANCES:
-        rest = ranked[MAX_INSTANCES:]
+    if len(by_instance) > MAX_INSTANCES:
         bad = sum(
-            1 for cells in rest if worst([c.verdict for c in cells.values()]) is not Verdict.PRIVATE
+            1
+            for cells in by_instance.values()
+            if any(c.verdict is not Verdict.PRIVATE for c in cells.values())
+        )
+        bad -= sum(
+            1 for cells in ranked if any(c.verdict is not Verdict.PRIVATE for c in cells.values())
         )
         lines.append("")
-        lines.append(f"…and {len(rest)} more instances ({bad} of them not fully private).")
+        lines.append(
+            f"…and {len(by_instance) - MAX_INSTANCES} more instances ({bad} of them not fully private)."
+        )
     return lines
 
 

@@ -255,10 +255,115 @@ def iter_sarif(result: CheckResult) -> Iterator[bytes]:
     yield encoder.encode(head)[:-1] + b',"runs":[{"tool":{"driver":'
     yield encoder.encode(_driver(build))
     yield b'},"invocations":[{"executionSuccessful":true}],"results":[\n'
-    for n, item in enumerate(build.results(result)):
-        yield (b",\n" if n else b"") + encoder.encode(item)
+    yield from _Lines(build, encoder).lines(result)
     yield b'\n],"logicalLocations":' + encoder.encode(build.logical)
     yield b',"properties":' + encoder.encode(_run_properties(result)) + b"}]}\n"
+
+
+_Piece = tuple[bytes, bytes, bytes, bytes]
+"""A result's parts that depend on its reason, feature and verdict, not on its instance:
+the head up to the message text, the text after the instance's label, the reason's end
+of the fingerprint key and the properties up to the instance's own."""
+
+
+class _Lines:
+    """The results of `_Build.results`, encoded from parts: the parts that depend only on
+    the instance (label, locations, its properties) once per instance, the parts that
+    depend only on the reason, feature and verdict once per distinct list of reasons
+    (instances of a group share it); each line joins them with its fingerprint."""
+
+    def __init__(self, build: _Build, encoder: msgspec.json.Encoder) -> None:
+        self.build = build
+        self.encode = encoder.encode
+        self.pieces: dict[tuple[int, str, Verdict], list[_Piece]] = {}
+        self.piece: dict[tuple[Reason, str, Verdict], _Piece] = {}
+
+    def lines(self, result: CheckResult) -> Iterator[bytes]:
+        placed: tuple[str | None, ...] = ()
+        label = locations = own = key = b""
+        sep = b""
+        for r in result.results:
+            where = (r.account, r.region, r.vpc, r.subnet, r.instance, r.name)
+            if where != placed:
+                # Results come sorted by instance: its parts are encoded once for them all.
+                placed = where
+                label, locations, own, key = self._instance(r)
+            pieces = self.pieces.get((id(r.reasons), r.feature, r.verdict))
+            if pieces is None:
+                pieces = self._reasons(r)
+            for head, text, reason_key, properties in pieces:
+                print_ = hashlib.sha256(key + reason_key).hexdigest()[:32].encode()
+                yield b"".join((sep, head, label, text, locations, print_, properties, own))
+                sep = b",\n"
+
+    def _instance(self, r: FeatureResult) -> tuple[bytes, bytes, bytes, bytes]:
+        refs: list[dict[str, Any]] = []
+        parent: int | None = None
+        for kind, name, fqn in _logical_locations(r):
+            ref = self.build.logical_ref(kind, name, fqn, parent)
+            parent = ref["index"]
+            refs.append(ref)
+        if r.name:
+            self.build.logical[refs[-1]["index"]].setdefault("properties", {"instanceName": r.name})
+        label = self.encode(f"{_label(r)}, ")[:-1]
+        physical = {"artifactLocation": {"uri": artifact_uri(r)}, "region": {"startLine": 1}}
+        locations = (
+            b'},"locations":[{"physicalLocation":'
+            + self.encode(physical)
+            + b',"logicalLocations":'
+            + self.encode(refs)
+            + b'}],"partialFingerprints":{'
+            + self.encode(FINGERPRINT_KEY)
+            + b':"'
+        )
+        own = self.encode(
+            {
+                "account": r.account,
+                "region": r.region,
+                "vpc": r.vpc,
+                "subnet": r.subnet,
+                "instance": r.instance,
+                "instanceName": r.name,
+            }
+        )
+        key = "\x1f".join((r.account, r.region, r.instance, "")).encode()
+        return label, locations, b"," + own[1:] + b"}", key
+
+    def _reasons(self, r: FeatureResult) -> list[_Piece]:
+        pieces: list[_Piece] = []
+        seen: set[tuple[str, str | None, str, str | None]] = set()
+        for reason in r.reasons:
+            unique = (reason.code, reason.resource, reason.message, reason.fix)
+            if unique not in seen:
+                seen.add(unique)
+                piece = self.piece.get((reason, r.feature, r.verdict))
+                pieces.append(piece or self._piece(reason, r.feature, r.verdict))
+        self.pieces[(id(r.reasons), r.feature, r.verdict)] = pieces
+        return pieces
+
+    def _piece(self, reason: Reason, feature: str, verdict: Verdict) -> _Piece:
+        text = f"{feature} ({verdict.value}): {_sentence(reason.message)}"
+        if reason.fix:
+            text += f" Fix: {reason.fix}"
+        head = {
+            "ruleId": reason.code,
+            "ruleIndex": self.build.rule_index[reason.code],
+            "level": LEVEL[reason.severity],
+        }
+        properties = {
+            "blockingResource": reason.resource,
+            "fix": reason.fix,
+            "feature": feature,
+            "verdict": verdict.value,
+        }
+        reason_key = (feature, reason.code, reason.resource or "", reason.fix or "")
+        piece = self.piece[(reason, feature, verdict)] = (
+            self.encode(head)[:-1] + b',"message":{"text":',
+            self.encode(text)[1:],
+            "\x1f".join(reason_key).encode(),
+            b'"},"properties":' + self.encode(properties)[:-1],
+        )
+        return piece
 
 
 def render_sarif(result: CheckResult) -> bytes:

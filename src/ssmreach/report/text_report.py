@@ -5,15 +5,20 @@ resource in the way, each with its fix and how many instances it affects. With
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rich.console import Console
-from rich.text import Text
-
 from ssmreach.analysis.features import FEATURES
-from ssmreach.analysis.verdict import CheckResult, FeatureResult, Outcome, Severity, Verdict
+from ssmreach.analysis.verdict import (
+    CheckResult,
+    FeatureResult,
+    Outcome,
+    Reason,
+    Severity,
+    Verdict,
+)
+from ssmreach.report.text_lines import Lines, Span
 
 MARK = {
     Verdict.PRIVATE: ("private", "green"),
@@ -50,9 +55,20 @@ class Finding:
 
 def group_findings(result: CheckResult, *, include_info: bool = False) -> list[Finding]:
     """One finding per (code, resource), with every instance and feature it affects."""
-    groups: dict[tuple[str, str | None, str | None], Finding] = {}
+    # Instances of a group share one tuple of reasons: each tuple is read once, with
+    # every instance and feature that holds it, in the order the results first hold it.
+    holders: dict[int, tuple[tuple[Reason, ...], set[str], set[str]]] = {}
     for r in result.results:
-        for reason in r.reasons:
+        if not r.reasons:
+            continue
+        held = holders.get(id(r.reasons))
+        if held is None:
+            held = holders[id(r.reasons)] = (r.reasons, set(), set())
+        held[1].add(r.instance)
+        held[2].add(r.feature)
+    groups: dict[tuple[str, str | None, str | None], Finding] = {}
+    for reasons, instances, features in holders.values():
+        for reason in reasons:
             if reason.severity is Severity.INFO and not include_info:
                 continue
             key = (reason.code, reason.resource, reason.fix)
@@ -63,8 +79,8 @@ def group_findings(result: CheckResult, *, include_info: bool = False) -> list[F
                 )
             if reason.severity is Severity.ERROR:
                 finding.severity = Severity.ERROR
-            finding.instances.add(r.instance)
-            finding.features.add(r.feature)
+            finding.instances |= instances
+            finding.features |= features
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(
         groups.values(),
@@ -80,34 +96,57 @@ def _fit(text: str, size: int) -> str:
     return text if len(text) <= size else text[: max(1, size - 1)] + "…"
 
 
+def _cells(cols: list[int]) -> tuple[dict[tuple[int, Verdict, bool], Span], list[Span]]:
+    """Every cell of the matrix a column can show, padded to its width (the last column
+    unpadded): by (column, verdict, accepted), and the cell of a feature not checked."""
+    last = len(cols) - 1
+    cells: dict[tuple[int, Verdict, bool], Span] = {}
+    for n, size in enumerate(cols):
+        for verdict, (word, style) in MARK.items():
+            for accepted in (False, True):
+                shown, shown_style = (word + "*", "dim") if accepted else (word, style)
+                cells[(n, verdict, accepted)] = (
+                    shown if n == last else f"{shown:<{size}}",
+                    shown_style,
+                )
+    missing: list[Span] = [
+        ("-" if n == last else f"{'-':<{size}}", None) for n, size in enumerate(cols)
+    ]
+    return cells, missing
+
+
 def _matrix(
     result: CheckResult,
     by_instance: dict[str, dict[str, FeatureResult]],
     features: list[str],
     width: int,
-) -> Text:
+) -> list[list[Span]]:
     """One line per instance, one mark per feature, in fixed columns that fit `width`.
 
-    Built as one styled text rather than a rich Table: a table measures and wraps every cell
-    of every row, which at 10,000 instances costs seconds; these cells are short words.
+    Lines of short words in fixed columns rather than a rich Table: a table measures and
+    wraps every cell of every row, which at 10,000 instances costs seconds.
     """
     wide = width >= 110
     heads = [feature if wide else SHORT.get(feature, feature) for feature in features]
     marks = [len(m[0]) + 1 for m in MARK.values()]  # "+ 1": the accepted marker
     cols = [max(len(h), *marks) for h in heads]
-    rows: list[tuple[str, str, list[tuple[str, str]]]] = []
+    last = len(cols) - 1
+    cell_of, missing = _cells(cols)
+    accepted = result.accepted or frozenset()
+    rows: list[tuple[str, str, list[Span]]] = []
     for row in sorted(by_instance.values(), key=lambda r: _label(next(iter(r.values())))):
         first = next(iter(row.values()))
-        cells: list[tuple[str, str]] = []
-        for feature in features:
+        cells: list[Span] = []
+        for n, feature in enumerate(features):
             fr = row.get(feature)
             if fr is None:
-                cells.append(("-", ""))
-                continue
-            word, style = MARK[fr.verdict]
-            if result.accepted and (fr.instance, fr.feature) in result.accepted:
-                word, style = word + "*", "dim"
-            cells.append((word, style))
+                cells.append(missing[n])
+            else:
+                cells.append(
+                    cell_of[
+                        (n, fr.verdict, bool(accepted) and (fr.instance, fr.feature) in accepted)
+                    ]
+                )
         label = _label(first) if wide else (first.name or first.instance)
         if first.state != "running":
             label = f"[{first.state}] {label}"  # first, so a narrow column keeps it
@@ -116,21 +155,21 @@ def _matrix(
     fixed = sum(c + 2 for c in cols) + (subnet_w + 2 if wide else 0)
     label_w = max(len("instance"), *(len(r[0]) for r in rows))
     label_w = max(8, min(label_w, width - fixed))
-    out = Text()
-    out.append(f"{'instance':<{label_w}}", style="bold")
+    head: list[Span] = [(f"{'instance':<{label_w}}", "bold")]
     if wide:
-        out.append(f"  {'subnet':<{subnet_w}}", style="bold")
-    last = len(cols) - 1
-    for n, (head, size) in enumerate(zip(heads, cols, strict=True)):
-        out.append("  " + (head if n == last else f"{head:<{size}}"), style="bold")
+        head.append((f"  {'subnet':<{subnet_w}}", "bold"))
+    for n, (name, size) in enumerate(zip(heads, cols, strict=True)):
+        head.append(("  " + (name if n == last else f"{name:<{size}}"), "bold"))
+    lines = [head]
+    gap: Span = ("  ", None)
     for label, subnet, cells in rows:
-        out.append("\n" + f"{_fit(label, label_w):<{label_w}}")
+        line: list[Span] = [(f"{_fit(label, label_w):<{label_w}}", None)]
         if wide:
-            out.append(f"  {subnet:<{subnet_w}}", style="dim")
-        for n, ((word, style), size) in enumerate(zip(cells, cols, strict=True)):
-            out.append("  ")
-            out.append(word if n == last else f"{word:<{size}}", style=style or None)
-    return out
+            line.append((f"  {subnet:<{subnet_w}}", "dim"))
+        for cell in cells:
+            line += (gap, cell)
+        lines.append(line)
+    return lines
 
 
 def render_summary(result: CheckResult) -> str:
@@ -143,7 +182,7 @@ def render_summary(result: CheckResult) -> str:
     )
 
 
-def _by_account(result: CheckResult) -> Text | None:
+def _by_account(result: CheckResult) -> list[list[Span]] | None:
     """Counts per account, when the results span more than one (an organisation)."""
     counts: dict[str, dict[Verdict, int]] = defaultdict(lambda: dict.fromkeys(Verdict, 0))
     instances: dict[str, set[str]] = defaultdict(set)
@@ -152,108 +191,130 @@ def _by_account(result: CheckResult) -> Text | None:
         instances[r.account].add(r.instance)
     if len(counts) < 2:
         return None
-    out = Text()
-    out.append(f"{'account':<14}{'instances':>10}", style="bold")
-    for v in Verdict:
-        out.append(f"{v.value:>10}", style="bold")
+    head: list[Span] = [(f"{'account':<14}{'instances':>10}", "bold")]
+    head += [(f"{v.value:>10}", "bold") for v in Verdict]
+    lines = [head]
     for account in sorted(counts):
-        out.append(f"\n{account:<14}{len(instances[account]):>10}")
+        line: list[Span] = [(f"{account:<14}{len(instances[account]):>10}", None)]
         for v in Verdict:
             n = counts[account][v]
-            out.append(f"{n:>10}", style=MARK[v][1] if n and v is not Verdict.PRIVATE else None)
-    return out
+            line.append((f"{n:>10}", MARK[v][1] if n and v is not Verdict.PRIVATE else None))
+        lines.append(line)
+    return lines
 
 
 def render_text(
     result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140
 ) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
-    )
+    return "".join(_pieces(result, trace=trace, color=color, width=width))
+
+
+def iter_text(
+    result: CheckResult, *, trace: bool = False, color: bool = False, width: int = 140
+) -> Iterator[bytes]:
+    """The report as UTF-8 byte pieces of about 64 KB, line by line."""
+    batch: list[str] = []
+    size = 0
+    for piece in _pieces(result, trace=trace, color=color, width=width):
+        batch.append(piece)
+        size += len(piece)
+        if size >= 65536:
+            yield "".join(batch).encode()
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch).encode()
+
+
+def _pieces(result: CheckResult, *, trace: bool, color: bool, width: int) -> Iterator[str]:
+    out = Lines(color=color, width=width)
     features = sorted({r.feature for r in result.results}, key=_feature_order)
     by_instance: dict[str, dict[str, FeatureResult]] = defaultdict(dict)
     for r in result.results:
         by_instance[r.instance][r.feature] = r
-    console.print(Text(render_summary(result).rstrip("\n"), style="bold"))
+    yield out.text((render_summary(result).rstrip("\n"), None), style="bold")
     if not result.results:
-        console.print(
+        yield out.markup(
             "No instances in the snapshot."
             if result.instances == 0
             else "No results matched. Check --instance and --feature."
         )
-        return buffer.getvalue()
+        return
     accounts = _by_account(result)
     if accounts is not None:
-        console.print(accounts, crop=False, soft_wrap=True)
-        console.print()
-    console.print(_matrix(result, by_instance, features, width), crop=False, soft_wrap=True)
-    findings = group_findings(result)
-    console.print()
-    if findings:
-        console.print(Text("Findings (grouped by the resource in the way):", style="bold"))
-        for f in findings:
-            n = len(f.instances)
-            head = Text()
-            head.append(f"{f.severity.value.upper():7} ", style=SEVERITY_STYLE[f.severity])
-            head.append(f"{f.code}", style="bold")
-            head.append(
-                f"  {f.resource or '-'}  ({n} instance{'s' if n != 1 else ''}; {', '.join(sorted(f.features, key=_feature_order))})"
-            )
-            console.print(head)
-            console.print(f"        {f.message}", soft_wrap=False)
-            if f.fix:
-                console.print(Text(f"        fix: {f.fix}", style="green"))
-    else:
-        console.print(Text("No findings: every checked path works.", style="green"))
-    for x in result.estate_findings:
-        console.print(
-            Text(f"{x.severity.value.upper():7} {x.code}  {x.resource or '-'}", style="bold")
-        )
-        console.print(f"        {x.message}", soft_wrap=False)
-        if x.fix:
-            console.print(Text(f"        fix: {x.fix}", style="green"))
-    if result.accepted:
-        console.print(
-            Text(
-                f"\n* {len(result.accepted)} result(s) accepted by the baseline: their findings are "
-                "shown, and they do not fail the run.",
-                style="dim",
-            )
-        )
-    internet = [r for r in result.results if r.verdict is Verdict.INTERNET]
-    if internet:
-        console.print(
-            Text(
-                f"\n{len(internet)} result(s) work only over the internet; `--require-private` makes that an exit-1 failure.",
-                style="yellow",
-            )
-        )
+        yield from out.block(accounts)
+        yield "\n"
+    yield from out.block(_matrix(result, by_instance, features, width))
+    yield "\n"
+    yield from _findings(out, result)
+    yield from _notes(out, result)
     if trace:
         for row in by_instance.values():
-            _render_trace(console, list(row.values()))
-    return buffer.getvalue()
+            yield from _trace(out, list(row.values()))
 
 
-def _render_trace(console: Console, results: list[FeatureResult]) -> None:
-    first = results[0]
-    console.print()
-    console.print(
-        Text(
-            f"Trace of {_label(first)} in {first.account}/{first.region}, {first.vpc} / {first.subnet}",
-            style="bold",
+def _findings(out: Lines, result: CheckResult) -> Iterator[str]:
+    findings = group_findings(result)
+    if findings:
+        yield out.text(("Findings (grouped by the resource in the way):", None), style="bold")
+        for f in findings:
+            n = len(f.instances)
+            features = ", ".join(sorted(f.features, key=_feature_order))
+            yield out.text(
+                (f"{f.severity.value.upper():7} ", SEVERITY_STYLE[f.severity]),
+                (f"{f.code}", "bold"),
+                (f"  {f.resource or '-'}  ({n} instance{'s' if n != 1 else ''}; {features})", None),
+            )
+            yield out.markup(f"        {f.message}")
+            if f.fix:
+                yield out.text((f"        fix: {f.fix}", None), style="green")
+    else:
+        yield out.text(("No findings: every checked path works.", None), style="green")
+    for x in result.estate_findings:
+        yield out.text(
+            (f"{x.severity.value.upper():7} {x.code}  {x.resource or '-'}", None), style="bold"
         )
+        yield out.markup(f"        {x.message}")
+        if x.fix:
+            yield out.text((f"        fix: {x.fix}", None), style="green")
+
+
+def _notes(out: Lines, result: CheckResult) -> Iterator[str]:
+    if result.accepted:
+        yield out.text(
+            (
+                f"\n* {len(result.accepted)} result(s) accepted by the baseline: their findings are "
+                "shown, and they do not fail the run.",
+                None,
+            ),
+            style="dim",
+        )
+    internet = result.count(Verdict.INTERNET)
+    if internet:
+        yield out.text(
+            (
+                f"\n{internet} result(s) work only over the internet; `--require-private` makes that an exit-1 failure.",
+                None,
+            ),
+            style="yellow",
+        )
+
+
+def _trace(out: Lines, results: list[FeatureResult]) -> Iterator[str]:
+    first = results[0]
+    yield "\n"
+    yield out.text(
+        (
+            f"Trace of {_label(first)} in {first.account}/{first.region}, {first.vpc} / {first.subnet}",
+            None,
+        ),
+        style="bold",
     )
-    seen: set[tuple[str, str | None]] = set()
     for r in sorted(results, key=lambda x: _feature_order(x.feature)):
         word, style = MARK[r.verdict]
-        line = Text(f"  {r.feature}: ")
-        line.append(word, style=style)
-        line.append(
-            "  (" + ", ".join(f"{s.service} {s.verdict.value.lower()}" for s in r.services) + ")"
-        )
-        console.print(line)
-    console.print()
+        services = ", ".join(f"{s.service} {s.verdict.value.lower()}" for s in r.services)
+        yield out.text((f"  {r.feature}: ", None), (word, style), (f"  ({services})", None))
+    yield "\n"
+    seen: set[tuple[str, str | None]] = set()
     for r in results:
         for s in r.services:
             key = (s.service, s.via)
@@ -261,26 +322,24 @@ def _render_trace(console: Console, results: list[FeatureResult]) -> None:
                 continue
             seen.add(key)
             word, style = MARK[s.verdict]
-            head = Text(f"  {s.service}", style="bold")
-            head.append(f"  {s.host or '?'}  ")
-            head.append(word, style=style)
-            head.append(f"  via {s.via or '-'}")
-            console.print(head)
+            yield out.text(
+                (f"  {s.service}", None),
+                (f"  {s.host or '?'}  ", None),
+                (word, style),
+                (f"  via {s.via or '-'}", None),
+                style="bold",
+            )
             for hop in s.hops:
                 mark, mstyle = HOP_MARK[hop.result]
-                line = Text("    ")
-                line.append(mark, style=mstyle)
-                line.append(f" {hop.step:16} {hop.detail}")
-                console.print(line)
-    instance_reasons = [
-        x
-        for x in first.reasons
-        if x.code in ("NO_INSTANCE_PROFILE", "IMDS_DISABLED", "AGENT_OFFLINE", "AGENT_TOO_OLD")
-    ]
-    for x in instance_reasons:
-        console.print(
-            Text(f"  {x.severity.value}: {x.code} {x.message}", style=SEVERITY_STYLE[x.severity])
-        )
+                yield out.text(
+                    ("    ", None), (mark, mstyle), (f" {hop.step:16} {hop.detail}", None)
+                )
+    for x in first.reasons:
+        if x.code in ("NO_INSTANCE_PROFILE", "IMDS_DISABLED", "AGENT_OFFLINE", "AGENT_TOO_OLD"):
+            yield out.text(
+                (f"  {x.severity.value}: {x.code} {x.message}", None),
+                style=SEVERITY_STYLE[x.severity],
+            )
 
 
 _ORDER = FEATURES
