@@ -139,7 +139,11 @@ def test_the_page_carries_one_path_per_list_of_services(spoke_case: Case) -> Non
     hostile = next(
         r for r in spoke_case.result.results if r.name == HOSTILE_NAME and r.feature == "core"
     )
-    key = data["docs"][f"{hostile.instance}|core"]["s"]
+    rows = re.search(r'<script type="application/json" id="rows">(.*?)</script>', page, re.S)
+    assert rows
+    table = json.loads(rows.group(1))
+    row = next(r for r in table["rows"] if r[0] == hostile.instance)
+    key = row[8][table["features"].index("core")][2]
     assert data["paths"][key] == [list(step) for step in service_path(hostile.services)]
     # the subnet's route table and network ACL are drawn as their own elements
     assert re.search(r'<tspan data-resource="acl-[0-9a-f]+">', page)

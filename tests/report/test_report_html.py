@@ -7,10 +7,12 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 from report.report_cases import HOSTILE_NAME, Case
 from ssmreach.report.diagram import vpc_diagrams
-from ssmreach.report.html import render_html, script_json
+from ssmreach.report.html import AFFECTED_SHOWN, render_html, script_json
+from ssmreach.report.json_report import result_document
 from ssmreach.report.text_report import group_findings
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -60,6 +62,12 @@ def parse(case: Case) -> tuple[str, Collector]:
     return page, parser
 
 
+def blocks(parser: Collector) -> dict[str, Any]:
+    """The page's JSON blocks by id (`rows`, `traces`)."""
+    found = [t for t in parser.find("script") if t.attrs.get("type") == "application/json"]
+    return {t.attrs["id"]: json.loads(text) for t, text in zip(found, parser.scripts, strict=False)}
+
+
 def vpc_ids(case: Case) -> set[str]:
     return {v for rd in case.estate.regions.values() for v in rd.vpcs}
 
@@ -96,25 +104,83 @@ def test_one_diagram_per_vpc(any_case: Case) -> None:
 def test_every_instance_is_in_the_matrix_and_the_diagrams(any_case: Case) -> None:
     _, parser = parse(any_case)
     instances = {r.instance for r in any_case.result.results}
-    rows = {t.attrs["data-instance"] for t in parser.find("tr", "row")}
-    assert rows == instances
+    rows = blocks(parser)["rows"]["rows"]
+    assert {row[0] for row in rows} == instances
     chips = {t.attrs["data-instance"] for t in parser.find("g", "instance")}
     assert instances <= chips
-    cells = parser.find("button", "verdict")
+    cells = [cell for row in rows for cell in row[8] if cell is not None]
     assert len(cells) == len(any_case.result.results)
+
+
+def documents(parser: Collector) -> dict[str, dict[str, Any]]:
+    """Each result's document put back together from the page's blocks, as report.js
+    does it (traceOf)."""
+    data = blocks(parser)
+    features, traces = data["rows"]["features"], data["traces"]
+    out = {}
+    for iid, name, account, region, vpc, subnet, state, _, cells in data["rows"]["rows"]:
+        for feature, cell in zip(features, cells, strict=True):
+            if cell is None:
+                continue
+            doc = {
+                "instance": iid,
+                "account": account,
+                "region": region,
+                "vpc": vpc,
+                "subnet": subnet,
+                "name": name,
+                "state": state,
+                "feature": feature,
+                "verdict": cell[0],
+                "reasons": traces["reasons"][cell[1]],
+            }
+            if len(cell) > 3:
+                doc["accepted"] = cell[3]
+            doc["services"] = traces["services"][cell[2]]
+            assert cell[2] in traces["paths"]
+            out[f"{iid}|{feature}"] = doc
+    return out
 
 
 def test_traces_travel_as_json_for_every_result(any_case: Case) -> None:
     _, parser = parse(any_case)
-    data_block = next(t for t in parser.find("script") if t.attrs.get("type") == "application/json")
-    assert data_block.attrs["id"] == "traces"
-    data = json.loads(parser.scripts[0])
-    docs = data["docs"]
-    assert set(docs) == {f"{r.instance}|{r.feature}" for r in any_case.result.results}
-    some = next(iter(docs.values()))
-    assert "verdict" in some and some["r"] in data["reasons"] and some["s"] in data["services"]
+    ids = [
+        t.attrs["id"] for t in parser.find("script") if t.attrs.get("type") == "application/json"
+    ]
+    assert ids == ["rows", "traces"]
+    docs = documents(parser)
+    # every result's document is in the page, as the JSON report writes it
+    assert docs == {
+        f"{r.instance}|{r.feature}": result_document(r) for r in any_case.result.results
+    }
     # instances of one configuration share their lists: at most one list per result
-    assert len(data["services"]) <= len(docs)
+    assert len(blocks(parser)["traces"]["services"]) <= len(docs)
+
+
+def test_a_large_finding_lists_its_first_instances_and_the_rest_on_request() -> None:
+    from scenario import one_vpc
+    from ssmreach.analysis.engine import check_estate as _check
+
+    e = one_vpc()
+    many = AFFECTED_SHOWN + 7
+    for n in range(many):
+        e.b.instance(f"web-{n:03}", e.app, [e.app_sg], e.profile)
+    estate = e.b.estate()
+    result = _check(estate)
+    page = render_html(result, estate).decode("utf-8")
+    parser = Collector()
+    parser.feed(page)
+    findings = group_findings(result)
+    big = [i for i, f in enumerate(findings) if len(f.instances) == many]
+    assert big, "the scenario has a finding on every instance"
+    more = blocks(parser)["rows"]["affected"]
+    assert set(more) == {str(i) for i in big}
+    buttons = parser.find("button", "show-more")
+    assert {t.attrs["data-finding"] for t in buttons} == set(more)
+    for index in big:
+        assert len(more[str(index)]) == many - AFFECTED_SHOWN
+    links = [t for t in parser.find("a") if t.attrs.get("data-goto")]
+    assert len(links) == sum(min(len(f.instances), AFFECTED_SHOWN) for f in findings)
 
 
 def test_findings_with_fix_and_affected_instances(default_sg_trap: Case) -> None:
@@ -131,14 +197,13 @@ def test_findings_with_fix_and_affected_instances(default_sg_trap: Case) -> None
 
 def test_hostile_name_tags_are_escaped(spoke_case: Case) -> None:
     page, parser = parse(spoke_case)
-    assert len(parser.find("script")) == 2  # the trace data and the page's own script
+    assert len(parser.find("script")) == 3  # the two data blocks and the page's own script
     assert "<script>window.__xss" not in page
     assert not parser.find("img")
     assert any("<script>window.__xss=1</script>" in chunk for chunk in parser.text)
     assert not re.search(r"</script", parser.scripts[0], re.IGNORECASE)
-    assert any(
-        doc["name"] == HOSTILE_NAME for doc in json.loads(parser.scripts[0])["docs"].values()
-    )
+    assert not re.search(r"</script", parser.scripts[1], re.IGNORECASE)
+    assert any(doc["name"] == HOSTILE_NAME for doc in documents(parser).values())
 
 
 def test_script_json_cannot_close_its_element() -> None:

@@ -30,10 +30,7 @@ from ssmreach.analysis.verdict import CheckResult, FeatureResult, Verdict, worst
 from ssmreach.model.estate import Estate
 from ssmreach.report.diagram import VERDICT_COLOUR, vpc_diagrams
 from ssmreach.report.diagram_path import service_path
-from ssmreach.report.json_report import (
-    reasons_document,
-    services_document,
-)
+from ssmreach.report.json_report import DistinctLists, reason_item, service_item
 from ssmreach.report.text_report import group_findings
 
 VERDICT_ORDER = (Verdict.BLOCKED, Verdict.UNKNOWN, Verdict.INTERNET, Verdict.PRIVATE)
@@ -120,80 +117,82 @@ def _script_safe(data: bytes) -> bytes:
     return data
 
 
-_CHUNK = {"docs": 2000, "paths": 500, "reasons": 500, "services": 50}
-"""Entries of each trace table encoded at a time (a list of service results holds its
-whole hop trace)."""
+AFFECTED_SHOWN = 50
+"""Instances a finding lists in the page as it loads; the rest are drawn on request."""
+
+_ROWS_AT_ONCE = 2000
+"""Matrix rows encoded into one piece of the page."""
 
 
-class _Traces:
-    """Every result's trace for the page, each distinct list of reasons and of service
-    results once (instances of a group share them), so the page stays a fraction of the
-    size of one trace per result; report.js puts a result's document back together.
-    Each list of service results has its path on the diagrams (`diagram_path.py`)
-    under the same key.
+class _PageData:
+    """What report.js draws from, as two JSON blocks of the page.
 
-    The keys are given in one pass over the results; the JSON (as `script_json` writes
-    it: keys sorted) is then encoded a few thousand entries at a time, from the results,
-    so that no table of documents is held whole."""
+    `rows` (parsed as the page loads): one array per instance, `[id, name, account,
+    Region, VPC, subnet, state, worst verdict, cells]`, a cell per feature of `features`,
+    `null` or `[verdict, reasons key, services key]` (and the accepted findings, when
+    there are); and the instances of each finding beyond the first `AFFECTED_SHOWN`.
+    The matrix is drawn from it a page at a time, so the page holds a few hundred rows
+    whatever the estate.
 
-    def __init__(self, result: CheckResult) -> None:
-        self.reason_keys: dict[int, str] = {}
-        self.service_keys: dict[int, str] = {}
-        self.reasons: dict[str, FeatureResult] = {}  # key: the first result holding it
-        self.services: dict[str, FeatureResult] = {}
-        self.docs: dict[str, FeatureResult] = {}
-        for r in result.results:
-            if id(r.reasons) not in self.reason_keys:
-                key = self.reason_keys[id(r.reasons)] = f"r{len(self.reason_keys)}"
-                self.reasons[key] = r
-            if id(r.services) not in self.service_keys:
-                key = self.service_keys[id(r.services)] = f"s{len(self.service_keys)}"
-                self.services[key] = r
-            self.docs[f"{r.instance}|{r.feature}"] = r
-        self.encoder = msgspec.json.Encoder(order="sorted")
+    `traces` (parsed when a trace is first opened): each distinct list of reasons and of
+    service results once, under the keys the cells name (`json_report.DistinctLists`, as
+    the compact JSON report writes them), and each list of service results' path on the
+    diagrams (`diagram_path.py`) under the same key.
+    """
 
-    def _doc(self, r: FeatureResult) -> dict[str, Any]:
-        """`result_document_head` without its reasons, with the keys of its lists."""
-        doc: dict[str, Any] = {
-            "instance": r.instance,
-            "account": r.account,
-            "region": r.region,
-            "vpc": r.vpc,
-            "subnet": r.subnet,
-            "name": r.name,
-            "state": r.state,
-            "feature": r.feature,
-            "verdict": r.verdict.value,
-            "r": self.reason_keys[id(r.reasons)],
-            "s": self.service_keys[id(r.services)],
-        }
+    def __init__(self, rows: list[Row], features: list[str], findings: list[dict[str, Any]]):
+        self.rows = rows
+        self.features = features
+        self.findings = findings
+        self.encoder = msgspec.json.Encoder()
+        self.reasons = DistinctLists("r", self.encoder)
+        self.services = DistinctLists("s", self.encoder)
+        self.paths: list[bytes] = []
+
+    def _cell(self, r: FeatureResult | None) -> list[Any] | None:
+        if r is None:
+            return None
+        known = len(self.services.entries)
+        skey = self.services.key(r.services, service_item)
+        if len(self.services.entries) > known:  # a list not seen yet: its path too
+            path = [list(step) for step in service_path(r.services)]
+            self.paths.append(self.encoder.encode(skey) + b":" + self.encoder.encode(path))
+        cell: list[Any] = [r.verdict.value, self.reasons.key(r.reasons, reason_item), skey]
         if r.accepted:
-            doc["accepted"] = [msgspec.structs.asdict(a) for a in r.accepted]
-        return doc
+            cell.append([msgspec.structs.asdict(a) for a in r.accepted])
+        return cell
 
-    def _table(
-        self, name: str, table: dict[str, FeatureResult], value: Callable[[FeatureResult], Any]
-    ) -> Iterator[bytes]:
-        keys = sorted(table)
-        yield self.encoder.encode(name) + b":{"
-        size = _CHUNK[name]
-        for start in range(0, len(keys), size):
-            part = {key: value(table[key]) for key in keys[start : start + size]}
+    def _row(self, row: Row) -> list[Any]:
+        first = next(iter(row.cells.values()))
+        cells = [self._cell(row.cells.get(f)) for f in self.features]
+        head = [row.instance, row.name, row.account, row.region, row.vpc, row.subnet]
+        return [*head, first.state, row.worst.value, cells]
+
+    def rows_block(self) -> Iterator[bytes]:
+        """The `rows` block, a couple of thousand rows a piece."""
+        yield b'{"features":' + self.encoder.encode(self.features) + b',"rows":['
+        for start in range(0, len(self.rows), _ROWS_AT_ONCE):
+            part = [self._row(row) for row in self.rows[start : start + _ROWS_AT_ONCE]]
             yield (b"," if start else b"") + _script_safe(self.encoder.encode(part)[1:-1])
-        yield b"}"
+        more = {
+            str(index): item["instances"][AFFECTED_SHOWN:]
+            for index, item in enumerate(self.findings)
+            if len(item["instances"]) > AFFECTED_SHOWN
+        }
+        yield b'],"affected":' + _script_safe(self.encoder.encode(more)) + b"}"
 
-    def pieces(self) -> Iterator[bytes]:
-        """The `script_json` of the trace data, in pieces."""
-        yield b"{"
-        yield from self._table("docs", self.docs, self._doc)
-        yield b","
-        yield from self._table(
-            "paths", self.services, lambda r: [list(step) for step in service_path(r.services)]
+    def traces_block(self) -> Iterator[bytes]:
+        """The `traces` block (after `rows_block`, which gives the keys)."""
+        tables = (
+            ("paths", self.paths),
+            ("reasons", self.reasons.entries),
+            ("services", self.services.entries),
         )
-        yield b","
-        yield from self._table("reasons", self.reasons, lambda r: reasons_document(r.reasons))
-        yield b","
-        yield from self._table("services", self.services, lambda r: services_document(r.services))
+        for index, (name, entries) in enumerate(tables):
+            yield (b"," if index else b"{") + self.encoder.encode(name) + b":{"
+            for at, entry in enumerate(entries):
+                yield (b"," if at else b"") + _script_safe(entry)
+            yield b"}"
         yield b"}"
 
 
@@ -218,10 +217,11 @@ def _findings(result: CheckResult, labels: dict[str, str]) -> list[dict[str, Any
 
 def iter_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) -> Iterator[bytes]:
     """The page as UTF-8 pieces: the template's output as jinja2 generates it, with the
-    trace data encoded piece by piece where the template places it."""
+    data blocks encoded piece by piece where the template places them."""
     features = sorted({r.feature for r in result.results}, key=_feature_key)
     rows = _rows(result)
     labels = {row.instance: (row.name or row.instance) for row in rows}
+    findings = _findings(result, labels)
     diagrams = [
         {
             "account": d.account,
@@ -236,7 +236,9 @@ def iter_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) ->
     accounts = sorted({row.account for row in rows})
     env = _environment()
     template = env.get_template("report.html.j2")
-    marker = f"traces-{secrets.token_hex(16)}"
+    token = secrets.token_hex(16)
+    data = _PageData(rows, features, findings)
+    blocks = {f"rows-{token}": data.rows_block, f"traces-{token}": data.traces_block}
     page = template.generate(
         version=__version__,
         result=result,
@@ -244,30 +246,33 @@ def iter_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) ->
         verdicts=[v.value for v in VERDICT_ORDER],
         colours={v.value: c for v, c in VERDICT_COLOUR.items()},
         features=features,
-        rows=rows,
+        instances=len(rows),
         labels=labels,
-        findings=_findings(result, labels),
+        findings=findings,
+        affected_shown=AFFECTED_SHOWN,
         diagrams=diagrams,
         vpcs=vpcs,
         accounts=accounts if len(accounts) > 1 else [],
-        traces=Markup(marker),
+        rows_data=Markup(f"rows-{token}"),
+        traces=Markup(f"traces-{token}"),
         css=_asset(env, "report.css"),
         js=_asset(env, "report.js"),
     )
-    yield from _spliced(page, marker, lambda: _Traces(result).pieces())
+    yield from _spliced(page, blocks)
 
 
 def _spliced(
-    page: Iterator[str], marker: str, traces: Callable[[], Iterator[bytes]]
+    page: Iterator[str], blocks: dict[str, Callable[[], Iterator[bytes]]]
 ) -> Iterator[bytes]:
-    """The template's pieces joined a thousand at a time, with the traces put where
-    the marker stands."""
-    waiting = True
+    """The template's pieces joined a thousand at a time, each block's pieces put where
+    its marker stands (in the order the page holds them)."""
+    waiting = list(blocks)
+    text = ""
     while batch := list(islice(page, 1024)):
-        text = "".join(batch)
-        if waiting and marker in text:
-            before, after = text.split(marker, 1)
+        text += "".join(batch)
+        while waiting and waiting[0] in text:
+            before, text = text.split(waiting[0], 1)
             yield before.encode("utf-8")
-            yield from traces()
-            text, waiting = after, False
+            yield from blocks[waiting.pop(0)]()
         yield text.encode("utf-8")
+        text = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -19,7 +19,8 @@ from ssmreach.analysis.verdict import (
 FORMAT = "ssmreach.check/1"
 
 
-def _reason(r: Reason) -> dict[str, Any]:
+def reason_item(r: Reason) -> dict[str, Any]:
+    """A reason as the reports write it."""
     return {
         "code": r.code,
         "severity": str(r.severity),
@@ -33,30 +34,21 @@ def _hop(h: Hop) -> dict[str, Any]:
     return {"step": h.step, "resource": h.resource, "result": str(h.result), "detail": h.detail}
 
 
-def _service(s: ServiceResult) -> dict[str, Any]:
+def service_item(s: ServiceResult) -> dict[str, Any]:
+    """A service result with its hop trace, as the reports write it."""
     return {
         "service": s.service,
         "host": s.host,
         "verdict": str(s.verdict),
         "via": s.via,
-        "reasons": [_reason(r) for r in s.reasons],
+        "reasons": [reason_item(r) for r in s.reasons],
         "hops": [_hop(h) for h in s.hops],
     }
 
 
-def reasons_document(reasons: tuple[Reason, ...]) -> list[dict[str, Any]]:
-    """A result document's `reasons`."""
-    return [_reason(x) for x in reasons]
-
-
-def services_document(services: tuple[ServiceResult, ...]) -> list[dict[str, Any]]:
-    """A result document's `services`."""
-    return [_service(x) for x in services]
-
-
 def result_document(r: FeatureResult) -> dict[str, Any]:
     accepted = {"accepted": [msgspec.structs.asdict(a) for a in r.accepted]} if r.accepted else {}
-    return {**_result_head(r), **accepted, "services": [_service(s) for s in r.services]}
+    return {**_result_head(r), **accepted, "services": [service_item(s) for s in r.services]}
 
 
 def _instance_fields(r: FeatureResult) -> dict[str, Any]:
@@ -84,7 +76,7 @@ def _result_head(r: FeatureResult) -> dict[str, Any]:
         **_instance_fields(r),
         "feature": r.feature,
         "verdict": str(r.verdict),
-        "reasons": [_reason(x) for x in r.reasons],
+        "reasons": [reason_item(x) for x in r.reasons],
     }
 
 
@@ -105,7 +97,7 @@ def _header(result: CheckResult) -> dict[str, Any]:
             **({} if result.accepted is None else {"accepted": len(result.accepted)}),
         },
         # Findings about resources rather than instances (an addition to check/1).
-        "estate_findings": [_reason(r) for r in result.estate_findings],
+        "estate_findings": [reason_item(r) for r in result.estate_findings],
     }
 
 
@@ -143,11 +135,11 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
             )
         listed = reasons.get(id(r.reasons))
         if listed is None:
-            listed = reasons[id(r.reasons)] = encoder.encode([_reason(x) for x in r.reasons])
+            listed = reasons[id(r.reasons)] = encoder.encode([reason_item(x) for x in r.reasons])
         tail = services.get(id(r.services))
         if tail is None:
             tail = services[id(r.services)] = (
-                encoder.encode([_service(x) for x in r.services]) + b"}"
+                encoder.encode([service_item(x) for x in r.services]) + b"}"
             )
         accepted = (
             b',"accepted":' + encoder.encode([msgspec.structs.asdict(a) for a in r.accepted])
@@ -176,6 +168,35 @@ def render_json(result: CheckResult) -> bytes:
 COMPACT_FORMAT = "ssmreach.check-compact/1"
 
 
+class DistinctLists:
+    """Each distinct list (of service results, of reasons) encoded once, under a key.
+
+    A list is looked up by identity first (results of one group share their tuples), then
+    by its encoded bytes, so that equal lists built apart (an instance rebound from its
+    group) still share one key. Only the encoded distinct lists are held: as many as the
+    distinct configurations, not the instances. `entries` are `"key":[...]` pieces.
+    """
+
+    def __init__(self, prefix: str, encoder: msgspec.json.Encoder) -> None:
+        self.prefix = prefix
+        self.encoder = encoder
+        self.by_id: dict[int, str] = {}
+        self.by_bytes: dict[bytes, str] = {}
+        self.entries: list[bytes] = []
+
+    def key(self, items: tuple[Any, ...], encode: Callable[[Any], Any]) -> str:
+        """The key of `items`, each item made a document by `encode`."""
+        found = self.by_id.get(id(items))
+        if found is None:
+            body = self.encoder.encode([encode(x) for x in items])
+            found = self.by_bytes.get(body)
+            if found is None:
+                found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
+                self.entries.append(self.encoder.encode(found) + b":" + body)
+            self.by_id[id(items)] = found
+        return found
+
+
 def iter_compact_json(result: CheckResult, *, detail: str = "full") -> Iterator[bytes]:
     """The compact form (docs/compact-json.md): each distinct list of service results (hop
     traces) and each distinct list of reasons appears once, under `traces` and
@@ -186,35 +207,16 @@ def iter_compact_json(result: CheckResult, *, detail: str = "full") -> Iterator[
     as many as the distinct configurations, not the instances.
     """
     encoder = msgspec.json.Encoder()
-
-    class _Table:
-        def __init__(self, prefix: str) -> None:
-            self.prefix = prefix
-            self.by_id: dict[int, str] = {}
-            self.by_bytes: dict[bytes, str] = {}
-            self.entries: list[bytes] = []
-
-        def key(self, items: tuple[Any, ...], encode: Any) -> str:
-            found = self.by_id.get(id(items))
-            if found is None:
-                body = encoder.encode([encode(x) for x in items])
-                found = self.by_bytes.get(body)
-                if found is None:
-                    found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
-                    self.entries.append(encoder.encode(found) + b":" + body)
-                self.by_id[id(items)] = found
-            return found
-
-    traces, reason_sets = _Table("t"), _Table("r")
+    traces, reason_sets = DistinctLists("t", encoder), DistinctLists("r", encoder)
     head = {**_header(result), "format": COMPACT_FORMAT, "detail": detail}
     yield encoder.encode(head)[:-1] + b',"results":[\n'
     for index, r in enumerate(result.results):
         row = {**_instance_fields(r), "feature": r.feature, "verdict": str(r.verdict)}
-        row["reasons"] = reason_sets.key(r.reasons, _reason)
+        row["reasons"] = reason_sets.key(r.reasons, reason_item)
         if r.accepted:
             row["accepted"] = [msgspec.structs.asdict(a) for a in r.accepted]
         full = detail == "full" or r.verdict is not Verdict.PRIVATE
-        row["services"] = traces.key(r.services, _service) if full else None
+        row["services"] = traces.key(r.services, service_item) if full else None
         yield (b",\n" if index else b"") + encoder.encode(row)
     yield b'\n],"traces":{\n'
     yield b",\n".join(traces.entries)

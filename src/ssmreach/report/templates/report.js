@@ -1,14 +1,37 @@
 (function () {
   "use strict";
-  // Each distinct list of reasons and of services is in the page once (html.py _trace_data).
-  var traceData = JSON.parse(document.getElementById("traces").textContent || "{}");
+  // html.py _PageData: the matrix rows as the page loads, the trace tables when a trace
+  // is first opened (each distinct list of reasons and of services is in the page once).
+  var rowData = JSON.parse((document.getElementById("rows") || {}).textContent || "{}");
+  var FEATURES = rowData.features || [];
+  var ROWS = rowData.rows || [];
+  var R = { id: 0, name: 1, account: 2, region: 3, vpc: 4, subnet: 5, state: 6, worst: 7, cells: 8 };
+  var rowIndex = {};
+  ROWS.forEach(function (r, i) { rowIndex[r[R.id]] = i; });
+  var traceData = null;
+  function tables() {
+    if (traceData === null) { traceData = JSON.parse(document.getElementById("traces").textContent || "{}"); }
+    return traceData;
+  }
+  function splitKey(key) {
+    var cut = key.lastIndexOf("|");
+    return [key.slice(0, cut), key.slice(cut + 1)];
+  }
   function traceOf(key) {
-    var head = (traceData.docs || {})[key];
-    if (!head) { return null; }
-    var doc = {};
-    Object.keys(head).forEach(function (k) { if (k !== "r") { doc[k] = head[k]; } });
-    doc.reasons = traceData.reasons[head.r] || [];
-    doc.services = traceData.services[head.s] || [];
+    var parts = splitKey(key);
+    var row = ROWS[rowIndex[parts[0]]];
+    var at = FEATURES.indexOf(parts[1]);
+    var cell = row && at >= 0 ? row[R.cells][at] : null;
+    if (!cell) { return null; }
+    var t = tables();
+    var doc = {
+      instance: row[R.id], account: row[R.account], region: row[R.region], vpc: row[R.vpc],
+      subnet: row[R.subnet], name: row[R.name], state: row[R.state], feature: parts[1],
+      verdict: cell[0], s: cell[2]
+    };
+    if (cell.length > 3) { doc.accepted = cell[3]; }
+    doc.reasons = t.reasons[cell[1]] || [];
+    doc.services = t.services[cell[2]] || [];
     return doc;
   }
   // The selected result's path on the diagrams: html.py puts the path of each list of
@@ -46,7 +69,7 @@
   }
 
   function pathSteps(doc) {
-    var steps = (traceData.paths || {})[doc.s] || [];
+    var steps = (tables().paths || {})[doc.s] || [];
     var refs = steps.map(function (st) { return st[0]; });
     var start = [];
     if (refs.indexOf(null) < 0) { start.push([null, "pass", "instance"]); }
@@ -91,38 +114,103 @@
     return node;
   }
 
-  function rows() {
-    return table ? Array.prototype.slice.call(table.querySelectorAll("tbody tr.row")) : [];
+  var PAGE = 100;  // matrix rows drawn at a time
+  var page = 0;
+  var matching = [];  // indexes into ROWS of the rows the filters let through
+  var searchText = ROWS.map(function (r) { return ((r[R.name] || "").toLowerCase()) + " " + r[R.id]; });
+
+  function featureShown(f) { return !state.feature || f === state.feature; }
+
+  function passes(i) {
+    var r = ROWS[i];
+    if (state.account && r[R.account] !== state.account) { return false; }
+    if (state.vpc && (r[R.vpc] || "") !== state.vpc) { return false; }
+    if (state.query && searchText[i].indexOf(state.query) < 0) { return false; }
+    if (state.verdict) {
+      return r[R.cells].some(function (cell, at) {
+        return cell !== null && featureShown(FEATURES[at]) && cell[0] === state.verdict;
+      });
+    }
+    return true;
   }
 
-  function cellsOf(row) {
-    return Array.prototype.slice.call(row.querySelectorAll("td[data-feature]"));
+  function drawRow(r) {
+    var tr = el("tr", "row");
+    var iid = r[R.id];
+    tr.id = "row-" + iid;
+    tr.setAttribute("data-instance", iid);
+    tr.setAttribute("data-account", r[R.account]);
+    tr.setAttribute("data-vpc", r[R.vpc] || "");
+    tr.setAttribute("data-worst", r[R.worst]);
+    var th = el("th");
+    th.scope = "row";
+    if (r[R.name]) { th.appendChild(document.createTextNode(r[R.name] + " ")); }
+    th.appendChild(el("span", "iid", iid));
+    tr.appendChild(th);
+    var where = el("td");
+    where.appendChild(el("span", "dim", r[R.account] + " / " + r[R.region]));
+    tr.appendChild(where);
+    var net = el("td");
+    var dim = el("span", "dim", r[R.vpc] || "-");
+    dim.appendChild(el("br"));
+    dim.appendChild(document.createTextNode(r[R.subnet] || "-"));
+    net.appendChild(dim);
+    tr.appendChild(net);
+    FEATURES.forEach(function (f, at) {
+      var cell = r[R.cells][at];
+      var td = el("td");
+      td.setAttribute("data-feature", f);
+      td.setAttribute("data-verdict", cell ? cell[0] : "");
+      td.hidden = !featureShown(f);
+      if (cell) {
+        var b = el("button", "verdict v-" + cell[0], cell[0]);
+        b.type = "button";
+        b.setAttribute("data-key", iid + "|" + f);
+        b.setAttribute("aria-expanded", "false");
+        b.title = "show the hop trace of " + f;
+        td.appendChild(b);
+      } else {
+        td.appendChild(el("span", "dim", "-"));
+      }
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+
+  function drawPage() {
+    if (!table) { return; }
+    var pages = Math.max(1, Math.ceil(matching.length / PAGE));
+    page = Math.min(Math.max(page, 0), pages - 1);
+    var body = table.tBodies[0];
+    var fresh = document.createElement("tbody");
+    var first = page * PAGE;
+    var last = Math.min(first + PAGE, matching.length);
+    for (var k = first; k < last; k += 1) { fresh.appendChild(drawRow(ROWS[matching[k]])); }
+    table.replaceChild(fresh, body);
+    var counter = document.getElementById("shown");
+    if (counter) {
+      counter.textContent = pages === 1
+        ? "showing " + matching.length + " of " + ROWS.length + " instances"
+        : "showing " + (first + 1) + "\u2013" + last + " of " + matching.length + " matching, " + ROWS.length + " instances";
+    }
+    var pager = document.getElementById("pager");
+    if (pager) {
+      pager.hidden = pages === 1;
+      document.getElementById("page-status").textContent = "page " + (page + 1) + " of " + pages;
+      document.getElementById("page-prev").disabled = page === 0;
+      document.getElementById("page-next").disabled = page === pages - 1;
+    }
   }
 
   function applyFilters() {
     if (!table) { return; }
-    var shown = 0;
-    var all = rows();
-    Array.prototype.forEach.call(table.querySelectorAll("[data-feature]"), function (node) {
-      node.hidden = !!state.feature && node.getAttribute("data-feature") !== state.feature;
+    Array.prototype.forEach.call(table.tHead.querySelectorAll("[data-feature]"), function (node) {
+      node.hidden = !featureShown(node.getAttribute("data-feature"));
     });
-    all.forEach(function (row) {
-      var visible = true;
-      if (state.account && row.getAttribute("data-account") !== state.account) { visible = false; }
-      if (state.vpc && row.getAttribute("data-vpc") !== state.vpc) { visible = false; }
-      if (visible && state.query && row.getAttribute("data-search").indexOf(state.query) < 0) { visible = false; }
-      if (visible && state.verdict) {
-        visible = cellsOf(row).some(function (cell) {
-          return !cell.hidden && cell.getAttribute("data-verdict") === state.verdict;
-        });
-      }
-      row.hidden = !visible;
-      var next = row.nextElementSibling;
-      if (next && next.classList.contains("trace-row")) { next.hidden = !visible; }
-      if (visible) { shown += 1; }
-    });
-    var counter = document.getElementById("shown");
-    if (counter) { counter.textContent = "showing " + shown + " of " + all.length + " instances"; }
+    matching = [];
+    for (var i = 0; i < ROWS.length; i += 1) { if (passes(i)) { matching.push(i); } }
+    page = 0;
+    drawPage();
   }
 
   function reasonList(reasons) {
@@ -201,16 +289,39 @@
   }
 
   function gotoInstance(iid) {
-    var row = document.getElementById("row-" + iid);
-    if (!row) { return; }
-    if (row.hidden) {
+    var index = rowIndex[iid];
+    if (index === undefined || !table) { return; }
+    var at = matching.indexOf(index);
+    if (at < 0) {
       state = { verdict: "", feature: "", account: "", vpc: "", query: "" };
       resetControls();
       applyFilters();
+      at = matching.indexOf(index);
     }
+    if (Math.floor(at / PAGE) !== page) { page = Math.floor(at / PAGE); drawPage(); }
+    var row = document.getElementById("row-" + iid);
+    if (!row) { return; }
     row.scrollIntoView({ block: "center" });
     row.classList.add("flash");
     window.setTimeout(function () { row.classList.remove("flash"); }, 1600);
+  }
+
+  function showMore(button) {
+    var list = button.closest("ul");
+    var more = (rowData.affected || {})[button.getAttribute("data-finding")] || [];
+    button.closest("li").remove();
+    more.forEach(function (iid) {
+      var row = ROWS[rowIndex[iid]];
+      var label = row && row[R.name] ? row[R.name] : iid;
+      var li = el("li");
+      var a = el("a", null, label);
+      a.href = "#row-" + iid;
+      a.setAttribute("data-goto", iid);
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "iid", label !== iid ? iid : ""));
+      list.appendChild(li);
+    });
   }
 
   function resetControls() {
@@ -246,7 +357,13 @@
       if (button) { toggleTrace(button); }
     });
   }
+  var prev = document.getElementById("page-prev");
+  if (prev) { prev.addEventListener("click", function () { page -= 1; drawPage(); }); }
+  var next = document.getElementById("page-next");
+  if (next) { next.addEventListener("click", function () { page += 1; drawPage(); }); }
   document.addEventListener("click", function (event) {
+    var more = event.target.closest("button.show-more");
+    if (more) { showMore(more); return; }
     var link = event.target.closest("[data-goto]");
     if (link) { event.preventDefault(); gotoInstance(link.getAttribute("data-goto")); return; }
     var chip = event.target.closest("svg [data-instance]");
