@@ -216,3 +216,61 @@ def test_the_selected_result_path_in_chromium(
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(page_file, Path(keep) / page_file.name)
     page.close()
+
+
+def test_a_large_matrix_is_paged_in_chromium(browser: Any, tmp_path: Path) -> None:
+    from scenario import one_vpc
+    from ssmreach.analysis.engine import check_estate
+    from ssmreach.report.html import AFFECTED_SHOWN
+
+    e = one_vpc()
+    names = [f"web-{n:03}" for n in range(250)]
+    for name in names:
+        e.b.instance(name, e.app, [e.app_sg], e.profile)
+    estate = e.b.estate()
+    result = check_estate(estate)
+    page_file = tmp_path / "large.html"
+    page_file.write_bytes(render_html(result, estate))
+    page = browser.new_page(viewport=VIEWPORT)
+    problems: list[str] = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    page.goto(page_file.as_uri())
+    page.wait_for_load_state("load")
+
+    rows = page.locator("#matrix tbody tr.row")
+    assert rows.count() == 100  # one page drawn, not the whole estate
+    assert page.locator("#pager").is_visible()
+    assert page.inner_text("#page-status") == "page 1 of 3"
+    assert "showing 1\u2013100 of 250 matching, 250 instances" in page.inner_text("#shown")
+    first = rows.first.get_attribute("data-instance")
+    page.click("#page-next")
+    assert page.inner_text("#page-status") == "page 2 of 3"
+    assert rows.first.get_attribute("data-instance") != first
+    page.click("#page-next")
+    assert rows.count() == 50
+    assert page.locator("#page-next").is_disabled()
+
+    # a search narrows the matrix to one page and hides the pager
+    page.fill("#search", "web-137")
+    assert rows.count() == 1 and page.locator("#pager").is_hidden()
+    assert "showing 1 of 250 instances" in page.inner_text("#shown")
+    page.fill("#search", "")
+
+    # a finding on every instance lists the first ones and the rest on request; a link
+    # to an instance on another page turns to its page
+    finding = page.locator("article.finding").first
+    finding.locator("details summary").click()
+    assert finding.locator("ul.affected a").count() == AFFECTED_SHOWN
+    finding.locator("button.show-more").click()
+    assert finding.locator("ul.affected a").count() == 250
+    last = finding.locator("ul.affected a").last
+    target = last.get_attribute("data-goto")
+    last.click()
+    assert page.locator(f'#matrix tbody tr.row[data-instance="{target}"]').is_visible()
+    assert page.inner_text("#page-status") == "page 3 of 3"
+
+    # a verdict of the drawn page opens its trace
+    rows.first.locator("button.verdict").first.click()
+    assert page.locator("tr.trace-row .trace li").count() > 3
+    assert problems == []
+    page.close()
