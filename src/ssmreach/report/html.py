@@ -152,9 +152,9 @@ class _PageData:
     def _cell(self, r: FeatureResult | None) -> list[Any] | None:
         if r is None:
             return None
-        known = len(self.services.entries)
+        known = len(self.services)
         skey = self.services.key(r.services, service_item)
-        if len(self.services.entries) > known:  # a list not seen yet: its path too
+        if len(self.services) > known:  # a list not seen yet: its path too
             path = [list(step) for step in service_path(r.services)]
             self.paths.append(self.encoder.encode(skey) + b":" + self.encoder.encode(path))
         cell: list[Any] = [r.verdict.value, self.reasons.key(r.reasons, reason_item), skey]
@@ -185,8 +185,8 @@ class _PageData:
         """The `traces` block (after `rows_block`, which gives the keys)."""
         tables = (
             ("paths", self.paths),
-            ("reasons", self.reasons.entries),
-            ("services", self.services.entries),
+            ("reasons", self.reasons.entries()),
+            ("services", self.services.entries()),
         )
         for index, (name, entries) in enumerate(tables):
             yield (b"," if index else b"{") + self.encoder.encode(name) + b":{"

@@ -174,7 +174,7 @@ class DistinctLists:
     A list is looked up by identity first (results of one group share their tuples), then
     by its encoded bytes, so that equal lists built apart (an instance rebound from its
     group) still share one key. Only the encoded distinct lists are held: as many as the
-    distinct configurations, not the instances. `entries` are `"key":[...]` pieces.
+    distinct configurations, not the instances, each once (`entries` writes them out).
     """
 
     def __init__(self, prefix: str, encoder: msgspec.json.Encoder) -> None:
@@ -182,7 +182,6 @@ class DistinctLists:
         self.encoder = encoder
         self.by_id: dict[int, str] = {}
         self.by_bytes: dict[bytes, str] = {}
-        self.entries: list[bytes] = []
 
     def key(self, items: tuple[Any, ...], encode: Callable[[Any], Any]) -> str:
         """The key of `items`, each item made a document by `encode`."""
@@ -192,9 +191,16 @@ class DistinctLists:
             found = self.by_bytes.get(body)
             if found is None:
                 found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
-                self.entries.append(self.encoder.encode(found) + b":" + body)
             self.by_id[id(items)] = found
         return found
+
+    def __len__(self) -> int:
+        return len(self.by_bytes)
+
+    def entries(self) -> Iterator[bytes]:
+        """Each distinct list as a `"key":[...]` piece, in the order of their keys."""
+        for body, key in self.by_bytes.items():
+            yield self.encoder.encode(key) + b":" + body
 
 
 def iter_compact_json(result: CheckResult, *, detail: str = "full") -> Iterator[bytes]:
@@ -219,7 +225,13 @@ def iter_compact_json(result: CheckResult, *, detail: str = "full") -> Iterator[
         row["services"] = traces.key(r.services, service_item) if full else None
         yield (b",\n" if index else b"") + encoder.encode(row)
     yield b'\n],"traces":{\n'
-    yield b",\n".join(traces.entries)
+    yield from _joined(traces.entries())
     yield b'\n},"reason_sets":{\n'
-    yield b",\n".join(reason_sets.entries)
+    yield from _joined(reason_sets.entries())
     yield b"\n}}\n"
+
+
+def _joined(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    """The pieces with `,\\n` between them, one at a time."""
+    for index, piece in enumerate(pieces):
+        yield (b",\n" if index else b"") + piece
