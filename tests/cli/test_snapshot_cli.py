@@ -27,9 +27,11 @@ from ssmreach.collect.collector import (
 )
 from ssmreach.model.raw import Manifest, RawSnapshot
 
-SUMMARY = re.compile(  # moto implements none of the three failed operations
-    r"^snapshot: 1 account \u00d7 1 Region, (\d+) calls, 3 failed "
-    r"\(ssm:DescribeInstanceInformation, ssm:GetServiceSetting, ssm:ListAssociations\), "
+SUMMARY = re.compile(  # moto implements none of the five failed operations (six calls:
+    # GetServiceSetting asks for two settings); the line names three and counts the rest
+    r"^snapshot: 1 account \u00d7 1 Region, (\d+) calls, 6 failed "
+    r"\(directconnect:DescribeDirectConnectGateways, ssm:DescribeActivations, "
+    r"ssm:DescribeInstanceInformation, \+2 more\), "
     r"\d+\.\d s → (.+)$"
 )
 
@@ -88,8 +90,8 @@ def test_snapshot_through_a_moto_server_and_aws_endpoint_url(
     )
     error = json.loads((region_dir / "ssm" / "DescribeInstanceInformation.error.json").read_text())
     assert error["Error"]["Code"] == "500"
-    [setting] = json.loads((region_dir / "ssm" / "GetServiceSetting.json").read_text())
-    assert setting["Error"]["Code"] == "500"
+    settings = json.loads((region_dir / "ssm" / "GetServiceSetting.json").read_text())
+    assert [s["Error"]["Code"] for s in settings] == ["500", "500"]
     rules = json.loads((region_dir / "route53resolver" / "ListResolverRules.json").read_text())
     assert estate.resolver_rule in {r["Id"] for r in rules["ResolverRules"]}
 

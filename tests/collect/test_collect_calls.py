@@ -19,6 +19,7 @@ from ssmreach.collect.calls import (
     keep_referenced_policies,
 )
 from ssmreach.collect.readonly import is_read_only
+from ssmreach.model.hybrid import ACTIVATION_TIER_SETTING
 from ssmreach.model.reader import DHMC_SETTING
 from ssmreach.model.reader import SESSION_PREFERENCES_DOCUMENT as READER_DOCUMENT
 
@@ -50,14 +51,16 @@ SPEC_REGIONAL = {
     "route53resolver": {"ListResolverRules", "ListResolverRuleAssociations"},
 }
 EXTENSIONS = {
-    # Beyond the snapshot spec: egress-only internet gateways (IPv6 routes ::/0).
-    "ec2": {"DescribeEgressOnlyInternetGateways"},
+    # Beyond the snapshot spec: egress-only internet gateways (IPv6 routes ::/0), and how
+    # on-premises networks enter (docs/hybrid.md).
+    "ec2": {"DescribeEgressOnlyInternetGateways", "DescribeVpnConnections", "DescribeVpnGateways"},
+    "route53resolver": {"ListResolverEndpoints", "ListResolverEndpointIpAddresses"},
     # Beyond the snapshot spec (README, "Offline snapshots"): the Session Manager KMS key.
     "kms": {"DescribeKey", "GetKeyPolicy", "ListGrants"},
     # The Session Manager, Run Command and State Manager buckets and their Regions.
     "s3": {"GetBucketLocation"},
 }
-SSM_EXTENSIONS = {"ListCommands", "ListAssociations", "DescribeAssociation"}
+SSM_EXTENSIONS = {"ListCommands", "ListAssociations", "DescribeAssociation", "DescribeActivations"}
 SPEC_GLOBAL = {
     "iam": {"GetAccountAuthorizationDetails"},
     "route53": {"ListHostedZones", "GetHostedZone", "ListResourceRecordSets"},
@@ -65,6 +68,11 @@ SPEC_GLOBAL = {
 GLOBAL_EXTENSIONS = {
     # Beyond the snapshot spec: the account's organization (aws:PrincipalOrgID).
     "organizations": {"DescribeOrganization"},
+    # Direct Connect gateways (global) and their associations, for hybrid nodes.
+    "directconnect": {
+        "DescribeDirectConnectGateways",
+        "DescribeDirectConnectGatewayAssociations",
+    },
 }
 SPEC_CALL_LISTS = {
     "DescribeVpcAttribute",
@@ -79,6 +87,8 @@ SPEC_CALL_LISTS = {
     "DescribeAssociation",
     "GetHostedZone",
     "ListResourceRecordSets",
+    "ListResolverEndpointIpAddresses",
+    "DescribeDirectConnectGatewayAssociations",
 }
 
 
@@ -131,6 +141,8 @@ def test_every_call_is_a_botocore_operation_with_valid_fixed_parameters(call: Ap
             ],
             "HostedZones": [{"Id": "/hostedzone/Z1", "Config": {"PrivateZone": True}}],
             "Associations": [{"AssociationId": "a-1"}],
+            "ResolverEndpoints": [{"Id": "rslvr-in-1", "Direction": "INBOUND"}],
+            "directConnectGateways": [{"directConnectGatewayId": "dxgw-1"}],
             # a call list's own result, as the source of another (GetDocument, DescribeKey)
             "Account": "111122223333",
             "Calls": [
@@ -234,7 +246,7 @@ def test_fixed_requests_match_what_the_reader_looks_for() -> None:
     setting = by_op["GetServiceSetting"].requests
     document = by_op["GetDocument"].requests
     assert setting is not None and document is not None
-    assert setting({}) == [{"SettingId": DHMC_SETTING}]
+    assert setting({}) == [{"SettingId": DHMC_SETTING}, {"SettingId": ACTIVATION_TIER_SETTING}]
     assert DHMC_SETTING_ID == DHMC_SETTING
     assert document({}) == [{"Name": READER_DOCUMENT}]
     assert SESSION_PREFERENCES_DOCUMENT == READER_DOCUMENT

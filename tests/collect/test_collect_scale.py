@@ -44,6 +44,11 @@ DOCUMENTED: dict[str, tuple[int | None, str]] = {
     "kms:ListGrants": (100, "it must be between 1 and 100"),  # the model says 1000
     "route53:ListHostedZones": (100, "list them in groups of up to 100"),
     "route53:ListResourceRecordSets": (300, "returns up to 300 resource record sets at a time"),
+    "directconnect:DescribeDirectConnectGateways": (100, "larger than 100, only 100 results"),
+    "directconnect:DescribeDirectConnectGatewayAssociations": (
+        100,
+        "larger than 100, only 100 results",
+    ),
     # Left to the default: no maximum documented (AWS-managed lists: a few per Region), and
     # a default that is the maximum (moto fails when MaxResults is given).
     "ec2:DescribePrefixLists": (None, "The maximum number of results to return with a single"),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ssmreach.model.aws import NOT_IN_ORGANIZATION
+from ssmreach.model.hybrid import ACTIVATION_TIER_SETTING
 from ssmreach.model.preferences import session_bucket, session_kms_key
 
 Scope = Literal["regional", "global"]
@@ -124,8 +125,49 @@ def _record_sets(zones: Mapping[str, Any]) -> list[Params]:
     return [{"HostedZoneId": zone_id} for zone_id in _private_zones(zones)]
 
 
-def _dhmc_setting(_: Mapping[str, Any]) -> list[Params]:
-    return [{"SettingId": DHMC_SETTING_ID}]
+def _service_settings(_: Mapping[str, Any]) -> list[Params]:
+    """The Default Host Management Configuration role and the hybrid nodes' instance tier."""
+    return [{"SettingId": DHMC_SETTING_ID}, {"SettingId": ACTIVATION_TIER_SETTING}]
+
+
+def _inbound_resolver_endpoints(listed: Mapping[str, Any]) -> list[Params]:
+    """`ListResolverEndpointIpAddresses` for each inbound endpoint: the addresses that
+    resolvers on premises forward to (outbound endpoints play no part for hybrid nodes)."""
+    return [
+        {"ResolverEndpointId": e["Id"]}
+        for e in listed.get("ResolverEndpoints", [])
+        if e.get("Direction") in ("INBOUND", "INBOUND_DELEGATION")
+        and e.get("Status") not in ("DELETING",)
+    ]
+
+
+def _dx_gateways(listed: Mapping[str, Any]) -> list[Params]:
+    """`DescribeDirectConnectGatewayAssociations` per Direct Connect gateway (the operation
+    needs one of a gateway, an association or an associated gateway)."""
+    return [
+        {"directConnectGatewayId": g["directConnectGatewayId"]}
+        for g in listed.get("directConnectGateways", [])
+        if g.get("directConnectGatewayState") not in ("deleting", "deleted")
+    ]
+
+
+def without_vpn_secrets(answer: dict[str, Any]) -> dict[str, Any]:
+    """`DescribeVpnConnections` without its secrets: the customer gateway configuration
+    (which holds the tunnels' pre-shared keys) and each tunnel's `PreSharedKey`. A snapshot
+    holds no credentials."""
+    connections = []
+    for vpn in answer.get("VpnConnections", []):
+        kept = {k: v for k, v in vpn.items() if k != "CustomerGatewayConfiguration"}
+        options = vpn.get("Options")
+        if isinstance(options, dict) and "TunnelOptions" in options:
+            tunnels = [
+                {k: v for k, v in t.items() if k != "PreSharedKey"}
+                for t in options["TunnelOptions"]
+                if isinstance(t, dict)
+            ]
+            kept["Options"] = {**options, "TunnelOptions": tunnels}
+        connections.append(kept)
+    return {**answer, "VpnConnections": connections}
 
 
 def _session_preferences(_: Mapping[str, Any]) -> list[Params]:
@@ -273,15 +315,20 @@ CALLS: tuple[ApiCall, ...] = (
         source="DescribeTransitGatewayRouteTables",
         requests=_tgw_route_searches,
     ),
+    # How on-premises networks enter: Site-to-Site VPN (not paged) and virtual private gateways
+    _ec2("DescribeVpnConnections", reduce=without_vpn_secrets),
+    _ec2("DescribeVpnGateways"),
     # Systems Manager
     # 50 is the API's largest page (the default is smaller): 2,000 calls for 100,000 nodes
     ApiCall("ssm", "DescribeInstanceInformation", "ssm:DescribeInstanceInformation", page_size=50),
-    ApiCall("ssm", "GetServiceSetting", "ssm:GetServiceSetting", requests=_dhmc_setting),
+    ApiCall("ssm", "GetServiceSetting", "ssm:GetServiceSetting", requests=_service_settings),
     ApiCall("ssm", "GetDocument", "ssm:GetDocument", requests=_session_preferences),
     # Where Run Command and State Manager write output (user buckets, whose Region matters).
     # ListCommands is bounded: the first 5 pages of 50 (SSM keeps 30 days of commands).
     ApiCall("ssm", "ListCommands", "ssm:ListCommands", page_size=50, max_items=250),
     ApiCall("ssm", "ListAssociations", "ssm:ListAssociations", page_size=50),
+    # Hybrid nodes: the activations they registered with (docs/hybrid.md)
+    ApiCall("ssm", "DescribeActivations", "ssm:DescribeActivations", page_size=50),
     ApiCall(
         "ssm",
         "DescribeAssociation",
@@ -325,6 +372,21 @@ CALLS: tuple[ApiCall, ...] = (
         "route53resolver:ListResolverRuleAssociations",
         page_size=100,
     ),
+    # The endpoints resolvers on premises forward to (inbound), with their addresses
+    ApiCall(
+        "route53resolver",
+        "ListResolverEndpoints",
+        "route53resolver:ListResolverEndpoints",
+        page_size=100,
+    ),
+    ApiCall(
+        "route53resolver",
+        "ListResolverEndpointIpAddresses",
+        "route53resolver:ListResolverEndpointIpAddresses",
+        source="ListResolverEndpoints",
+        requests=_inbound_resolver_endpoints,
+        page_size=100,
+    ),
     # Global: IAM and Route 53, once per account
     ApiCall(
         "iam",
@@ -352,6 +414,24 @@ CALLS: tuple[ApiCall, ...] = (
         source="ListHostedZones",
         requests=_record_sets,
         page_size=300,
+    ),
+    # Direct Connect gateways are global: listed once per account, with their associations
+    # to virtual private and transit gateways of every Region
+    ApiCall(
+        "directconnect",
+        "DescribeDirectConnectGateways",
+        "directconnect:DescribeDirectConnectGateways",
+        scope="global",
+        page_size=100,
+    ),
+    ApiCall(
+        "directconnect",
+        "DescribeDirectConnectGatewayAssociations",
+        "directconnect:DescribeDirectConnectGatewayAssociations",
+        scope="global",
+        source="DescribeDirectConnectGateways",
+        requests=_dx_gateways,
+        page_size=100,
     ),
     # The account's organization: `aws:PrincipalOrgID` in endpoint, bucket and key policies.
     ORGANIZATION_DESCRIPTION,

@@ -8,7 +8,8 @@ names the moto gap it closes (see the moto coverage notes):
   instance with an instance profile is a managed node running a current agent;
   Default Host Management Configuration is off).
 - `ssm:ListAssociations` is not implemented: answered with no associations (the demo
-  creates none).
+  creates none); so are `ssm:DescribeActivations` and
+  `directconnect:DescribeDirectConnectGateways` (the demo has no hybrid nodes).
 - `ec2:ModifyVpcEndpoint` ignores `PrivateDnsEnabled`: the hook applies it to moto's
   endpoint before the call goes through.
 - The VPC default security group lacks its rule admitting its own members: added.
@@ -96,6 +97,13 @@ def session_factory(account: str, region: str) -> Any:
         events.register("before-call.ssm.GetServiceSetting", service_setting)
         events.register(
             "before-call.ssm.ListAssociations", lambda **_: (_Http(), {"Associations": []})
+        )
+        events.register(
+            "before-call.ssm.DescribeActivations", lambda **_: (_Http(), {"ActivationList": []})
+        )
+        events.register(
+            "before-call.directconnect.DescribeDirectConnectGateways",
+            lambda **_: (_Http(), {"directConnectGateways": []}),
         )
         events.register("before-parameter-build.ec2.ModifyVpcEndpoint", private_dns)
         return session

@@ -701,6 +701,15 @@ class InstanceInformation(_Aws, frozen=True, kw_only=True):
     platform_version: str | None = None
     resource_type: str | None = None
     ip_address: str | None = field(default=None, name="IPAddress")
+    # Hybrid-activated nodes only: the activation, the service role, when it registered
+    # and where it runs (`SourceType`: AWS::SSM::ManagedInstance, an Azure or GCP VM ...)
+    activation_id: str | None = None
+    iam_role: str | None = None
+    registration_date: str | None = None
+    name: str | None = None
+    computer_name: str | None = None
+    source_id: str | None = None
+    source_type: str | None = None
 
 
 class DescribeInstanceInformation(_Aws, frozen=True, kw_only=True):

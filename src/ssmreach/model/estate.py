@@ -11,10 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ssmreach.model import aws
 from ssmreach.model.route_targets import Blackhole, RouteTarget, UnknownTarget
+
+if TYPE_CHECKING:
+    from ssmreach.model.hybrid import DirectConnectGatewayInfo, HybridData
 
 GapKind = Literal["missing", "denied", "failed"]
 
@@ -215,6 +218,12 @@ class OutputSources:
         return tuple(self.sources[n] for n in found)
 
 
+def _no_hybrid_data() -> HybridData:
+    from ssmreach.model.hybrid import HybridData  # hybrid.py imports Gap from here
+
+    return HybridData()
+
+
 @dataclass(frozen=True, slots=True)
 class RegionData:
     """Everything the snapshot holds for one account in one Region."""
@@ -256,6 +265,8 @@ class RegionData:
     resolver_rules: Mapping[str, aws.ResolverRule] = field(default_factory=dict)
     resolver_rules_by_vpc: Mapping[str, tuple[aws.ResolverRule, ...]] = field(default_factory=dict)
     route_targets: Mapping[str, RouteTarget] = field(default_factory=dict)
+    # hybrid nodes, activations, VPN, Resolver endpoints (`model/hybrid.py`)
+    hybrid: HybridData = field(default_factory=_no_hybrid_data)
 
     def gap(self, operation: str) -> Gap | None:
         """The gap for a whole operation, or None when its answer is in the snapshot."""
@@ -299,6 +310,8 @@ class AccountData:
     profile_roles: Mapping[str, aws.RoleDetail] = field(default_factory=dict)  # by profile ARN
     managed_policies: Mapping[str, aws.ManagedPolicyDetail] = field(default_factory=dict)
     private_zones: tuple[PrivateZone, ...] = ()
+    # Direct Connect gateways (global) with their associations, by gateway id
+    direct_connect_gateways: Mapping[str, DirectConnectGatewayInfo] = field(default_factory=dict)
     # The account's AWS Organizations organization id; None: it is in no organization;
     # a Gap: DescribeOrganization was not read (or denied), so org condition keys are unknown.
     organization: str | Gap | None = field(

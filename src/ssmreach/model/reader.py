@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from ssmreach.errors import SnapshotError
-from ssmreach.model import aws
+from ssmreach.model import aws, hybrid_reads
 from ssmreach.model import region_reads as rr
 from ssmreach.model.estate import (
     AccountData,
@@ -206,13 +206,14 @@ class _Reader:
             tgw_routes=rr.tgw_routes(reads),
             instances=instances,
             instance_information=information,
-            service_settings=rr.service_settings(reads),
+            service_settings=(settings := rr.service_settings(reads)),
             session_preferences=rr.session_preferences(reads),
             kms_keys=rr.kms_keys(reads),
             bucket_regions=rr.bucket_regions(reads),
             output_sources=rr.output_sources(reads),
             resolver_rules=rules,
             resolver_rules_by_vpc=rules_by_vpc,
+            hybrid=hybrid_reads.region_hybrid(reads, information, settings),
         )
 
     # -- one account (global) -------------------------------------------------------------
@@ -271,4 +272,5 @@ class _Reader:
             profile_roles=profile_roles,
             managed_policies=policies,
             private_zones=tuple(private_zones),
+            direct_connect_gateways=hybrid_reads.direct_connect(reads),
         )

@@ -16,7 +16,7 @@ import ipaddress
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ssmreach.model import aws
+from ssmreach.model import aws, hybrid
 
 PORT_PROTOCOLS = frozenset({"tcp", "udp", "6", "17"})
 ICMP_PROTOCOLS = frozenset({"icmp", "icmpv6", "1", "58"})
@@ -204,6 +204,15 @@ def _instances(doc: aws.DescribeInstances) -> Iterator[str]:
     yield from _duplicates(ids, "the instances of Reservations")
 
 
+def _vpn_connections(doc: hybrid.DescribeVpnConnections) -> Iterator[str]:
+    yield from _duplicates([v.vpn_connection_id for v in doc.vpn_connections], "VpnConnections")
+    for i, vpn in enumerate(doc.vpn_connections):
+        for j, route in enumerate(vpn.routes):
+            problem = cidr_problem(route.destination_cidr_block)
+            if problem:
+                yield f"VpnConnections[{i}] ({vpn.vpn_connection_id}) Routes[{j}] {problem}"
+
+
 VALIDATORS: dict[type[Any], Callable[[Any], Iterator[str]]] = {
     aws.DescribeSecurityGroups: _security_groups,
     aws.DescribeNetworkAcls: _network_acls,
@@ -228,6 +237,7 @@ VALIDATORS: dict[type[Any], Callable[[Any], Iterator[str]]] = {
         "vpc_peering_connections", "vpc_peering_connection_id", "VpcPeeringConnections"
     ),
     aws.DescribeInstances: _instances,
+    hybrid.DescribeVpnConnections: _vpn_connections,
 }
 """The checks per decoded shape; shapes without an entry need none."""
 
