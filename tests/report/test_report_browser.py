@@ -274,3 +274,46 @@ def test_a_large_matrix_is_paged_in_chromium(browser: Any, tmp_path: Path) -> No
     assert page.locator("tr.trace-row .trace li").count() > 3
     assert problems == []
     page.close()
+
+
+def test_many_diagrams_are_drawn_as_they_are_needed_in_chromium(
+    browser: Any, tmp_path: Path
+) -> None:
+    from scenario import one_vpc
+    from ssmreach.analysis.engine import check_estate
+    from ssmreach.report.html import LAZY_DIAGRAMS
+
+    e = one_vpc()
+    e.b.instance("first", e.app, [e.app_sg], e.profile)
+    last = ""
+    for n in range(LAZY_DIAGRAMS + 5):
+        vpc = e.b.vpc(f"10.{n + 10}.0.0/16")
+        subnet = e.b.subnet(vpc, f"10.{n + 10}.1.0/24", "a")
+        e.b.route_table(vpc, [subnet])
+        last = e.b.instance(f"far-{n:02}", subnet, [e.b.sg(vpc, "app")], e.profile)
+    estate = e.b.estate()
+    result = check_estate(estate)
+    page_file = tmp_path / "many.html"
+    page_file.write_bytes(render_html(result, estate))
+    page = browser.new_page(viewport=VIEWPORT)
+    problems: list[str] = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    page.goto(page_file.as_uri())
+    page.wait_for_load_state("load")
+    vpcs = len(estate.regions[next(iter(estate.regions))].vpcs)
+    assert page.locator("figure.diagram").count() == vpcs
+    assert page.locator("svg.vpc-diagram").count() < vpcs  # the far ones wait
+
+    # selecting a result draws the diagrams its path crosses
+    page.locator(f'button.verdict[data-key="{last}|core"]').click()
+    lit = page.evaluate(HIGHLIGHTED)
+    assert last in {n["ref"] for n in lit}
+    # scrolling through the diagrams draws them all
+    for _ in range(vpcs):
+        page.mouse.wheel(0, 2000)
+    page.locator("figure.diagram").last.scroll_into_view_if_needed()
+    page.wait_for_function(
+        f"document.querySelectorAll('svg.vpc-diagram').length === {vpcs}", timeout=10_000
+    )
+    assert problems == []
+    page.close()

@@ -120,6 +120,11 @@ def _script_safe(data: bytes) -> bytes:
 AFFECTED_SHOWN = 50
 """Instances a finding lists in the page as it loads; the rest are drawn on request."""
 
+LAZY_DIAGRAMS = 20
+"""Above this many VPC diagrams, each is kept in an inert `<template>` and drawn when it
+nears the viewport or holds the selected path: a browser lays out tens of megabytes of
+SVG slowly, and a page of hundreds of VPCs would otherwise take seconds to open."""
+
 _ROWS_AT_ONCE = 2000
 """Matrix rows encoded into one piece of the page."""
 
@@ -251,6 +256,7 @@ def iter_html(result: CheckResult, estate: Estate, *, all_vpcs: bool = False) ->
         findings=findings,
         affected_shown=AFFECTED_SHOWN,
         diagrams=diagrams,
+        lazy_diagrams=len(diagrams) > LAZY_DIAGRAMS,
         vpcs=vpcs,
         accounts=accounts if len(accounts) > 1 else [],
         rows_data=Markup(f"rows-{token}"),

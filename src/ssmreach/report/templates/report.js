@@ -77,8 +77,34 @@
     return start.concat(steps);
   }
 
+  // html.py LAZY_DIAGRAMS: a large page keeps its diagrams in templates until needed.
+  function materialise(tpl) { if (tpl.parentNode) { tpl.replaceWith(tpl.content); } }
+  function materialiseFor(refs) {
+    each("template.lazy-diagram", function (tpl) {
+      var holds = refs.some(function (ref) {
+        return tpl.content.querySelector("[data-resource=\"" + CSS.escape(ref) + "\"], [data-instance=\"" + CSS.escape(ref) + "\"]");
+      });
+      if (holds) { tpl.closest("figure").classList.remove("lazy"); materialise(tpl); }
+    });
+  }
+  if (document.querySelector("template.lazy-diagram")) {
+    var watcher = "IntersectionObserver" in window ? new IntersectionObserver(function (seen) {
+      seen.forEach(function (entry) {
+        if (!entry.isIntersecting) { return; }
+        watcher.unobserve(entry.target);
+        entry.target.classList.remove("lazy");
+        var tpl = entry.target.querySelector("template.lazy-diagram");
+        if (tpl) { materialise(tpl); }
+      });
+    }, { rootMargin: "800px 0px" }) : null;
+    each("template.lazy-diagram", function (tpl) {
+      if (watcher) { watcher.observe(tpl.closest("figure")); } else { materialise(tpl); }
+    });
+  }
+
   function showPath(key, doc) {
     clearPath();
+    materialiseFor(pathSteps(doc).map(function (st) { return st[0] === null ? doc.instance : st[0]; }).filter(Boolean));
     shownKey = key;
     var own = doc.subnet ? drawn("data-resource", doc.subnet).filter(function (n) { return n.matches("g.subnet"); }) : [];
     var stops = [];
