@@ -218,6 +218,17 @@ def test_the_selected_result_path_in_chromium(
     page.close()
 
 
+def _opened(browser: Any, page_file: Path, html: bytes) -> tuple[Any, list[str]]:
+    """The page written to `page_file` and loaded, and the list its errors go to."""
+    page_file.write_bytes(html)
+    page = browser.new_page(viewport=VIEWPORT)
+    problems: list[str] = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    page.goto(page_file.as_uri())
+    page.wait_for_load_state("load")
+    return page, problems
+
+
 def test_a_large_matrix_is_paged_in_chromium(browser: Any, tmp_path: Path) -> None:
     from scenario import one_vpc
     from ssmreach.analysis.engine import check_estate
@@ -229,13 +240,7 @@ def test_a_large_matrix_is_paged_in_chromium(browser: Any, tmp_path: Path) -> No
         e.b.instance(name, e.app, [e.app_sg], e.profile)
     estate = e.b.estate()
     result = check_estate(estate)
-    page_file = tmp_path / "large.html"
-    page_file.write_bytes(render_html(result, estate))
-    page = browser.new_page(viewport=VIEWPORT)
-    problems: list[str] = []
-    page.on("pageerror", lambda err: problems.append(str(err)))
-    page.goto(page_file.as_uri())
-    page.wait_for_load_state("load")
+    page, problems = _opened(browser, tmp_path / "large.html", render_html(result, estate))
 
     rows = page.locator("#matrix tbody tr.row")
     assert rows.count() == 100  # one page drawn, not the whole estate
@@ -293,13 +298,7 @@ def test_many_diagrams_are_drawn_as_they_are_needed_in_chromium(
         last = e.b.instance(f"far-{n:02}", subnet, [e.b.sg(vpc, "app")], e.profile)
     estate = e.b.estate()
     result = check_estate(estate)
-    page_file = tmp_path / "many.html"
-    page_file.write_bytes(render_html(result, estate))
-    page = browser.new_page(viewport=VIEWPORT)
-    problems: list[str] = []
-    page.on("pageerror", lambda err: problems.append(str(err)))
-    page.goto(page_file.as_uri())
-    page.wait_for_load_state("load")
+    page, problems = _opened(browser, tmp_path / "many.html", render_html(result, estate))
     vpcs = len(estate.regions[next(iter(estate.regions))].vpcs)
     assert page.locator("figure.diagram").count() == vpcs
     assert page.locator("svg.vpc-diagram").count() < vpcs  # the far ones wait
