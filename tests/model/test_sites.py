@@ -213,3 +213,11 @@ def test_membership_matches_ipaddress(cidr: Any, value: int) -> None:
     address = ipaddress.ip_address(value)
     found = site_of(Sites((Site("s", (cidr,)),)), str(address))
     assert isinstance(found, SiteFound) == (address in cidr)
+
+
+def test_the_example_of_docs_hybrid_md_is_valid() -> None:
+    page = (ROOT / "docs" / "hybrid.md").read_text()
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    sites = parse_sites(block, "docs/hybrid.md")
+    assert [s.name for s in sites.sites] == ["dc-frankfurt", "colo"]
+    jsonschema.validate(_doc(block), SCHEMA)
