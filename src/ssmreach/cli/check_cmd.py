@@ -26,6 +26,7 @@ from ssmreach.cli.preview import (
     plan_options,
     planned_estate,
 )
+from ssmreach.cli.sites_option import echo_sites, read_sites_file, sites_option
 from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
 from ssmreach.report.formats import FORMATS, RenderContext
@@ -253,6 +254,7 @@ def _plan_worse(
     f"{DEFAULT_FILE} in the current folder, when there is one.",
 )
 @plan_options
+@sites_option
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
 def check_command(
     snapshot: Path | None,
@@ -276,6 +278,7 @@ def check_command(
     terraform_account: str | None,
     plan_alone: bool,
     fail_on_worse: bool,
+    sites_file: Path | None,
     trace: bool,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
@@ -298,6 +301,7 @@ def check_command(
       ssmreach check --snapshot snap/ --probe web-1.json   # with evidence from a node
       ssmreach check --snapshot snap/ --terraform-plan plan.json   # before terraform apply
     """
+    sites = read_sites_file(sites_file)
     planned = (
         planned_estate(
             terraform_plan,
@@ -317,6 +321,7 @@ def check_command(
         )
     estate = planned.after if planned else load_estate(snapshot, region, profile, role_arn)
     _require_known(estate, instances, snapshot)
+    echo_sites(sites, estate)
     options = CheckOptions(
         features=features or DEFAULT_FEATURES,
         instances=instances,
