@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.test_shared_subnets import OWNER, PARTICIPANT, shared_vpc
+from builders import nacl_entry
 from ssmreach.cli.apply_cmd import _refuse_other_accounts
 from ssmreach.errors import UsageError
 from ssmreach.model.estate import Estate
@@ -56,3 +57,29 @@ def test_apply_refuses_a_plan_for_accounts_its_credentials_do_not_reach() -> Non
     with pytest.raises(UsageError, match=OWNER):
         _refuse_other_accounts(plan, (PARTICIPANT,))
     _refuse_other_accounts(plan, (PARTICIPANT, OWNER))
+
+
+def test_a_participant_instance_s_reply_ports_come_from_its_own_account() -> None:
+    """The owner's ACL lets no reply in; the entry the plan adds opens the range of the
+    instance's platform, which the participant's DescribeInstanceInformation names (here
+    DescribeInstances does not: no PlatformDetails), not the whole 1024-65535."""
+    s = shared_vpc()
+    s.owner.nacl(
+        s.vpc,
+        [s.subnet],
+        [
+            nacl_entry(100, "allow", egress=True),
+            nacl_entry(100, "allow", egress=False, cidr="10.0.0.0/16", ports=(443, 443)),
+        ],
+    )
+    for reservation in s.participant.reservations:
+        for instance in reservation["Instances"]:
+            instance.pop("PlatformDetails", None)
+    files = {k: v for b in (s.owner, s.participant) for k, v in b.files().items()}
+    manifest = Manifest(format=FORMAT, accounts=(OWNER, PARTICIPANT), regions=("us-east-1",))
+    estate = parse_snapshot(RawSnapshot(manifest=manifest, files=files))
+    plan = make_plan(estate, options=PlanOptions(features=("core",)))
+    entries = [x for x in plan.changes if isinstance(x, c.AddNetworkAclEntry)]
+    assert entries and {(x.account, x.from_port, x.to_port) for x in entries} == {
+        (OWNER, 32768, 60999)
+    }

@@ -68,7 +68,7 @@ def _planned_path(
     if subnet is None or not ip or not subnet.cidr_block or subnet.ipv6_only:
         return None  # IPv6-only: network ACL entries are left to a person
     client = Place(net=network(ip), label="the instance")
-    ephemeral = ephemeral_ports(region, instance)
+    ephemeral = ephemeral_ports(_own_region(state, region, instance), instance)
     if service == "s3":
         if route_table_for(region, subnet.subnet_id, vpc_id) is None:
             return None
@@ -89,6 +89,17 @@ def _planned_path(
     options = [nacl_rules.endpoint_crossings(subnet, client, ephemeral, t) for t in targets]
     chosen = next((o for o in options if planner.passes(region, o)), options[0])
     return region, chosen
+
+
+def _own_region(state: PlanState, region: RegionData, instance: aws.Instance) -> RegionData:
+    """The data of the instance's own account, whose DescribeInstanceInformation names its
+    platform: `region` is the VPC owner's for a participant's instance in a shared VPC."""
+    if instance.instance_id in region.instance_information:
+        return region
+    for other in state.estate.regions.values():
+        if other.region == region.region and instance.instance_id in other.instance_information:
+            return other
+    return region
 
 
 def _s3_place(region: RegionData) -> Place:
