@@ -29,6 +29,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 from moto import mock_aws
 
@@ -241,6 +242,41 @@ def _terraform(e: OrgEstate, plan_file: Path, folder: Path) -> None:
     }
 
 
+def _cloudformation(e: OrgEstate, plan_file: Path, folder: Path) -> None:
+    args = ("export", "--plan", str(plan_file), "--format", "cloudformation", "--output")
+    result = run(*args, str(folder))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"wrote 3 templates and README.md to {folder} ")
+    accounts = (e.network, e.workload_a, e.workload_b)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["README.md", *(f"ssmreach-{a}-{REGION}.yaml" for a in accounts)]
+    )
+    types = {}
+    for account in accounts:
+        template = yaml.safe_load((folder / f"ssmreach-{account}-{REGION}.yaml").read_text())
+        assert template["Metadata"]["ssmreach"]["Account"] == account
+        types[account] = {r["Type"] for r in template["Resources"].values()}
+        outside = {x["Change"] for x in template["Metadata"]["ssmreach"]["ChangesOutsideTemplate"]}
+        assert outside == (
+            {f"endpoint-policy/{e.ids['spoke-s3']}"} if account == e.workload_b else set()
+        )
+    assert types == {
+        e.network: {"AWS::EC2::NetworkAclEntry"},
+        e.workload_a: {"AWS::EC2::SecurityGroupEgress"},
+        e.workload_b: {
+            "AWS::EC2::SecurityGroup",
+            "AWS::EC2::SecurityGroupIngress",
+            "AWS::EC2::VPCEndpoint",
+        },
+    }
+    readme = (folder / "README.md").read_text()
+    for account in accounts:
+        assert f"--accounts {account} --regions {REGION}" in readme
+    # A second export into the same folder is refused without --force.
+    again = run(*args, str(folder))
+    assert again.exit_code == 2 and "is not empty" in again.stderr
+
+
 def test_an_organization_is_collected_checked_planned_and_exported(
     org: tuple[OrgEstate, list[Any]], tmp_path: Path
 ) -> None:
@@ -251,3 +287,4 @@ def test_an_organization_is_collected_checked_planned_and_exported(
     plan_file = tmp_path / "plan.json"
     _plan(e, folder, plan_file)
     _terraform(e, plan_file, tmp_path / "tf")
+    _cloudformation(e, plan_file, tmp_path / "cfn")

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
+
 from ssmreach.export.common import (
     MANAGED_TAG,
     PLAN_TAG,
@@ -43,7 +45,10 @@ __all__ = [
     "CLOUDFORMATION",
     "CloudFormationContext",
     "CloudFormationRenderer",
+    "StackTemplate",
     "render_cloudformation",
+    "render_stack_templates",
+    "stack_templates",
     "template_for",
 ]
 
@@ -79,6 +84,9 @@ class CloudFormationContext:
     outside: list[dict[str, str]] = field(default_factory=list)
     emitted: dict[str, list[str]] = field(default_factory=dict)
     """The logical ids each change rendered so far became (for `DependsOn`)."""
+    foreign: dict[str, c.Change] = field(default_factory=dict)
+    """Changes of the same plan in other stacks (other accounts or Regions): a reference
+    to one becomes a parameter, filled from that stack's output."""
 
     @classmethod
     def of(cls, plan: Plan) -> CloudFormationContext:
@@ -93,6 +101,8 @@ class CloudFormationContext:
         """`v` as is, or, for a `${change-id}`, the intrinsic that yields that resource's id."""
         if not c.is_ref(v):
             return v
+        if c.ref_target(v) in self.foreign:
+            return {"Ref": self._foreign_parameter(self.foreign[c.ref_target(v)])}
         target = self.by_id[c.ref_target(v)]
         name = self.names[target.id]
         if isinstance(target, c.CreateSecurityGroup):
@@ -113,8 +123,28 @@ class CloudFormationContext:
         """`v` as is, or, for a `${change-id}`, where to read the id from (for a CLI line)."""
         if not c.is_ref(v):
             return v
+        if c.ref_target(v) in self.foreign:
+            target = self.foreign[c.ref_target(v)]
+            name = name_for(target)
+            return f"<{name} id: output {name} of the stack in {target.account} {target.region}>"
         name = self.names[c.ref_target(v)]
         return f"<{name} id: stack output {name}>"
+
+    def _foreign_parameter(self, target: c.Change) -> str:
+        """The parameter that stands for the id a change of another stack creates."""
+        name = name_for(target)
+        parameter = f"{name}Id"
+        self.parameters.setdefault(
+            parameter,
+            {
+                "Type": "AWS::EC2::SecurityGroup::Id"
+                if isinstance(target, c.CreateSecurityGroup)
+                else "String",
+                "Description": f"output {name} of the stack in account {target.account} "
+                f"{target.region} ({target.summary})",
+            },
+        )
+        return parameter
 
     def depends_on(self, change: c.Change) -> dict[str, Any]:
         """`{"DependsOn": [...]}` when the change depends on resources, else `{}`."""
@@ -356,10 +386,12 @@ def _metadata(plan: Plan, ctx: CloudFormationContext, account: str, region: str)
     }
 
 
-def template_for(plan: Plan) -> dict[str, Any]:
-    """The template as a dict (CloudFormation JSON structure)."""
+def template_for(plan: Plan, foreign: tuple[c.Change, ...] = ()) -> dict[str, Any]:
+    """The template as a dict (CloudFormation JSON structure). `foreign`: the changes of
+    the plan that other stacks make (`stack_templates`)."""
     account, region = single_scope(plan, "CloudFormation stack")
     ctx = CloudFormationContext.of(plan)
+    ctx.foreign = {ch.id: ch for ch in foreign}
     for change in plan.changes:
         renderer = CLOUDFORMATION.get(type(change))
         if renderer is None:
@@ -419,3 +451,142 @@ def render_cloudformation(plan: Plan, fmt: Literal["yaml", "json"] = "yaml") -> 
         to_yaml if fmt == "yaml" else (lambda d: json.dumps(d, indent=2) + "\n")
     )
     return writer(template)
+
+
+# --- one stack per account and Region -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StackTemplate:
+    """The template of the stack one account and Region needs, and the parameters it takes
+    from the outputs of stacks earlier in the order (parameter -> (account, Region, output))."""
+
+    account: str
+    region: str
+    template: dict[str, Any]
+    inputs: dict[str, tuple[str, str, str]]
+
+    @property
+    def file_name(self) -> str:
+        return f"ssmreach-{self.account}-{self.region}"
+
+
+def stack_templates(plan: Plan) -> list[StackTemplate]:
+    """One template per account and Region of the plan's changes, in the order to deploy
+    them: a stack whose change refers to what another stack creates (a participant's egress
+    rule to the owner's endpoint group) comes after it and takes the id as a parameter.
+
+    Each template is an ordinary stack template, deployable as it is in its account or as a
+    stack set with one stack instance there (`create-stack-instances --accounts`, the
+    parameters as `--parameter-overrides`): nothing in it names another account's resources."""
+    scopes = sorted({(ch.account, ch.region) for ch in plan.changes})
+    if len(scopes) <= 1:
+        return [_stack(plan, plan.changes, ())]
+    by_id = {ch.id: ch for ch in plan.changes}
+    after: dict[tuple[str, str], set[tuple[str, str]]] = {scope: set() for scope in scopes}
+    for ch in plan.changes:
+        for target in ch.references():
+            other = by_id.get(target)
+            if other is not None and (other.account, other.region) != (ch.account, ch.region):
+                after[(ch.account, ch.region)].add((other.account, other.region))
+    ordered: list[tuple[str, str]] = []
+    while len(ordered) < len(scopes):
+        ready = [s for s in scopes if s not in ordered and after[s] <= set(ordered)]
+        if not ready:
+            raise ExportError(
+                "the plan's stacks refer to each other in a cycle: export it as Terraform"
+            )
+        ordered.extend(ready[:1])
+    stacks = []
+    for scope in ordered:
+        own = tuple(ch for ch in plan.changes if (ch.account, ch.region) == scope)
+        others = tuple(ch for ch in plan.changes if (ch.account, ch.region) != scope)
+        stacks.append(_stack(plan, own, others))
+    return stacks
+
+
+def _stack(plan: Plan, own: tuple[c.Change, ...], others: tuple[c.Change, ...]) -> StackTemplate:
+    part = msgspec.structs.replace(
+        plan, changes=own, monthly_cost=round(sum(ch.monthly_cost for ch in own), 2)
+    )
+    template = template_for(part, others)
+    account, region = single_scope(part, "CloudFormation stack")
+    by_name = {f"{name_for(ch)}Id": ch for ch in others}
+    inputs = {
+        parameter: (
+            by_name[parameter].account,
+            by_name[parameter].region,
+            name_for(by_name[parameter]),
+        )
+        for parameter in template["Parameters"]
+        if parameter in by_name
+    }
+    return StackTemplate(account, region, template, inputs)
+
+
+def render_stack_templates(plan: Plan, fmt: Literal["yaml", "json"] = "yaml") -> dict[str, str]:
+    """The files of a plan across accounts or Regions: one template per account and Region
+    (`ssmreach-<account>-<region>.yaml`) and a README.md with the order and the commands."""
+    stacks = stack_templates(plan)
+    writer: Callable[[dict[str, Any]], str] = (
+        to_yaml if fmt == "yaml" else (lambda d: json.dumps(d, indent=2) + "\n")
+    )
+    suffix = ".yaml" if fmt == "yaml" else ".json"
+    files = {s.file_name + suffix: writer(s.template) for s in stacks}
+    files["README.md"] = _stacks_readme(plan, stacks, suffix)
+    return files
+
+
+def _stacks_readme(plan: Plan, stacks: list[StackTemplate], suffix: str) -> str:
+    name = f"ssmreach-{plan.id}"
+    lines = [
+        f"# ssmreach plan {plan.id}: one CloudFormation stack per account and Region",
+        "",
+        f"{len(plan.changes)} change(s) in {len(stacks)} stack(s), ${plan.monthly_cost:.2f}/month. "
+        "Deploy them in this order, each with credentials of its account (or as a stack set "
+        "from the management account or a delegated administrator, one stack instance per "
+        "template). A parameter is the output of a stack deployed before it; changes a stack "
+        "cannot make are listed with their AWS CLI command under `Metadata.ssmreach` of each "
+        "template.",
+        "",
+    ]
+    for n, stack in enumerate(stacks, 1):
+        file = stack.file_name + suffix
+        overrides = " ".join(
+            f"{p}=<output {o} of {a} {r}>" for p, (a, r, o) in stack.inputs.items()
+        )
+        instance_overrides = " ".join(
+            f"ParameterKey={p},ParameterValue=<output {o} of {a} {r}>"
+            for p, (a, r, o) in stack.inputs.items()
+        )
+        outside = stack.template["Metadata"]["ssmreach"]["ChangesOutsideTemplate"]
+        lines += [
+            f"## {n}. account {stack.account}, {stack.region}: `{file}`",
+            "",
+            f"{len(stack.template['Resources'])} resource(s), {len(outside)} change(s) outside the template"
+            + (
+                "; parameters: "
+                + ", ".join(
+                    f"`{p}` (output `{o}` of {a} {r})" for p, (a, r, o) in stack.inputs.items()
+                )
+                if stack.inputs
+                else ""
+            )
+            + ".",
+            "",
+            "```sh",
+            f"# in account {stack.account}:",
+            f"aws cloudformation deploy --region {stack.region} --stack-name {name} "
+            f"--template-file {file}"
+            + (f" --parameter-overrides {overrides}" if overrides else ""),
+            "# or as a stack set (self-managed permissions):",
+            f"aws cloudformation create-stack-set --region {stack.region} "
+            f"--stack-set-name {name}-{stack.account} --template-body file://{file}",
+            f"aws cloudformation create-stack-instances --region {stack.region} "
+            f"--stack-set-name {name}-{stack.account} --accounts {stack.account} "
+            f"--regions {stack.region}"
+            + (f" --parameter-overrides {instance_overrides}" if instance_overrides else ""),
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
