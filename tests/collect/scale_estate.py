@@ -58,6 +58,37 @@ def build_scaled_estate(size: Size) -> None:
         ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)
 
 
+def build_scaled_org(accounts: int) -> dict[str, int]:
+    """An organization of `accounts` ACTIVE accounts (the caller's, moto's default, and
+    `accounts - 1` members): member `n` gets one VPC with a subnet and `n % 8` instances,
+    one a reservation, read through the role moto's STS hands out for any ARN. Returns the
+    instances per account (the caller's has none)."""
+    org = boto3.client("organizations", region_name=REGION)
+    org.create_organization(FeatureSet="ALL")
+    sts = boto3.client("sts", region_name=REGION)
+    instances: dict[str, int] = {}
+    for n in range(1, accounts):
+        account = org.create_account(Email=f"m{n}@example.com", AccountName=f"member{n}")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        c = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/builder", RoleSessionName="builder"
+        )["Credentials"]
+        ec2 = boto3.client(
+            "ec2",
+            region_name=REGION,
+            aws_access_key_id=c["AccessKeyId"],
+            aws_secret_access_key=c["SecretAccessKey"],
+            aws_session_token=c["SessionToken"],
+        )
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        for _ in range(n % 8):
+            ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SubnetId=subnet)
+        instances[account] = n % 8
+    return instances
+
+
 def _add_records(r53: Any, zone: str, domain: str, count: int) -> None:
     changes = [
         {

@@ -23,10 +23,11 @@ import pytest
 
 from collect.collect_helpers import aws_env, moto, session_factory  # noqa: F401
 from collect.moto_estate import ACCOUNT, REGION
-from collect.scale_estate import CallCounter, Size, build_scaled_estate
+from collect.scale_estate import CallCounter, Size, build_scaled_estate, build_scaled_org
 from ssmreach.collect import calls as calls_module
-from ssmreach.collect import collect_snapshot
-from ssmreach.collect.calls import ACCOUNT_LISTING, CALLS, ApiCall
+from ssmreach.collect import collect_organization, collect_snapshot
+from ssmreach.collect.accounts import OrgRequest
+from ssmreach.collect.calls import ACCOUNT_LISTING, CALLS, ORGANIZATION_DESCRIPTION, ApiCall
 from ssmreach.collect.collector import CollectResult, ProgressEvent
 from ssmreach.collect.task import CALL_WORKERS, batches
 from ssmreach.model.raw import GLOBAL, OperationKey, RawOk
@@ -230,3 +231,45 @@ def test_call_lists_of_every_task_share_one_bounded_pool() -> None:
     assert max(e.calls for e in operations) == result.stats.calls
     assert all(e.calls_left >= 0 for e in operations)
     assert events[0].kind == "start" and events[0].calls == 1  # GetCallerIdentity
+
+
+ORG_TABLE = (
+    *(
+        replace(c, page_size=SMALL_PAGE) if c.operation == "DescribeInstances" else c
+        for c in CALLS
+        if c.operation in ("DescribeInstances", "DescribeVpcs", "DescribeVpcAttribute")
+    ),
+    ORGANIZATION_DESCRIPTION,
+)
+"""A table of four operations for the organization tests, instances read 5 a page: a
+listing, a call list per VPC and the organization, in every account."""
+
+
+@pytest.mark.usefixtures("moto")
+@pytest.mark.parametrize("accounts", [3, 21])
+def test_an_organization_costs_its_listing_pages_and_each_account_s_own(
+    accounts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--org` adds the organization's listing (ListAccounts, 20 accounts a page) and one
+    AssumeRole per member to what each account costs alone: its pages and its call lists.
+    (docs/benchmarks.md, "Collection of an organization", has 50 accounts with every call.)"""
+    instances = build_scaled_org(accounts)
+    monkeypatch.setattr(calls_module, "CALLS", ORG_TABLE)
+    counter = CallCounter()
+    factory = session_factory({"before-call": counter.handler()})
+    result = collect_organization(
+        [REGION], OrgRequest(role_name="ssmreach-read"), session_factory=factory
+    )
+    assert not result.failed_accounts and len(result.raw.manifest.accounts) == accounts
+    assert sum(counter.sent.values()) == result.stats.calls
+    vpcs = {ACCOUNT: 1, **dict.fromkeys(instances, 2)}  # and each account's default VPC
+    assert dict(counter.sent) == {
+        "sts:GetCallerIdentity": 1,
+        "organizations:ListAccounts": math.ceil(accounts / 20),
+        "organizations:DescribeOrganization": 1 + accounts,  # the caller's first, then each
+        "sts:AssumeRole": accounts - 1,
+        "ec2:DescribeVpcs": accounts,
+        "ec2:DescribeVpcAttribute": 2 * sum(vpcs.values()),
+        "ec2:DescribeInstances": 1
+        + sum(max(1, math.ceil(n / SMALL_PAGE)) for n in instances.values()),
+    }
