@@ -31,15 +31,12 @@ KINDS = (
 AGENTS = ("3.3.1142.0", "3.3.1142.0", "3.2.2303.0", "3.1.1004.0", "3.0.1390.0", "2.3.1319.0")
 
 
-def generate(instances: int, vpcs: int, seed: int = 7) -> EstateBuilder:
-    """A deterministic estate of `instances` instances spread over `vpcs` VPCs."""
-    rnd = random.Random(seed)
-    b = EstateBuilder()
-    profiles = [
-        b.role("ssm-core"),
-        b.role(
-            "ssm-core-s3",
-            inline={
+ROLES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("ssm-core", {}),
+    (
+        "ssm-core-s3",
+        {
+            "inline": {
                 "buckets": {
                     "Statement": [
                         {
@@ -49,18 +46,42 @@ def generate(instances: int, vpcs: int, seed: int = 7) -> EstateBuilder:
                         }
                     ]
                 }
-            },
-        ),
-        b.role("app-only", managed=[]),
-        b.role(
-            "no-sessions",
-            inline={
+            }
+        },
+    ),
+    ("app-only", {"managed": []}),
+    (
+        "no-sessions",
+        {
+            "inline": {
                 "deny": {
                     "Statement": [{"Effect": "Deny", "Action": "ssmmessages:*", "Resource": "*"}]
                 }
-            },
-        ),
-    ]
+            }
+        },
+    ),
+)
+"""The four roles of a generated estate: name and `EstateBuilder.role` options."""
+
+
+def generate(
+    instances: int,
+    vpcs: int,
+    seed: int = 7,
+    *,
+    own_groups: bool = False,
+    own_roles: bool = False,
+    routes: int = 0,
+) -> EstateBuilder:
+    """A deterministic estate of `instances` instances spread over `vpcs` VPCs.
+
+    `own_groups`: every instance has a security group of its own (with its tier's rules)
+    instead of its tier's; `own_roles`: a role of its own (a copy of its tier's);
+    `routes`: each VPC's route table also holds that many routes to on-premises networks
+    (/24s of 172.16.0.0/12, at most 4,096, through a virtual private gateway)."""
+    rnd = random.Random(seed)
+    b = EstateBuilder()
+    profiles = [b.role(name, **options) for name, options in ROLES]
     per_vpc = max(1, instances // vpcs)
     made = 0
     for v in range(vpcs):
@@ -74,6 +95,10 @@ def generate(instances: int, vpcs: int, seed: int = 7) -> EstateBuilder:
         ep_a = b.subnet(vpc, f"10.{v // 16}.{(v % 16) * 16 + 8}.0/26", "a")
         ep_b = b.subnet(vpc, f"10.{v // 16}.{(v % 16) * 16 + 8}.64/26", "b")
         rtb = b.route_table(vpc, [app_a, app_b, ep_a, ep_b])
+        if routes:
+            vgw = f"vgw-{v:017x}"
+            for r in range(min(routes, 4096)):
+                b.add_route(rtb, f"172.{16 + r // 256}.{r % 256}.0/24", vgw)
         groups = [b.sg(vpc, f"app-{g}") for g in range(3)]
         ep_sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr=f"{base}.0/20")])
         if kind in ("no-ssmmessages-nat", "private-dns-off-nat", "no-endpoints-nat"):
@@ -124,11 +149,17 @@ def generate(instances: int, vpcs: int, seed: int = 7) -> EstateBuilder:
             group, profile, windows, agent = tiers[i % 3]
             if rnd.random() < 0.05:
                 agent = rnd.choice(AGENTS)
+            if own_groups:
+                group = b.sg(vpc, f"app-{v}-{i}")
+            with_profile = rnd.random() < 0.98
+            if own_roles and with_profile:
+                name, options = ROLES[profiles.index(profile)]
+                profile = b.role(f"{name}-{v}-{i}", **options)
             b.instance(
                 f"n{v}-{i}",
                 app_a if i % 2 == 0 else app_b,
                 [group],
-                profile if rnd.random() < 0.98 else None,
+                profile if with_profile else None,
                 agent=agent if rnd.random() < 0.97 else None,
                 platform="Windows" if windows else "Linux",
                 platform_name="Microsoft Windows Server 2019 Datacenter"

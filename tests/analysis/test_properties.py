@@ -8,7 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ssmreach.analysis import nacl, security_groups
-from ssmreach.analysis.addresses import Match, address, covers, network
+from ssmreach.analysis.addresses import (
+    Match,
+    NestedIndex,
+    Place,
+    address,
+    covers,
+    network,
+    public_service,
+    relation,
+    span,
+)
 from ssmreach.analysis.routing import select_route
 from ssmreach.analysis.verdict import Outcome
 from ssmreach.model import aws
@@ -173,3 +183,79 @@ def test_route_selection_is_longest_prefix(nets: list[ipaddress.IPv4Network], ip
     else:
         best = max(matching, key=lambda n: n.prefixlen)
         assert choice.route is not None and network(choice.route.destination) == best
+
+
+def reference_choice(
+    routes: tuple[aws.Route, ...], place: Place
+) -> tuple[aws.Route | None, aws.Route | None]:
+    """Brute force: every route's CIDR against the place (`relation`), the longest certain
+    match first in table order, and the first narrower route that may also cover it."""
+    best: tuple[int, aws.Route] | None = None
+    maybe: list[tuple[int, aws.Route]] = []
+    for r in routes:
+        net = network(r.destination)
+        if net is None:
+            continue
+        match = relation(r.destination, place)
+        if match is Match.YES and (best is None or net.prefixlen > best[0]):
+            best = (net.prefixlen, r)
+        elif match is Match.MAYBE:
+            maybe.append((net.prefixlen, r))
+    floor = best[0] if best else -1
+    shadow = next((r for length, r in maybe if length > floor), None)
+    return (best[1] if best else None), shadow
+
+
+@st.composite
+def route_places(draw: st.DrawFn) -> Place:
+    kind = draw(st.sampled_from(["address", "network", "prefix-list", "public"]))
+    if kind == "address":
+        return address(draw(ip_strategy))
+    if kind == "network":
+        return Place(net=draw(small_networks()))
+    if kind == "prefix-list":
+        cidrs = tuple(draw(st.lists(small_networks(), min_size=1, max_size=3)))
+        return Place(prefix_list_id="pl-1", prefix_list_cidrs=cidrs)
+    return public_service("com.amazonaws.us-east-1.ssm")
+
+
+wide_networks = st.one_of(
+    small_networks(),
+    st.sampled_from(["0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/24", "52.0.0.0/8"]).map(
+        ipaddress.IPv4Network
+    ),
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(wide_networks, max_size=12), route_places())
+def test_indexed_route_lookup_equals_a_scan_of_every_route(
+    nets: list[ipaddress.IPv4Network], place: Place
+) -> None:
+    """The table index (integer longest-prefix match, nested blocks, public and
+    prefix-list candidates) picks the route a scan of the whole table picks, and is as
+    uncertain, for every kind of place; duplicate destinations keep the first route."""
+    routes = tuple(
+        aws.Route(destination_cidr_block=str(n), gateway_id=f"igw-{i}", state="active")
+        for i, n in enumerate(nets)
+    )
+    table = aws.RouteTable(route_table_id="rtb-1", vpc_id="vpc-1", routes=routes, associations=())
+    region = RegionData(account="111122223333", region="us-east-1")
+    choice = select_route(region, table, place)
+    best, shadow = reference_choice(routes, place)
+    assert choice.route is best
+    assert choice.uncertain is (shadow is not None)
+    if shadow is not None:
+        assert f"{shadow.destination} -> {shadow.target}" in choice.detail
+
+
+@given(st.lists(wide_networks, max_size=10), wide_networks)
+def test_nested_index_finds_exactly_the_narrower_blocks_inside(
+    nets: list[ipaddress.IPv4Network], outer: ipaddress.IPv4Network
+) -> None:
+    index = NestedIndex((s, n) for n in nets if (s := span(str(n))) is not None)
+    outer_span = span(str(outer))
+    assert outer_span is not None
+    found = sorted(str(n) for _, n in index.inside(outer_span))
+    expected = sorted(str(n) for n in nets if n.prefixlen > outer.prefixlen and n.subnet_of(outer))
+    assert found == expected

@@ -9,12 +9,16 @@ not hold). `relation` says whether a rule's CIDR certainly, possibly or never co
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
+from typing import Generic, NamedTuple, TypeVar
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+T = TypeVar("T")
 
 
 class Match(Enum):
@@ -41,6 +45,53 @@ def covers(outer: Network, inner: Network) -> Match:
     if outer.overlaps(inner):  # type: ignore[arg-type,unused-ignore]
         return Match.MAYBE
     return Match.NO
+
+
+class Span(NamedTuple):
+    """A CIDR block as integers: address family, first address, prefix length."""
+
+    version: int
+    first: int
+    length: int
+
+    @property
+    def last(self) -> int:
+        return self.first + (1 << ((32 if self.version == 4 else 128) - self.length)) - 1
+
+
+@lru_cache(maxsize=65536)
+def span(cidr: str) -> Span | None:
+    """The CIDR (or bare address) as a `Span`; None when it is not one."""
+    net = network(cidr)
+    return Span(net.version, int(net.network_address), net.prefixlen) if net else None
+
+
+class NestedIndex(Generic[T]):
+    """The items of a set of CIDR blocks that lie inside a given block, by bisection.
+
+    CIDR blocks nest or are disjoint, so a block that overlaps `outer` with a longer
+    prefix lies inside it: its first address is in `outer`'s range. Blocks are kept per
+    address family, sorted by their first address, so one query costs a bisection and
+    the blocks it returns, not a scan of the whole set."""
+
+    __slots__ = ("_firsts", "_items")
+
+    def __init__(self, items: Iterable[tuple[Span, T]]) -> None:
+        self._firsts: dict[int, list[int]] = {}
+        self._items: dict[int, list[tuple[Span, T]]] = {}
+        for block, item in sorted(items, key=lambda pair: (pair[0].version, pair[0].first)):
+            self._firsts.setdefault(block.version, []).append(block.first)
+            self._items.setdefault(block.version, []).append((block, item))
+
+    def inside(self, outer: Span) -> list[tuple[Span, T]]:
+        """The blocks strictly narrower than `outer` and inside it, with their items, in
+        the order of their first address."""
+        firsts = self._firsts.get(outer.version)
+        if not firsts:
+            return []
+        lo = bisect.bisect_left(firsts, outer.first)
+        hi = bisect.bisect_right(firsts, outer.last)
+        return [pair for pair in self._items[outer.version][lo:hi] if pair[0].length > outer.length]
 
 
 @dataclass(frozen=True, slots=True)

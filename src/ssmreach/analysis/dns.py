@@ -547,14 +547,16 @@ def _why_own_endpoint_silent(
 
 def _endpoint_missing(estate: Estate, vpc: aws.Vpc, host: str, service_name: str) -> Reason:
     """No interface endpoint for the service in the VPC (naming one elsewhere, if any)."""
-    elsewhere = [
-        ep.vpc_endpoint_id + " in " + ep.vpc_id
-        for data in estate.regions.values()
-        for ep in data.endpoints.values()
-        if ep.service_name == service_name and ep.vpc_id != vpc.vpc_id and ep.is_interface
-    ]
+    elsewhere = next(
+        (
+            ep.vpc_endpoint_id + " in " + ep.vpc_id
+            for ep in estate.interface_endpoints.get(service_name, ())
+            if ep.vpc_id != vpc.vpc_id
+        ),
+        None,
+    )
     hint = (
-        f" ({elsewhere[0]} exists, but no private hosted zone associated with {vpc.vpc_id} maps {host} to it)"
+        f" ({elsewhere} exists, but no private hosted zone associated with {vpc.vpc_id} maps {host} to it)"
         if elsewhere
         else ""
     )

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Hashable, Iterable
 
-from ssmreach.analysis.addresses import Network, network
+from ssmreach.analysis.addresses import NestedIndex, Network, network, span
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, RegionData
 
@@ -78,9 +78,11 @@ class Grouper:
         return frozenset(m for text in _policy_texts(estate) for m in _INSTANCE_ID.findall(text))
 
     def __init__(self, estate: Estate, named_instances: frozenset[str] | None = None) -> None:
-        nets = {n for n in (network(c) for c in _rule_cidrs(estate)) if n is not None}
-        self._networks: tuple[Network, ...] = tuple(
-            sorted(nets, key=lambda n: (n.version, n.prefixlen, str(n)))
+        cidrs = {c for c in _rule_cidrs(estate) if c}
+        self._networks: NestedIndex[Network] = NestedIndex(
+            (block, net)
+            for c in cidrs
+            if (block := span(c)) is not None and (net := network(c)) is not None
         )
         self._narrow: dict[str, tuple[Network, ...]] = {}
         self.named_instances = (
@@ -97,16 +99,11 @@ class Grouper:
             return ()
         cached = self._narrow.get(subnet.subnet_id)
         if cached is None:
-            outer = network(cidr)
-            cached = ()
-            if outer is not None:
-                cached = tuple(
-                    n
-                    for n in self._networks
-                    if n.version == outer.version
-                    and n.prefixlen > outer.prefixlen
-                    and n.overlaps(outer)  # type: ignore[arg-type,unused-ignore]
-                )
+            outer = span(cidr)
+            inside = self._networks.inside(outer) if outer is not None else []
+            # (sorted by prefix length, then address: the key names them in that order)
+            inside.sort(key=lambda pair: (pair[0].length, pair[0].first))
+            cached = tuple(dict.fromkeys(net for _, net in inside))
             self._narrow[subnet.subnet_id] = cached
         return cached
 

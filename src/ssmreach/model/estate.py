@@ -337,6 +337,19 @@ class Estate:
     subnet_home: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # by OwnerId
     skipped: tuple[str, ...] = ()  # snapshot folders and files not read, and why
     zones_by_vpc: Mapping[str, tuple[PrivateZone, ...]] = field(default_factory=dict)
+    # every interface endpoint of the estate by service name, in snapshot order (built here)
+    interface_endpoints: Mapping[str, tuple[aws.VpcEndpoint, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_service: dict[str, list[aws.VpcEndpoint]] = {}
+        for data in self.regions.values():
+            for ep in data.endpoints.values():
+                if ep.is_interface:
+                    by_service.setdefault(ep.service_name, []).append(ep)
+        index = {name: tuple(eps) for name, eps in by_service.items()}
+        object.__setattr__(self, "interface_endpoints", index)
 
     def region_of_vpc(self, vpc_id: str) -> RegionData | None:
         home = self.vpc_home.get(vpc_id)

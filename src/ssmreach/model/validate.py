@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from ssmreach.model import aws, hybrid
@@ -23,6 +24,7 @@ ICMP_PROTOCOLS = frozenset({"icmp", "icmpv6", "1", "58"})
 NAMED_PROTOCOLS = PORT_PROTOCOLS | ICMP_PROTOCOLS | {"-1", "all"}
 
 
+@lru_cache(maxsize=65536)  # pure; a snapshot repeats the same CIDRs in many tables and rules
 def cidr_problem(
     value: str | None, *, required: bool = False, version: int | None = None
 ) -> str | None:
