@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ssmreach.analysis import nacl, security_groups
 from ssmreach.analysis.addresses import Place
 from ssmreach.analysis.legs import Leg, Node, Target, gap_hop, missing
 from ssmreach.analysis.reasons import reason
-from ssmreach.analysis.verdict import Hop, Outcome, Severity
+from ssmreach.analysis.verdict import Hop, Outcome, Reason, Severity
 from ssmreach.model import aws
 from ssmreach.model.estate import Gap, RegionData
 
@@ -81,21 +82,62 @@ class Crossing:
     what: str
 
 
+class _Flows:
+    """The crossings of a path as a cache key: equal subnets, directions, peers, ports and
+    wording, in the same Regions' data (by identity: equal ids of another estate never
+    share an answer). Callers pass the instance as `Node.flow_place`, without the security
+    groups that network ACLs do not read, so that instances of other groups share it."""
+
+    __slots__ = ("_hash", "_key", "crossings")
+
+    def __init__(self, crossings: Sequence[Crossing]) -> None:
+        self.crossings = tuple(crossings)
+        self._key = tuple(
+            (
+                c.subnet_id,
+                c.egress,
+                c.peer,
+                c.ports,
+                c.what,
+            )
+            for c in crossings
+        )
+        self._hash = hash((self._key, tuple(id(c.region) for c in crossings)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Flows)
+            and other._key == self._key
+            and all(
+                a.region is b.region for a, b in zip(other.crossings, self.crossings, strict=True)
+            )
+        )
+
+
 def check_crossings(leg: Leg, crossings: Sequence[Crossing]) -> None:
     """The NACL crossings of a path. When all pass they read as one hop (which ACL and
-    rule let each through); otherwise each crossing is its own hop, failures explained."""
+    rule let each through); otherwise each crossing is its own hop, failures explained.
+    Instances of one subnet cross the same ACLs to the same peers: decided once."""
+    hops, reasons, outcome = _crossings(_Flows(crossings))
+    leg.hops.extend(hops)
+    leg.reasons.extend(reasons)
+    if outcome is Outcome.FAIL or (outcome is Outcome.UNKNOWN and leg.outcome is Outcome.PASS):
+        leg.outcome = outcome
+
+
+@lru_cache(maxsize=16384)
+def _crossings(flows: _Flows) -> tuple[tuple[Hop, ...], tuple[Reason, ...], Outcome]:
+    crossings = flows.crossings
     trial = Leg()
     for c in crossings:
         check_nacl(
             trial, c.region, c.subnet_id, egress=c.egress, peer=c.peer, ports=c.ports, what=c.what
         )
     if trial.outcome is not Outcome.PASS:
-        leg.hops.extend(trial.hops)
-        leg.reasons.extend(trial.reasons)
-        leg.outcome = trial.outcome if leg.outcome is Outcome.PASS else leg.outcome
-        if trial.outcome is Outcome.FAIL:
-            leg.outcome = Outcome.FAIL
-        return
+        return tuple(trial.hops), tuple(trial.reasons), trial.outcome
     acls = list(dict.fromkeys(h.resource for h in trial.hops if h.resource))
     parts = []
     for c, hop in zip(crossings, trial.hops, strict=True):
@@ -103,7 +145,8 @@ def check_crossings(leg: Leg, crossings: Sequence[Crossing]) -> None:
         span = f"{lo}" if lo == hi else f"{lo}-{hi}"
         rule = hop.detail.split(" rule ", 1)[1].split(" ", 1)[0] if " rule " in hop.detail else "?"
         parts.append(f"{c.what} (TCP {span}, {hop.resource} rule {rule})")
-    leg.add(Hop("nacl", ",".join(acls), Outcome.PASS, "allowed: " + "; ".join(parts)))
+    hop = Hop("nacl", ",".join(acls), Outcome.PASS, "allowed: " + "; ".join(parts))
+    return (hop,), (), Outcome.PASS
 
 
 def _groups(region: RegionData, ids: Sequence[str]) -> tuple[aws.SecurityGroup, ...] | Gap:

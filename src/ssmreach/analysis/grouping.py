@@ -118,6 +118,14 @@ class Grouper:
         address = ipaddress.ip_address(source)
         return tuple(str(n) for n in narrow if address in n)
 
+    def address_key(self, region: RegionData, instance: aws.Instance) -> Hashable | None:
+        """Equal keys: addresses of one subnet that every rule, route and prefix-list CIDR
+        of the estate covers alike, so either may stand for the other in every flow (and
+        the caches of flow decisions serve both). None: the instance is its own group."""
+        if instance.instance_id in self.named_instances:
+            return None
+        return (*_placement(region, instance), self._covering(region, instance))
+
     def identity_key(
         self, region: RegionData, instance: aws.Instance, dhmc_capable: bool | None
     ) -> Hashable:

@@ -80,6 +80,7 @@ class Shared:
         self.services: dict[Hashable, ServiceResult] = {}
         self.stages: dict[Hashable, NetworkStage] = {}
         self.profiles: dict[Hashable, list[FeatureResult]] = {}
+        self.addresses: dict[Hashable, str] = {}  # by Grouper.address_key
 
 
 class InstanceCheck:
@@ -273,6 +274,11 @@ class InstanceCheck:
         # An instance not launched yet (a planned one) has no address: any address of its
         # subnet, so a rule that tells addresses of the subnet apart leaves it UNKNOWN.
         address = source_address(inst, subnet)
+        grouper = self.shared.grouper
+        key = grouper.address_key(region, inst) if grouper is not None and address else None
+        if key is not None and address:
+            # The first address of its class stands for it: the same flows, decided once.
+            address = self.shared.addresses.setdefault(key, address)
         if problems or vpc is None or subnet is None or not address:
             # Every read the node lacks, so that one collection run fixes them all.
             self._block(Verdict.UNKNOWN, *(gap_reason(p, inst.instance_id) for p in problems))

@@ -10,6 +10,7 @@ something whose onward path the snapshot does not hold, and an inspection applia
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ssmreach.analysis.addresses import Place, network
 from ssmreach.analysis.dns import gap_reason
@@ -57,10 +58,20 @@ class Node:
         )
 
     @property
+    def flow_place(self) -> Place:
+        """The instance as a network ACL sees it: its address only (ACLs read no groups)."""
+        return _address_place(self.ip)
+
+    @property
     def az(self) -> str | None:
         if self.instance.placement and self.instance.placement.availability_zone:
             return self.instance.placement.availability_zone
         return self.subnet.availability_zone
+
+
+@lru_cache(maxsize=65536)
+def _address_place(ip: str) -> Place:
+    return Place(net=network(ip), label="the instance")
 
 
 @dataclass(frozen=True, slots=True)
