@@ -198,12 +198,20 @@ def test_call_lists_of_every_task_share_one_bounded_pool() -> None:
     spans: dict[str, list[tuple[float, float]]] = {}
     lock = threading.Lock()
     local = threading.local()
+    records_started = threading.Event()
+    zone_waits: list[bool] = []
 
-    def enter(**_: Any) -> None:
+    def enter(model: Any, **_: Any) -> None:
         with lock:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
         local.started = time.monotonic()
+        if model.name == "ListResourceRecordSets":
+            records_started.set()
+        if model.name == "GetHostedZone":
+            # Side by side, a record-set call starts while this zone call is still in
+            # flight; one after the other, it never would, and the wait times out.
+            zone_waits.append(records_started.wait(timeout=10))
         time.sleep(0.05)  # long enough for other calls to start meanwhile
 
     def leave(model: Any, **_: Any) -> None:
@@ -223,9 +231,10 @@ def test_call_lists_of_every_task_share_one_bounded_pool() -> None:
     factory = session_factory(handlers)
     result = collect_snapshot([REGION], session_factory=factory, progress=events.append)
     assert 1 < state["most"] <= CALL_WORKERS
-    # The two call lists on private zones run side by side: one starts before the other ends.
-    zones, records = spans["GetHostedZone"], spans["ListResourceRecordSets"]
-    assert min(start for start, _ in records) < max(end for _, end in zones)
+    # The two call lists on private zones run side by side: a record-set call starts
+    # while the zone calls are in flight.
+    assert zone_waits and all(zone_waits)
+    assert spans["GetHostedZone"] and spans["ListResourceRecordSets"]
     # Progress carries the calls made: at the end, all of them, and none left.
     operations = [e for e in events if e.kind == "operation"]
     assert max(e.calls for e in operations) == result.stats.calls
