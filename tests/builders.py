@@ -789,6 +789,7 @@ class EstateBuilder:
                 "VpcEndpointId": ep_id,
                 "VpcEndpointType": "Interface",
                 "VpcId": vpc_id,
+                "OwnerId": self.account,
                 "ServiceName": f"com.amazonaws.{self.region}.{service}",
                 "State": state,
                 "PolicyDocument": json.dumps(
@@ -821,6 +822,7 @@ class EstateBuilder:
                 "VpcEndpointId": ep_id,
                 "VpcEndpointType": "Gateway",
                 "VpcId": vpc_id,
+                "OwnerId": self.account,
                 "ServiceName": f"com.amazonaws.{self.region}.s3",
                 "State": "available",
                 "PolicyDocument": json.dumps(

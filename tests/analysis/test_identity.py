@@ -271,4 +271,6 @@ def test_request_keys_through_an_endpoint_name_it_and_its_vpc() -> None:
     assert absent == frozenset({"aws:sourceip"})
     public, absent_public = request_keys(data, None, instance_ip=None, via_endpoint=None)
     assert "aws:sourcevpce" not in public and "aws:principalarn" not in public
-    assert absent_public == frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+    assert absent_public == frozenset(
+        {"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip", "aws:vpceaccount", "aws:vpceorgid"}
+    )

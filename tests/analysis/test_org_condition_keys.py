@@ -148,3 +148,78 @@ def test_the_plan_adds_the_exemption_and_the_check_then_passes() -> None:
     }
     fixed = check_estate(after(b.raw(), plan), CheckOptions(features=("agent-update",)))
     assert {r.verdict.value for r in fixed.results if r.instance == iid} == {"PRIVATE"}
+
+
+# -- aws:VpceAccount and aws:VpceOrgID -------------------------------------------------------
+
+
+def _endpoint_owner_perimeter(key: str, value: str) -> dict[str, Any]:
+    """An S3 endpoint policy that admits only calls through endpoints of `value`."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {key: value}},
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "verdict"),
+    [
+        ("aws:VpceAccount", "111122223333", "PRIVATE"),
+        ("aws:VpceAccount", "444455556666", "BLOCKED"),
+        ("aws:VpceOrgID", ORG, "PRIVATE"),
+        ("aws:VpceOrgID", "o-zzzzzzzzzz", "BLOCKED"),
+    ],
+)
+def test_the_endpoint_owner_keys_are_decided_for_s3(key: str, value: str, verdict: str) -> None:
+    b, iid = _s3_estate(_endpoint_owner_perimeter(key, value))
+    assert b.account == "111122223333"
+    assert result_for(b, iid, "agent-update").verdict.value == verdict
+
+
+def test_an_endpoint_owner_in_no_organization_lacks_vpce_org_id() -> None:
+    b, iid = _s3_estate(_endpoint_owner_perimeter("aws:VpceOrgID", ORG))
+    b.organization = None
+    assert result_for(b, iid, "agent-update").verdict.value == "BLOCKED"
+
+
+def test_without_describe_organization_vpce_org_id_is_unknown() -> None:
+    b, iid = _s3_estate(_endpoint_owner_perimeter("aws:VpceOrgID", ORG))
+    b.organization = ""  # not collected
+    r = result_for(b, iid, "agent-update")
+    assert r.verdict.value == "UNKNOWN"
+    assert "aws:vpceorgid" in " ".join(x.message.lower() for x in r.reasons)
+
+
+def test_an_endpoint_listed_without_its_owner_leaves_vpce_account_unknown() -> None:
+    b, iid = _s3_estate(_endpoint_owner_perimeter("aws:VpceAccount", "111122223333"))
+    for endpoint in b.endpoints:
+        endpoint.pop("OwnerId")
+    r = result_for(b, iid, "agent-update")
+    assert r.verdict.value == "UNKNOWN"
+    assert "aws:vpceaccount" in " ".join(x.message.lower() for x in r.reasons)
+
+
+def test_systems_manager_endpoints_leave_the_endpoint_owner_keys_unknown() -> None:
+    """The IAM list of services that set aws:VpceAccount does not name Systems Manager:
+    a perimeter on it in the ssm endpoint's policy is not guessed either way."""
+    b = EstateBuilder()
+    vpc = b.vpc("10.0.0.0/16")
+    app = b.subnet(vpc, "10.0.1.0/24", "a")
+    ep = b.subnet(vpc, "10.0.11.0/24", "a")
+    b.route_table(vpc, [app, ep])
+    sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/16")])
+    policy = _endpoint_owner_perimeter("aws:VpceAccount", b.account)
+    policy["Statement"][0]["Action"] = "*"
+    b.endpoint(vpc, "ssm", [ep], [sg], policy=policy)
+    iid = b.instance("web", app, [b.sg(vpc, "app")], b.role("ssm-core"))
+    r = result_for(b, iid, "core")
+    assert r.verdict.value == "UNKNOWN"
+    assert "aws:vpceaccount" in " ".join(x.message.lower() for x in r.reasons)

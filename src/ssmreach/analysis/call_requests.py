@@ -9,7 +9,11 @@ from ssmreach.analysis.identity import Identity, instance_arn, request_keys
 from ssmreach.analysis.network import Node
 from ssmreach.analysis.path_context import PathContext, ServiceNeed
 from ssmreach.model import aws
+from ssmreach.model.estate import Gap
 from ssmreach.policy.evaluate import RequestContext
+
+# An endpoint listed without its `OwnerId`: the organization that owns it is not known.
+_ENDPOINT_OWNER_NOT_READ = Gap("", "", "ec2", "DescribeVpcEndpoints", "missing")
 
 
 def requests_for(
@@ -19,12 +23,18 @@ def requests_for(
     one per bucket, otherwise one per action and resource (the heartbeat on the instance
     itself). `via`: the endpoint the calls go through (it sets the VPC condition keys)."""
     role_arn = identity.role_arn
+    estate = ctx.estate
+    owner = via.owner_id if via is not None else None
     keys, absent = request_keys(
         node.own,
         role_arn,
         instance_ip=node.ip,
         via_endpoint=via,
-        organization=ctx.estate.account_data(node.own.account).organization,
+        organization=estate.account_data(node.own.account).organization,
+        service=need.service,
+        endpoint_organization=(
+            estate.account_data(owner).organization if owner else _ENDPOINT_OWNER_NOT_READ
+        ),
     )
     out: list[RequestContext] = []
     if need.service == "s3":

@@ -331,6 +331,16 @@ def instance_arn(instance: aws.Instance, region: RegionData, partition: str) -> 
 
 _ORG_NOT_READ = Gap("", "global", "organizations", "DescribeOrganization", "missing")
 
+# Services whose requests carry `aws:VpceAccount` and `aws:VpceOrgID` when they arrive
+# through a VPC endpoint (IAM User Guide, "AWS global condition context keys",
+# aws:VpceAccount and aws:VpceOrgID: "currently supported" for a listed set of services,
+# which names Amazon S3 and AWS KMS and none of Systems Manager, its message services,
+# CloudWatch Logs or EC2). An S3 gateway endpoint sets them as an interface endpoint does.
+# For any other service the keys are left unknown: AWS does not say what such a request
+# carries, and a perimeter on them is then UNKNOWN, never guessed.
+VPCE_OWNER_KEY_SERVICES = frozenset({"s3", "kms"})
+_VPCE_OWNER_KEYS = ("aws:vpceaccount", "aws:vpceorgid")
+
 
 def request_keys(
     region: RegionData,
@@ -339,13 +349,20 @@ def request_keys(
     instance_ip: str | None,
     via_endpoint: aws.VpcEndpoint | None,
     organization: str | Gap | None = _ORG_NOT_READ,
+    service: str | None = None,
+    endpoint_organization: str | Gap | None = _ORG_NOT_READ,
 ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Condition keys the snapshot can decide for a call from the node.
 
     `organization`: the node account's organization id (`aws:PrincipalOrgID`), None when
     it is in no organization (the key is then absent from the request: IAM User Guide,
     "AWS global condition context keys", aws:PrincipalOrgID), or a Gap (the key is unknown).
-    Callers that do not pass it leave the key unknown."""
+    Callers that do not pass it leave the key unknown.
+
+    `service` (the endpoint service the call goes to) and `endpoint_organization` (the
+    organization of the account that owns `via_endpoint`, in the same three forms) decide
+    `aws:VpceAccount` and `aws:VpceOrgID` for the services in VPCE_OWNER_KEY_SERVICES;
+    both keys are absent from a call that uses no endpoint."""
     keys: dict[str, tuple[str, ...]] = {
         "aws:principalaccount": (region.account,),
         "ssm:nodeaccountid": (region.account,),
@@ -366,8 +383,15 @@ def request_keys(
         # aws:VpcSourceIp stays unknown: conditions on it are not decided from the snapshot,
         # which also keeps decisions equal for every instance of a group.
         absent.add("aws:sourceip")
+        if service in VPCE_OWNER_KEY_SERVICES:
+            if via_endpoint.owner_id:
+                keys["aws:vpceaccount"] = (via_endpoint.owner_id,)
+            if isinstance(endpoint_organization, str):
+                keys["aws:vpceorgid"] = (endpoint_organization,)
+            elif endpoint_organization is None:
+                absent.add("aws:vpceorgid")
     else:
-        absent.update({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+        absent.update({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip", *_VPCE_OWNER_KEYS})
     return keys, frozenset(absent)
 
 
@@ -383,7 +407,7 @@ def heartbeat_context(
     )
     if via_endpoint is None:
         # The path is not known here: the VPC keys are unknown, not absent.
-        for key in ("aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"):
+        for key in ("aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip", *_VPCE_OWNER_KEYS):
             keys.pop(key, None)
         absent = frozenset()
     return RequestContext(
