@@ -13,13 +13,26 @@ the fields the analysis reads, compact, for comparison. Then it measures in one 
 each the best of `--repeat` runs (3), and prints the ratio check / floor. With
 `--formats`, it measures instead `check --format F --output FILE` for each format F: the
 CPU time (user and system) and the peak memory of the process, each also as a ratio to
-the same run's `--format json` check. Usage:
+the same run's `--format json` check. With `--shapes`, it measures instead estates of
+one size (10,000 instances by default) in different shapes, each against the shape it
+should cost no more than (the target) and against its own floor:
+
+- base: 200 VPCs, instances sharing their tier's security group and role;
+- vpcs2000: the same instances in 2,000 VPCs (target: at most 2 times base);
+- own-groups: a security group per instance (target: at most 1.5 times base);
+- own-roles: a role per instance (no target; identity is shared per role);
+- routes10 and routes1000: route tables of 10 and 1,000 extra routes (target: routes1000
+  at most 1.5 times routes10).
+
+Usage:
 
     python scripts/benchmark.py                 # 1000 10000 100000
     python scripts/benchmark.py 1000 10000      # chosen sizes
     python scripts/benchmark.py --keep DIR 5000 # keep the generated snapshots in DIR
     python scripts/benchmark.py --minimal 10000 # records with only what the analysis reads
     python scripts/benchmark.py --formats text,sarif,csv 10000  # each format against json
+    python scripts/benchmark.py --shapes        # network and configuration shapes at 10k
+    python scripts/benchmark.py --shapes 2000   # the same shapes at 2,000 instances
 """
 
 from __future__ import annotations
@@ -59,6 +72,66 @@ def write_estate(size: int, vpcs: int, folder: Path, *, minimal: bool) -> None:
         for key, content in raw.files.items()
     }
     write_raw_snapshot(RawSnapshot(raw.manifest, files, raw.source), folder)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A generated estate's shape: VPCs per 10,000 instances, generate() options, and
+    the shape it is measured against with its target ratio (None: no target)."""
+
+    vpcs_per_10k: int
+    options: dict[str, object]
+    against: str | None = None
+    target: float | None = None
+
+
+SHAPES: dict[str, Shape] = {
+    "base": Shape(200, {}),
+    "vpcs2000": Shape(2000, {}, "base", 2.0),
+    "own-groups": Shape(200, {"own_groups": True}, "base", 1.5),
+    "own-roles": Shape(200, {"own_roles": True}, "base"),
+    "routes10": Shape(200, {"routes": 10}),
+    "routes1000": Shape(200, {"routes": 1000}, "routes10", 1.5),
+}
+
+
+def write_shape(name: str, size: int, folder: Path) -> None:
+    """A shape of SHAPES at `size` instances, with the analysis's fields only, compact."""
+    shape = SHAPES[name]
+    vpcs = max(1, shape.vpcs_per_10k * size // 10000)
+    generate(size, vpcs, **shape.options).write(folder)  # type: ignore[arg-type]
+
+
+def measure_shapes(work: Path, size: int, repeat: int) -> None:
+    """Each shape's floor and check CPU time (best of `repeat` interleaved runs), the
+    check as a ratio to its floor and to the shape it is measured against."""
+    folders = {name: work / f"shape-{name}-{size}" for name in SHAPES}
+    for name, folder in folders.items():
+        if not folder.exists():
+            child("--write-shape", name, str(size), str(folder))
+    cpu: dict[str, list[float]] = {name: [] for name in SHAPES}
+    peak: dict[str, list[float]] = {name: [] for name in SHAPES}
+    floors: dict[str, list[float]] = {name: [] for name in SHAPES}
+    for _ in range(repeat):
+        for name, folder in folders.items():
+            floors[name].append(floor_seconds(folder))
+            run = run_check(folder, work / f"check-{name}-{size}.json")
+            cpu[name].append(run.cpu)
+            peak[name].append(run.peak)
+    for name, shape in SHAPES.items():
+        seconds, floor = min(cpu[name]), min(floors[name])
+        against = ""
+        if shape.against is not None:
+            ratio = seconds / min(cpu[shape.against])
+            against = f"{ratio:.2f} x {shape.against}"
+            if shape.target is not None:
+                verdict = "met" if ratio <= shape.target else "NOT met"
+                against += f" (target {shape.target:g}: {verdict})"
+        print(
+            f"{name:>12} {size:>10} {floor:>8.2f} {seconds:>8.2f} {seconds / floor:>8.1f} "
+            f"{max(peak[name]):>9.0f}  {against}",
+            flush=True,
+        )
 
 
 def json_load_all(folder: Path) -> float:
@@ -170,9 +243,12 @@ def measure_check(folder: Path, work: Path, size: int, vpcs: int, repeat: int) -
     )
 
 
+DEFAULT_SIZES = [1000, 10000, 100000]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000])
+    parser.add_argument("sizes", nargs="*", type=int, default=DEFAULT_SIZES)
     parser.add_argument("--keep", type=Path, help="keep the generated snapshots in this folder")
     parser.add_argument(
         "--repeat",
@@ -192,11 +268,24 @@ def main() -> None:
         help="measure `check --format F` for each of these formats against `--format json` "
         f"(CPU time and peak memory; from {', '.join(FORMATS)})",
     )
+    parser.add_argument(
+        "--shapes",
+        action="store_true",
+        help="measure the estate shapes (VPC count, a group or role per instance, route table "
+        "size) at one size (default 10000), each against its target",
+    )
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--write-shape", nargs=3, metavar=("NAME", "SIZE", "DIR"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--write", nargs=3, metavar=("SIZE", "VPCS", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
         print(json_load_all(args.floor))
+        return
+    if args.write_shape:
+        name, size, folder = args.write_shape
+        write_shape(name, int(size), Path(folder))
         return
     if args.write:
         size, vpcs, folder = args.write
@@ -208,6 +297,18 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"date {time.strftime('%Y-%m-%d')}"
     )
+    if args.shapes:
+        print(
+            f"{'shape':>12} {'instances':>10} {'floor s':>8} {'cpu s':>8} {'cpu/floor':>8} "
+            f"{'peak MiB':>9}  against"
+        )
+        try:
+            for size in args.sizes if args.sizes != DEFAULT_SIZES else [10000]:
+                measure_shapes(work, size, args.repeat)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(work, ignore_errors=True)
+        return
     if args.formats:
         print(
             f"{'instances':>10} {'format':>12} {'cpu s':>8} {'cpu/json':>8} {'peak MiB':>9} {'mem/json':>8} {'output MB':>10}"
