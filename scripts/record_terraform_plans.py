@@ -33,7 +33,12 @@ def _env(work: Path) -> dict[str, str]:
         '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
     )
-    return {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    return {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(rc),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+    }
 
 
 def record(case: Path, terraform: str) -> None:
@@ -44,9 +49,19 @@ def record(case: Path, terraform: str) -> None:
         shutil.copy(CASES / "provider.tf.in", folder / "provider.tf")
         env = _env(work)
         for args in (["init", "-input=false"], ["plan", "-input=false", "-out=plan.out"]):
-            subprocess.run([terraform, *args, "-no-color"], cwd=folder, env=env, check=True, capture_output=True)
+            subprocess.run(
+                [terraform, *args, "-no-color"],
+                cwd=folder,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         shown = subprocess.run(
-            [terraform, "show", "-json", "plan.out"], cwd=folder, env=env, check=True, capture_output=True
+            [terraform, "show", "-json", "plan.out"],
+            cwd=folder,
+            env=env,
+            check=True,
+            capture_output=True,
         )
     plan = json.loads(shown.stdout)
     (case / "plan.json").write_text(json.dumps(plan, indent=1, sort_keys=True) + "\n")

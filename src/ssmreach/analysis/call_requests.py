@@ -35,6 +35,8 @@ def requests_for(
         endpoint_organization=(
             estate.account_data(owner).organization if owner else _ENDPOINT_OWNER_NOT_READ
         ),
+        source_instance=instance_arn(node.instance, node.own, ctx.partition),
+        credentials=identity.kind,
     )
     out: list[RequestContext] = []
     if need.service == "s3":

@@ -30,6 +30,8 @@ from ssmreach.policy.managed import builtin_managed_policy
 IdentityKind = Literal["profile", "dhmc", "none", "unknown"]
 
 _INSTANCE_ARN = re.compile(r":instance/(i-[0-9a-f]+)$")
+# Condition keys whose value is the calling node's instance ARN (see request_keys).
+SOURCE_INSTANCE_KEYS = frozenset({"ec2:sourceinstancearn", "ssm:sourceinstancearn"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,21 @@ class PolicyCache:
         else:
             keys = tuple(sorted((k, v) for k, v in ctx.keys.items() if k in read))
             absent = ctx.absent_keys & read
+        if any(k in SOURCE_INSTANCE_KEYS for k, _ in keys):
+            keys = tuple(
+                (k, tuple(self._any_instance(value) for value in values))
+                if k in SOURCE_INSTANCE_KEYS
+                else (k, values)
+                for k, values in keys
+            )
         return (ctx.action.lower(), resource, ctx.principal_arn, keys, absent)
+
+    def _any_instance(self, arn: str) -> str:
+        """An instance ARN as any instance's, unless a policy names that instance."""
+        match = _INSTANCE_ARN.search(arn)
+        if match and match.group(1) not in self.named_instances:
+            return arn[: match.start(1)] + "*"
+        return arn
 
     def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
         key = (role.role.arn, *self.request_key(ctx, role.keys))
@@ -351,6 +367,8 @@ def request_keys(
     organization: str | Gap | None = _ORG_NOT_READ,
     service: str | None = None,
     endpoint_organization: str | Gap | None = _ORG_NOT_READ,
+    source_instance: str | None = None,
+    credentials: IdentityKind | None = None,
 ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Condition keys the snapshot can decide for a call from the node.
 
@@ -362,7 +380,17 @@ def request_keys(
     `service` (the endpoint service the call goes to) and `endpoint_organization` (the
     organization of the account that owns `via_endpoint`, in the same three forms) decide
     `aws:VpceAccount` and `aws:VpceOrgID` for the services in VPCE_OWNER_KEY_SERVICES;
-    both keys are absent from a call that uses no endpoint."""
+    both keys are absent from a call that uses no endpoint.
+
+    `source_instance` (the node's instance ARN) and `credentials` (how it got them)
+    decide the source-instance keys (IAM User Guide, "AWS global condition context
+    keys"): with instance profile credentials `ec2:SourceInstanceARN` is the instance
+    ("whenever the role session is created by an Amazon EC2 instance") and
+    `ssm:SourceInstanceARN` is absent ("not present" for instance profile credentials);
+    with credentials Systems Manager delivers (Default Host Management)
+    `ssm:SourceInstanceARN` is the instance ("whenever role credentials are delivered to
+    an AWS Systems Manager managed instance") and `ec2:SourceInstanceARN` stays unknown
+    (no page says it is absent). Otherwise both are unknown."""
     keys: dict[str, tuple[str, ...]] = {
         "aws:principalaccount": (region.account,),
         "ssm:nodeaccountid": (region.account,),
@@ -373,6 +401,11 @@ def request_keys(
     if role_arn:
         keys["aws:principalarn"] = (role_arn,)
     absent: set[str] = set()
+    if source_instance is not None and credentials == "profile":
+        keys["ec2:sourceinstancearn"] = (source_instance,)
+        absent.add("ssm:sourceinstancearn")
+    elif source_instance is not None and credentials == "dhmc":
+        keys["ssm:sourceinstancearn"] = (source_instance,)
     if isinstance(organization, str):
         keys["aws:principalorgid"] = (organization,)
     elif organization is None:
@@ -401,9 +434,16 @@ def heartbeat_context(
     role_arn: str,
     partition: str,
     via_endpoint: aws.VpcEndpoint | None,
+    credentials: IdentityKind = "profile",
 ) -> RequestContext:
+    resource = instance_arn(instance, region, partition)
     keys, absent = request_keys(
-        region, role_arn, instance_ip=instance.private_ip_address, via_endpoint=via_endpoint
+        region,
+        role_arn,
+        instance_ip=instance.private_ip_address,
+        via_endpoint=via_endpoint,
+        source_instance=resource,
+        credentials=credentials,
     )
     if via_endpoint is None:
         # The path is not known here: the VPC keys are unknown, not absent.
@@ -412,7 +452,7 @@ def heartbeat_context(
         absent = frozenset()
     return RequestContext(
         action="ssm:UpdateInstanceInformation",
-        resource=instance_arn(instance, region, partition),
+        resource=resource,
         principal_arn=role_arn,
         principal_account=region.account,
         keys=keys,
