@@ -151,3 +151,83 @@ def test_instances_that_differ_in_one_fact_are_not_given_each_others_results(
 
     assert facts(twins[0]) == facts(twins[1]) == facts(later)
     assert facts(odd) != facts(twins[0]), "the variant should change some result"
+
+
+# -- security groups that count by their contents -------------------------------------------
+
+
+def test_grouped_equals_ungrouped_with_a_group_per_instance() -> None:
+    estate = full_records(generate(300, 12, own_groups=True)).estate()
+    grouped = check_estate(estate, CheckOptions(features=FEATURES))
+    single = check_estate(estate, CheckOptions(features=FEATURES, grouped=False))
+    assert grouped.results == single.results
+    assert len({r.verdict for r in grouped.results}) >= 3
+    # Each result names its own instance's group, never another's.
+    groups = {i.instance_id: set(i.group_ids) for r in estate.regions.values() for i in r.instances}
+    all_groups = set().union(*groups.values())
+    for result in grouped.results:
+        named = {h.resource for s in result.services for h in s.hops if h.resource in all_groups}
+        assert named <= groups[result.instance]
+
+
+def _twins(egress: list[dict[str, object]] | None) -> tuple[EstateBuilder, list[str], list[str]]:
+    """Three instances of one subnet, each with a group of its own with the same rules."""
+    e = one_vpc()
+    vpc = e.vpc
+    own = [e.b.sg(vpc, f"own{i}", egress=egress) for i in range(3)]
+    ids = [e.b.instance(f"web{i}", e.app, [g], e.profile) for i, g in enumerate(own)]
+    return e.b, ids, own
+
+
+@pytest.mark.parametrize("egress", [None, [tcp(80, cidr="0.0.0.0/0")]], ids=["open", "shut"])
+def test_groups_with_equal_rules_each_name_their_own_group(
+    egress: list[dict[str, object]] | None,
+) -> None:
+    b, ids, own = _twins(egress)
+    estate = b.estate()
+    grouped = check_estate(estate, CheckOptions(features=FEATURES))
+    single = check_estate(estate, CheckOptions(features=FEATURES, grouped=False))
+    assert grouped.results == single.results
+    for iid, gid in zip(ids, own, strict=True):
+        texts = [
+            " ".join(filter(None, (x.resource, x.message, x.fix)))
+            for r in grouped.results
+            if r.instance == iid
+            for x in r.reasons
+        ] + [
+            f"{h.resource} {h.detail}"
+            for r in grouped.results
+            if r.instance == iid
+            for s in r.services
+            for h in s.hops
+        ]
+        text = " ".join(texts)
+        assert gid in text and not any(other in text for other in own if other != gid)
+    if egress is not None:
+        assert {r.verdict.value for r in grouped.results} == {"BLOCKED"}
+
+
+def test_a_group_an_endpoint_rule_names_counts_by_its_id() -> None:
+    """The endpoints admit one of two groups with equal rules: they decide differently."""
+    b, ids, own = _twins(None)
+    ep_sg = next(g for g in b.sgs if g["GroupName"] == "endpoints")
+    ep_sg["IpPermissions"] = [tcp(443, group=own[1])]
+    assert _compare(b) == {ids[0]: "BLOCKED", ids[1]: "PRIVATE", ids[2]: "BLOCKED"}
+
+
+def test_the_order_of_an_instances_groups_is_kept() -> None:
+    """Two open groups: the hop names the first in the instance's order, so [A, B] and
+    [B, A] (and a swap of two groups with equal rules) give different wording."""
+    e = one_vpc()
+    first, second = e.b.sg(e.vpc, "a"), e.b.sg(e.vpc, "b")
+    ab = e.b.instance("ab", e.app, [first, second], e.profile)
+    ba = e.b.instance("ba", e.app, [second, first], e.profile)
+    estate = e.b.estate()
+    grouped = check_estate(estate, CheckOptions(features=("core",)))
+    single = check_estate(estate, CheckOptions(features=("core",), grouped=False))
+    assert grouped.results == single.results
+    egress = {
+        r.instance: {h.resource for s in r.services for h in s.hops if h.step == "sg-egress"}
+        for r in grouped.results
+    }
+    assert egress == {ab: {first}, ba: {second}}

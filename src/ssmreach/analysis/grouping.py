@@ -11,6 +11,13 @@ they have a public address, and when no rule, route or policy tells them apart:
 - a policy that names an instance id singles that instance out, so such an instance
   is a group of its own.
 
+Security groups count by what they hold, not by their ids, when nothing else names them
+(`Grouper.group_key`): a group that no rule references, that no endpoint uses and that no
+policy names decides every flow by its rules alone, so two such groups with equal rules
+decide alike. Instances whose groups differ only so share their network results, which
+are computed with the first such instance's groups and then name the instance's own
+(group_alias.py).
+
 Messages of shared results name no instance-specific value ("the instance", "the
 instance's ARN"); instance-level reasons are rebound per instance.
 
@@ -24,13 +31,43 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
+
+import msgspec
 
 from ssmreach.analysis.addresses import NestedIndex, Network, network, span
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, RegionData
 
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8,17}\b")
+_GROUP_ID = re.compile(r"\bsg-[0-9a-f]{8,17}\b")
+
+# A group's part of a network key: its id when something names it, else what it holds.
+GroupKey = Hashable
+
+
+def _named_groups(estate: Estate) -> frozenset[str]:
+    """Security groups that something other than their own instances names: a rule's
+    group reference, an endpoint's groups (and the default groups endpoints without any
+    get), a policy."""
+    named: set[str] = set()
+    for data in estate.regions.values():
+        for group in data.security_groups.values():
+            for perm in (*group.ip_permissions, *group.ip_permissions_egress):
+                named.update(p.group_id for p in perm.user_id_group_pairs if p.group_id)
+        for ep in data.endpoints.values():
+            named.update(g.group_id for g in ep.groups)
+        named.update(data.default_security_group.values())
+    for text in _policy_texts(estate):
+        named.update(_GROUP_ID.findall(text))
+    return frozenset(named)
+
+
+def _contents(group: aws.SecurityGroup) -> bytes:
+    """What decides a flow through `group`: its VPC, owner and rules (not its id or name)."""
+    return msgspec.json.encode(
+        (group.vpc_id, group.owner_id, group.ip_permissions, group.ip_permissions_egress)
+    )
 
 
 def _rule_cidrs(estate: Estate) -> Iterable[str]:
@@ -85,6 +122,8 @@ class Grouper:
             if (block := span(c)) is not None and (net := network(c)) is not None
         )
         self._narrow: dict[str, tuple[Network, ...]] = {}
+        self._named_groups = _named_groups(estate)
+        self._group_keys: dict[str, GroupKey] = {}
         self.named_instances = (
             named_instances
             if named_instances is not None
@@ -143,21 +182,39 @@ class Grouper:
             else None,
         )
 
+    def group_key(self, groups: Sequence[aws.SecurityGroup | str]) -> tuple[GroupKey, ...]:
+        """The instance's security groups, in its order (which a hop's wording follows),
+        as part of a network key: a group nothing else names counts by its contents (see
+        the module docstring), any other group (or one not in the snapshot, given by its
+        id) by its id."""
+        out: list[GroupKey] = []
+        for group in groups:
+            if isinstance(group, str):
+                out.append(group)
+                continue
+            gid = group.group_id
+            key = self._group_keys.get(gid)
+            if key is None:
+                key = gid if gid in self._named_groups else ("contents", _contents(group))
+                self._group_keys[gid] = key
+            out.append(key)
+        return tuple(out)
+
     def network_key(
         self,
         region: RegionData,
         instance: aws.Instance,
         ephemeral: tuple[int, int],
-        group_ids: tuple[str, ...] | None = None,
+        groups: tuple[GroupKey, ...] | None = None,
     ) -> Hashable:
         """Equal keys (with the same role) reach every service the same way.
 
-        `group_ids`: the instance's security groups, when the caller has them already."""
+        `groups`: the instance's `group_key`, when the caller has it (else its group ids)."""
         if instance.instance_id in self.named_instances:
             return ("single", instance.instance_id)
         return (
             *_placement(region, instance),
-            tuple(sorted(instance.group_ids if group_ids is None else group_ids)),
+            instance.group_ids if groups is None else groups,
             ephemeral,
             instance.public_ip is not None,
             self._covering(region, instance),

@@ -17,6 +17,7 @@ import msgspec
 from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.features import DHMC_MIN, NEEDS, SessionPreferences, channel_options
+from ssmreach.analysis.group_alias import AliasCache, GroupAlias
 from ssmreach.analysis.grouping import Grouper
 from ssmreach.analysis.identity import Identity, resolve_identity
 from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
@@ -81,6 +82,9 @@ class Shared:
         self.stages: dict[Hashable, NetworkStage] = {}
         self.profiles: dict[Hashable, list[FeatureResult]] = {}
         self.addresses: dict[Hashable, str] = {}  # by Grouper.address_key
+        # The security groups that stand for every instance's of a network key (see _node)
+        self.groups: dict[Hashable, tuple[aws.SecurityGroup, ...]] = {}
+        self.aliases = AliasCache()
 
 
 class InstanceCheck:
@@ -109,6 +113,8 @@ class InstanceCheck:
         self.personal = False  # has reasons of its own (set with its results)
         self.ephemeral = ephemeral_ports(region, instance)
         self.group_ids = instance.group_ids
+        self.groups = self._groups()
+        self.alias: GroupAlias | None = None  # set by _node when other groups stand for its own
         grouper = shared.grouper
         iid = instance.instance_id
         dhmc = None if self.agent.version is None else self.agent.version >= DHMC_MIN
@@ -116,7 +122,7 @@ class InstanceCheck:
             grouper.identity_key(region, instance, dhmc) if grouper else iid
         )
         self.network_key: Hashable = (
-            grouper.network_key(region, instance, self.ephemeral, self.group_ids)
+            grouper.network_key(region, instance, self.ephemeral, grouper.group_key(self.groups))
             if grouper
             else iid
         )
@@ -246,6 +252,18 @@ class InstanceCheck:
                 )
             )
 
+    def _groups(self) -> list[aws.SecurityGroup | str]:
+        """The instance's security groups in its order; a group not in the snapshot by its id."""
+        region = self.region
+        network = self.ctx.estate.network_of(region, self.instance.subnet_id or "")
+        out: list[aws.SecurityGroup | str] = []
+        for gid in self.group_ids:
+            group = region.security_groups.get(gid) or (
+                network.security_groups.get(gid) if network is not None else None
+            )
+            out.append(gid if group is None else group)
+        return out
+
     def _node(self) -> Node | None:
         """The instance as the source of a flow; None (and UNKNOWN, naming every read it
         lacks) when its VPC, subnet, security groups or private address are not known.
@@ -265,10 +283,9 @@ class InstanceCheck:
         if subnet is None:
             problems.append(_missing(network, "DescribeSubnets", inst.subnet_id))
         groups: list[aws.SecurityGroup] = []
-        for gid in self.group_ids:
-            group = region.security_groups.get(gid) or network.security_groups.get(gid)
-            if group is None:
-                problems.append(_missing(region, "DescribeSecurityGroups", gid))
+        for group in self.groups:
+            if isinstance(group, str):
+                problems.append(_missing(region, "DescribeSecurityGroups", group))
             else:
                 groups.append(group)
         # An instance not launched yet (a planned one) has no address: any address of its
@@ -293,6 +310,15 @@ class InstanceCheck:
                     ),
                 )
             return None
+        if grouper is not None:
+            # The first groups of their network key stand for these in every flow (equal
+            # contents, named by nothing else: grouping.py); results name them, and
+            # `alias` tells them for this instance's groups.
+            standing = self.shared.groups.setdefault(self.network_key, tuple(groups))
+            self.alias = GroupAlias.between(
+                [g.group_id for g in standing], [g.group_id for g in groups], self.shared.aliases
+            )
+            groups = list(standing)
         return Node(inst, network, vpc, subnet, address, tuple(groups), self.ephemeral, region)
 
     def _network_region(self) -> RegionData | None:
@@ -402,8 +428,15 @@ class InstanceCheck:
         # Reasons of its own name the instance: its results cannot serve another one.
         self.personal = bool(self.reasons or gates)
         out = []
+        alias = self.alias
         for feature in names:
             part = self._feature_part(feature)
+            if alias is not None:
+                part = _FeaturePart(
+                    tuple(alias.service(s) for s in part.services),
+                    part.verdict,
+                    alias.reasons(part.reasons),
+                )
             own = self.reasons + gates if feature == "session-manager" else self.reasons
             out.append(
                 FeatureResult(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -105,16 +105,56 @@ def check_document(result: CheckResult) -> dict[str, Any]:
     return {**_header(result), "results": [result_document(r) for r in result.results]}
 
 
+_T = TypeVar("_T")
+
+
+class _Repeats:
+    """Encoded bytes of the objects met more than once (by identity: the results hold
+    them all, so an id is not reused meanwhile); an object met once is not kept, so
+    objects built for one result only (group_alias.py) cost no memory."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, bytes] = {}
+        self._seen: set[int] = set()
+
+    def get(self, obj: _T, encode: Callable[[_T], bytes]) -> bytes:
+        key = id(obj)
+        done = self._kept.get(key)
+        if done is not None:
+            return done
+        done = encode(obj)
+        if key in self._seen:
+            self._kept[key] = done
+        else:
+            self._seen.add(key)
+        return done
+
+
 def iter_json(result: CheckResult) -> Iterator[bytes]:
     """The document as a stream of byte pieces, so that memory stays flat.
 
     Instances of one group share the tuples of their service results and reasons, so
     each is encoded once and the same bytes object is yielded for every result that
-    holds it; the writer hands the pieces to the kernel without joining them.
+    holds it; the writer hands the pieces to the kernel without joining them. Tuples
+    built apart (an instance whose groups another's stand for: group_alias.py) mostly
+    hold shared service results and reasons, which are encoded once each too.
     """
     encoder = msgspec.json.Encoder()
-    services: dict[int, bytes] = {}
-    reasons: dict[int, bytes] = {}
+    services, reasons = _Repeats(), _Repeats()
+    service_items, reason_items = _Repeats(), _Repeats()
+
+    def one_service(x: ServiceResult) -> bytes:
+        return service_items.get(x, lambda y: encoder.encode(service_item(y)))
+
+    def one_reason(x: Reason) -> bytes:
+        return reason_items.get(x, lambda y: encoder.encode(reason_item(y)))
+
+    def reason_list(xs: tuple[Reason, ...]) -> bytes:
+        return b"[" + b",".join(map(one_reason, xs)) + b"]"
+
+    def service_list(xs: tuple[ServiceResult, ...]) -> bytes:
+        return b"[" + b",".join(map(one_service, xs)) + b"]}"
+
     labels: dict[tuple[str, str], bytes] = {}
     head = encoder.encode(_header(result))
     yield head[:-1] + b',"results":[\n'
@@ -133,14 +173,8 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
             label = labels[(r.feature, r.verdict)] = (
                 b"," + encoder.encode({"feature": r.feature, "verdict": str(r.verdict)})[1:-1]
             )
-        listed = reasons.get(id(r.reasons))
-        if listed is None:
-            listed = reasons[id(r.reasons)] = encoder.encode([reason_item(x) for x in r.reasons])
-        tail = services.get(id(r.services))
-        if tail is None:
-            tail = services[id(r.services)] = (
-                encoder.encode([service_item(x) for x in r.services]) + b"}"
-            )
+        listed = reasons.get(r.reasons, reason_list)
+        tail = services.get(r.services, service_list)
         accepted = (
             b',"accepted":' + encoder.encode([msgspec.structs.asdict(a) for a in r.accepted])
             if r.accepted
