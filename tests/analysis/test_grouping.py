@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from builders import EstateBuilder, InstanceOptions, nacl_entry, tcp
@@ -231,3 +233,36 @@ def test_the_order_of_an_instances_groups_is_kept() -> None:
         for r in grouped.results
     }
     assert egress == {ab: {first}, ba: {second}}
+
+
+def test_grouped_equals_ungrouped_with_a_role_per_instance() -> None:
+    """Roles holding the same documents share their decisions; findings still name each."""
+    estate = full_records(generate(200, 8, own_roles=True)).estate()
+    grouped = check_estate(estate, CheckOptions(features=FEATURES))
+    single = check_estate(estate, CheckOptions(features=FEATURES, grouped=False))
+    assert grouped.results == single.results
+
+
+def test_an_endpoint_policy_that_admits_anyone_names_each_caller_it_refuses() -> None:
+    e = one_vpc()
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "ssm:Describe*", "Resource": "*"}
+        ]
+    }
+    for endpoint in e.b.endpoints:
+        if endpoint["ServiceName"].endswith(".ssm"):
+            endpoint["PolicyDocument"] = json.dumps(policy)
+    roles = [e.b.role(f"core-{n}") for n in range(2)]
+    ids = [e.b.instance(f"web{n}", e.app, [e.app_sg], role) for n, role in enumerate(roles)]
+    estate = e.b.estate()
+    grouped = check_estate(estate, CheckOptions(features=("core",)))
+    assert (
+        grouped.results
+        == check_estate(estate, CheckOptions(features=("core",), grouped=False)).results
+    )
+    for iid, n in zip(ids, range(2), strict=True):
+        (result,) = [r for r in grouped.results if r.instance == iid]
+        text = " ".join(r.message for r in result.reasons)
+        assert result.verdict.value == "BLOCKED"
+        assert f"role/core-{n}" in text and f"role/core-{1 - n}" not in text

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from ssmreach.policy.conditions import Condition
-from ssmreach.policy.document import PolicyParseError, parse_policy
+from ssmreach.policy.document import PolicyParseError, admits_any_principal, parse_policy
 
 CORE = {
     "Version": "2012-10-17",
@@ -208,3 +208,36 @@ def test_a_policy_variable_may_read_any_key() -> None:
         ],
     }
     assert referenced_keys([parse_policy(CORE, "core"), parse_policy(variable, "v")]) is None
+
+
+@pytest.mark.parametrize(
+    ("principals", "anyone"),
+    [
+        (["*"], True),
+        ([{"AWS": "*"}], True),
+        ([{"AWS": ["arn:aws:iam::111122223333:role/x", "*"]}], True),
+        (["*", {"AWS": "arn:aws:iam::111122223333:role/x"}], False),
+        (["*", {"Service": "ssm.amazonaws.com"}], False),
+        ([None], False),
+    ],
+)
+def test_a_policy_admits_any_principal_only_when_every_statement_does(
+    principals: list[object], anyone: bool
+) -> None:
+    statements = []
+    for principal in principals:
+        stmt: dict[str, object] = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+        if principal is not None:
+            stmt["Principal"] = principal
+        statements.append(stmt)
+    policy = parse_policy(json.dumps({"Statement": statements}), "p")
+    assert admits_any_principal(policy) is anyone
+
+
+def test_not_principal_is_never_anyone() -> None:
+    doc = {
+        "Statement": [
+            {"Effect": "Deny", "NotPrincipal": {"AWS": "*"}, "Action": "*", "Resource": "*"}
+        ]
+    }
+    assert not admits_any_principal(parse_policy(json.dumps(doc), "p"))

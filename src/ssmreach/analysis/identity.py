@@ -63,6 +63,7 @@ class PolicyCache:
         self.named_instances = named_instances
         self._roles: dict[tuple[str, str], RolePolicies] = {}
         self._evaluations: dict[tuple[object, ...], Evaluation] = {}
+        self._managed_policies: dict[tuple[str, str], Policy | None] = {}
 
     def role_policies(self, account: AccountData, role: aws.RoleDetail) -> RolePolicies:
         key = (account.account, role.arn)
@@ -105,6 +106,14 @@ class PolicyCache:
         return result
 
     def _managed(self, account: AccountData, arn: str) -> Policy | None:
+        """A managed policy of the account, parsed once: roles that attach it share it
+        (and so their evaluations, see `evaluate`)."""
+        key = (account.account, arn)
+        if key not in self._managed_policies:
+            self._managed_policies[key] = self._parse_managed(account, arn)
+        return self._managed_policies[key]
+
+    def _parse_managed(self, account: AccountData, arn: str) -> Policy | None:
         detail = account.managed_policies.get(arn)
         if detail is not None and detail.default_document is not None:
             try:
@@ -114,11 +123,13 @@ class PolicyCache:
         return builtin_managed_policy(arn)
 
     def request_key(
-        self, ctx: RequestContext, read: frozenset[str] | None = None
+        self, ctx: RequestContext, read: frozenset[str] | None = None, *, principal: bool = True
     ) -> tuple[object, ...]:
         """A cache key for a request: an instance ARN counts as any instance ARN unless
         some policy names that instance (see grouping.py); with `read` (the condition
-        keys the policies read), other keys do not count."""
+        keys the policies read), other keys do not count; with `principal` False, the
+        caller's ARN does not count either (the policies read it through no Principal
+        element; a condition on `aws:PrincipalArn` still counts through `read`)."""
         resource = ctx.resource
         match = _INSTANCE_ARN.search(resource)
         if match and match.group(1) not in self.named_instances:
@@ -136,7 +147,13 @@ class PolicyCache:
                 else (k, values)
                 for k, values in keys
             )
-        return (ctx.action.lower(), resource, ctx.principal_arn, keys, absent)
+        return (
+            ctx.action.lower(),
+            resource,
+            ctx.principal_arn if principal else None,
+            keys,
+            absent,
+        )
 
     def _any_instance(self, arn: str) -> str:
         """An instance ARN as any instance's, unless a policy names that instance."""
@@ -146,7 +163,13 @@ class PolicyCache:
         return arn
 
     def evaluate(self, role: RolePolicies, ctx: RequestContext) -> Evaluation:
-        key = (role.role.arn, *self.request_key(ctx, role.keys))
+        """The role's identity-based decision on `ctx`, once per set of policy documents:
+        identity policies have no Principal element and their findings name policies, not
+        roles, so roles holding the same parsed documents share decisions (a role with
+        documents missing is its own: that finding names it)."""
+        holder = role.role.arn if role.missing else None
+        documents = (tuple(map(id, role.policies)), id(role.boundary), holder)
+        key = (documents, *self.request_key(ctx, role.keys, principal=False))
         cached = self._evaluations.get(key)
         if cached is not None:
             return cached

@@ -13,8 +13,14 @@ from ssmreach.analysis.kms import parse_key_policy
 from ssmreach.analysis.resources import CallResources
 from ssmreach.model import aws
 from ssmreach.model.estate import BucketGone, Estate, Gap, KmsKey, RegionData
-from ssmreach.policy.document import Policy, PolicyParseError, parse_policy, referenced_keys
-from ssmreach.policy.evaluate import Evaluation, RequestContext, evaluate_resource_policy
+from ssmreach.policy.document import (
+    Policy,
+    PolicyParseError,
+    admits_any_principal,
+    parse_policy,
+    referenced_keys,
+)
+from ssmreach.policy.evaluate import Decision, Evaluation, RequestContext, evaluate_resource_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +60,9 @@ class PathContext:
         self.estate = estate
         self.partition = estate.partition or "aws"
         self.policies = PolicyCache(named_instances)
-        self._resource_evaluations: dict[tuple[object, ...], Evaluation] = {}
+        # by endpoint and request: the decision, and the caller it was made for
+        self._resource_evaluations: dict[tuple[object, ...], tuple[Evaluation, str | None]] = {}
+        self._anyone: dict[str, bool] = {}  # by endpoint: its policy admits any principal
         self._dns: dict[tuple[str, str], DnsAnswer] = {}
         self._endpoint_policies: dict[str, Policy | str | None] = {}
         self._endpoint_keys: dict[str, frozenset[str] | None] = {}
@@ -80,11 +88,19 @@ class PathContext:
         eid = endpoint.vpc_endpoint_id
         if eid not in self._endpoint_keys:
             self._endpoint_keys[eid] = referenced_keys([policy])
-        key = (eid, *self.policies.request_key(req, self._endpoint_keys[eid]))
-        result = self._resource_evaluations.get(key)
-        if result is None:
-            result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
-            self._resource_evaluations[key] = result
+            self._anyone[eid] = admits_any_principal(policy)
+        anyone = self._anyone[eid]
+        key = (eid, *self.policies.request_key(req, self._endpoint_keys[eid], principal=not anyone))
+        cached = self._resource_evaluations.get(key)
+        if cached is not None:
+            result, caller = cached
+            # A policy that admits anyone decides alike for every caller, but a finding
+            # that nothing allows the call names the caller: told anew for another one.
+            if result.decision is not Decision.NO_ALLOW or caller == req.principal_arn:
+                return result
+            return evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
+        result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
+        self._resource_evaluations[key] = (result, req.principal_arn)
         return result
 
     def endpoint_policy(self, endpoint: aws.VpcEndpoint) -> Policy | str | None:

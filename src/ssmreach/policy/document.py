@@ -73,6 +73,18 @@ class Policy:
     version: str | None = None
 
 
+def admits_any_principal(policy: Policy) -> bool:
+    """Does every statement name every caller ("Principal": "*", or "*" among its AWS
+    principals) and none use NotPrincipal? Then who calls never changes what the policy
+    decides (IAM User Guide, "AWS JSON policy elements: Principal": "*" is anyone)."""
+    return all(
+        stmt.not_principals is None
+        and stmt.principals is not None
+        and ("*" in stmt.principals or "*" in stmt.principals.get("AWS", ()))
+        for stmt in policy.statements
+    )
+
+
 def referenced_keys(policies: Iterable[Policy | None]) -> frozenset[str] | None:
     """The condition keys (lower case) that can change what these policies decide.
 
