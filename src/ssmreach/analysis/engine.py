@@ -17,7 +17,9 @@ assembles the result:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,6 +38,7 @@ __all__ = [
     "CheckOptions",
     "agent_facts",
     "check_estate",
+    "cycle_collector_paused",
     "ephemeral_ports",
     "instance_ids",
     "session_preferences",
@@ -51,8 +54,29 @@ class CheckOptions:
     as_of: date | None = None  # the day the check judges; None: the snapshot's date, else today
 
 
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector, paused while the check runs. Its full collections walk
+    every object alive, which here is the whole estate and every result, and so grow
+    with the estate at each pass; the check makes almost no reference cycles (under a
+    thousand objects for 10,000 instances in 2,000 VPCs, where pausing saves a third of
+    the time). Reference counting frees everything else as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckResult:
     """Verdicts for every instance (or the chosen ones) and every chosen feature."""
+    with cycle_collector_paused():
+        return _check_estate(estate, options)
+
+
+def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
     options = options or CheckOptions()
     shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of)
     ctx = PathContext(estate, shared.named_instances)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ssmreach.analysis.baseline import DEFAULT_FILE, Baseline, apply_baseline, parse_baseline
-from ssmreach.analysis.engine import CheckOptions, check_estate
+from ssmreach.analysis.engine import CheckOptions, check_estate, cycle_collector_paused
 from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
@@ -301,6 +301,9 @@ def check_command(
       ssmreach check --snapshot snap/ --probe web-1.json   # with evidence from a node
       ssmreach check --snapshot snap/ --terraform-plan plan.json   # before terraform apply
     """
+    # Reading, checking and writing keep the whole estate and every result alive:
+    # the cycle collector stays paused until the command ends (see the engine).
+    click.get_current_context().with_resource(cycle_collector_paused())
     sites = read_sites_file(sites_file)
     planned = (
         planned_estate(
