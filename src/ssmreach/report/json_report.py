@@ -143,8 +143,28 @@ def iter_json(result: CheckResult) -> Iterator[bytes]:
     services, reasons = _Repeats(), _Repeats()
     service_items, reason_items = _Repeats(), _Repeats()
 
+    hop_items = _Repeats()
+
+    def one_hop(x: Hop) -> bytes:
+        return hop_items.get(x, lambda y: encoder.encode(_hop(y)))
+
+    def encode_service(x: ServiceResult) -> bytes:
+        # service_item(x), encoded from its parts: a service result rebuilt for one
+        # instance (group_alias.py) mostly holds hops and reasons already encoded.
+        head = {"service": x.service, "host": x.host, "verdict": str(x.verdict), "via": x.via}
+        return b"".join(
+            (
+                encoder.encode(head)[:-1],
+                b',"reasons":',
+                reason_list(x.reasons),
+                b',"hops":[',
+                b",".join(map(one_hop, x.hops)),
+                b"]}",
+            )
+        )
+
     def one_service(x: ServiceResult) -> bytes:
-        return service_items.get(x, lambda y: encoder.encode(service_item(y)))
+        return service_items.get(x, encode_service)
 
     def one_reason(x: Reason) -> bytes:
         return reason_items.get(x, lambda y: encoder.encode(reason_item(y)))
