@@ -30,7 +30,8 @@ from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
 from ssmreach.analysis.path_context import PathContext
 from ssmreach.analysis.retirement import Assumption
 from ssmreach.analysis.sessions import session_preferences
-from ssmreach.analysis.verdict import CheckResult, FeatureResult
+from ssmreach.analysis.verdict import CheckResult
+from ssmreach.analysis.workers import Job, Placed, check_in_workers, unit_of, worker_count
 from ssmreach.model.estate import Estate, RegionData
 from ssmreach.pricing import price_table
 
@@ -52,6 +53,8 @@ class CheckOptions:
     grouped: bool = True  # analyse instances with equal group keys once (see grouping.py)
     assume_ec2messages: Assumption = "auto"  # see retirement.py
     as_of: date | None = None  # the day the check judges; None: the snapshot's date, else today
+    # processes to analyse in (workers.py); None: every core for a large estate
+    workers: int | None = None
 
 
 @contextmanager
@@ -81,20 +84,37 @@ def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
     shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of)
     ctx = PathContext(estate, shared.named_instances)
     wanted = set(options.instances)
-    features = sorted(options.features)
-    results: list[FeatureResult] = []
-    count = not_running = 0
+    features = tuple(sorted(options.features))
+    placed: list[Placed] = [
+        (key, region, instance)
+        for key, region in sorted(estate.regions.items())
+        for instance in sorted(region.instances, key=lambda i: i.instance_id)
+        if not wanted or instance.instance_id in wanted
+    ]
+    count = len(placed)
+    workers = worker_count(options.workers, count, len({unit_of(p) for p in placed}))
+    if workers > 1:
+        job = Job(
+            estate,
+            options.grouped,
+            options.assume_ec2messages,
+            options.as_of,
+            features,
+            tuple(placed),
+        )
+        per_instance = check_in_workers(job, workers)
+    else:
+        per_instance = [
+            instance_results(ctx, region, instance, shared, features)
+            for _, region, instance in placed
+        ]
+    results = [r for rs in per_instance for r in rs]
+    not_running = sum(instance.state_name != "running" for _, _, instance in placed)
     needing: dict[tuple[str, str, str], tuple[RegionData, str]] = {}
-    for _key, region in sorted(estate.regions.items()):
-        for instance in sorted(region.instances, key=lambda i: i.instance_id):
-            if wanted and instance.instance_id not in wanted:
-                continue
-            count += 1
-            not_running += instance.state_name != "running"
-            results.extend(instance_results(ctx, region, instance, shared, features))
-            where = (region.account, region.region, instance.vpc_id or "")
-            if where not in needing and may_need_ec2messages(agent_facts(region, instance)):
-                needing[where] = (region, instance.vpc_id or "")
+    for _, region, instance in placed:
+        where = (region.account, region.region, instance.vpc_id or "")
+        if where not in needing and may_need_ec2messages(agent_facts(region, instance)):
+            needing[where] = (region, instance.vpc_id or "")
     # About endpoints rather than instances: only when every instance is checked.
     estate_findings = (
         ()

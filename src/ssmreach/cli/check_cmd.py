@@ -16,6 +16,7 @@ from ssmreach.analysis.engine import CheckOptions, check_estate, cycle_collector
 from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
+from ssmreach.analysis.workers import POOL_MIN_INSTANCES
 from ssmreach.cli.live import feature_option, live_options
 from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
@@ -256,6 +257,13 @@ def _plan_worse(
 @plan_options
 @sites_option
 @click.option("--trace", is_flag=True, help="Print the hop trace of every instance (text format).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=f"Analyse in N processes, whole VPCs each (default: every core for "
+    f"{POOL_MIN_INSTANCES:,} instances or more, else 1). The report is the same for any N.",
+)
 def check_command(
     snapshot: Path | None,
     region: tuple[str, ...],
@@ -280,6 +288,7 @@ def check_command(
     fail_on_worse: bool,
     sites_file: Path | None,
     trace: bool,
+    workers: int | None,
 ) -> None:
     """Verdict per instance and SSM feature: PRIVATE, INTERNET, BLOCKED or UNKNOWN.
 
@@ -329,6 +338,7 @@ def check_command(
         features=features or DEFAULT_FEATURES,
         instances=instances,
         assume_ec2messages=assume_ec2messages,
+        workers=workers,
     )
     result = check_estate(estate, options)
     worse = planned is not None and _plan_worse(planned, options, result, terraform_plan)

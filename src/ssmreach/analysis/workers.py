@@ -1,0 +1,117 @@
+"""A large check on every core: the instances split by VPC among worker processes.
+
+Instances of different VPCs share no cached network result (DNS, routes, ACLs and
+endpoints are per VPC) and identity results are cheap next to them, so a VPC is the unit
+of work: each worker analyses whole VPCs, in the order a single process would, with caches
+of its own, and the results come back to be put in that order. Grouping is exact
+(grouping.py), so which process analysed an instance never changes its result; a test
+compares one worker with two.
+
+Workers are forked: they inherit the parsed estate instead of receiving it, which is
+what makes the split pay. Where processes cannot be forked (not Linux or macOS with the
+fork start method), the check runs in one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ssmreach.analysis.instance_check import Shared, instance_results
+from ssmreach.analysis.path_context import PathContext
+from ssmreach.analysis.retirement import Assumption
+from ssmreach.analysis.verdict import FeatureResult
+from ssmreach.model import aws
+from ssmreach.model.estate import Estate, RegionData
+
+# Below this many instances a check takes about a second: forking and sending results
+# back would eat what a second core saves.
+POOL_MIN_INSTANCES = 4000
+
+# (account, Region, VPC): what one worker takes whole.
+Unit = tuple[str, str, str]
+# An instance to check: its Region's key in `Estate.regions`, its data, the instance.
+Placed = tuple[tuple[str, str], RegionData, aws.Instance]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What every worker checks its share against (inherited when forked)."""
+
+    estate: Estate
+    grouped: bool
+    assumption: Assumption
+    as_of: date | None
+    features: tuple[str, ...]
+    instances: tuple[Placed, ...]
+
+
+def unit_of(placed: Placed) -> Unit:
+    _, region, instance = placed
+    return (region.account, region.region, instance.vpc_id or "")
+
+
+def worker_count(requested: int | None, instances: int, units: int) -> int:
+    """How many processes: `requested` (None: every core for POOL_MIN_INSTANCES or more),
+    at most one per unit of work, and 1 where processes cannot be forked."""
+    wanted = (
+        requested
+        if requested is not None
+        else (os.cpu_count() or 1 if instances >= POOL_MIN_INSTANCES else 1)
+    )
+    if wanted <= 1 or units <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(wanted, units)
+
+
+def split(sizes: dict[Unit, int], workers: int) -> list[list[Unit]]:
+    """Units into `workers` shares of about equal instance counts (largest first, each to
+    the lightest share so far), each share in the units' first order."""
+    order = {unit: n for n, unit in enumerate(sizes)}
+    shares: list[list[Unit]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for unit in sorted(sizes, key=lambda u: (-sizes[u], order[u])):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(unit)
+        loads[lightest] += sizes[unit]
+    return [sorted(share, key=order.__getitem__) for share in shares if share]
+
+
+_JOB: Job | None = None  # set in the parent just before the workers are forked
+
+
+def _check_share(units: Sequence[Unit]) -> list[list[FeatureResult]]:
+    """In a worker: the results of the instances of `units`, in the job's order."""
+    job = _JOB
+    assert job is not None, "workers are forked after the job is set"
+    wanted = set(units)
+    shared = Shared(job.estate, job.grouped, job.assumption, job.as_of)
+    ctx = PathContext(job.estate, shared.named_instances)
+    return [
+        instance_results(ctx, region, instance, shared, job.features)
+        for placed in job.instances
+        if unit_of(placed) in wanted
+        for _, region, instance in (placed,)
+    ]
+
+
+def check_in_workers(job: Job, workers: int) -> list[list[FeatureResult]]:
+    """Each instance's results, in `job.instances` order, from `workers` processes."""
+    global _JOB
+    sizes: dict[Unit, int] = {}
+    for placed in job.instances:
+        unit = unit_of(placed)
+        sizes[unit] = sizes.get(unit, 0) + 1
+    shares = split(sizes, workers)
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
+            answers = pool.map(_check_share, shares, chunksize=1)
+    finally:
+        _JOB = None
+    by_unit: dict[Unit, int] = {unit: n for n, share in enumerate(shares) for unit in share}
+    taken = [iter(answer) for answer in answers]
+    return [next(taken[by_unit[unit_of(placed)]]) for placed in job.instances]

@@ -1,0 +1,57 @@
+"""A check in several processes gives exactly the results of one (workers.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from generated import generate
+from ssmreach.analysis.engine import CheckOptions, check_estate
+from ssmreach.analysis.features import FEATURES
+from ssmreach.analysis.workers import POOL_MIN_INSTANCES, split, worker_count
+from ssmreach.report.json_report import render_json
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="processes cannot be forked"
+)
+
+
+@needs_fork
+@pytest.mark.parametrize("own_groups", [False, True])
+def test_two_workers_give_the_results_of_one(own_groups: bool) -> None:
+    estate = generate(300, 14, own_groups=own_groups).estate()
+    one = check_estate(estate, CheckOptions(features=FEATURES, workers=1))
+    two = check_estate(estate, CheckOptions(features=FEATURES, workers=2))
+    assert two.results == one.results
+    assert render_json(two) == render_json(one)
+    assert two.estate_findings == one.estate_findings
+    assert (two.instances, two.not_running) == (one.instances, one.not_running)
+
+
+@needs_fork
+def test_workers_keep_the_chosen_instances_only() -> None:
+    estate = generate(120, 6).estate()
+    chosen = tuple(sorted(i.instance_id for r in estate.regions.values() for i in r.instances)[::7])
+    one = check_estate(estate, CheckOptions(instances=chosen, workers=1))
+    two = check_estate(estate, CheckOptions(instances=chosen, workers=2))
+    assert two.results == one.results and {r.instance for r in two.results} == set(chosen)
+
+
+def test_small_estates_and_single_units_stay_in_one_process() -> None:
+    assert worker_count(None, POOL_MIN_INSTANCES - 1, 50) == 1
+    assert worker_count(4, 10_000, 1) == 1  # one VPC: nothing to split
+    assert worker_count(1, 10_000, 50) == 1
+    assert worker_count(8, 10_000, 3) in (1, 3)  # at most one worker per VPC
+
+
+def test_split_balances_instances_and_keeps_order() -> None:
+    sizes = {("a", "r", f"vpc-{n}"): size for n, size in enumerate([50, 5, 40, 5, 10, 30])}
+    shares = split(sizes, 2)
+    loads = sorted(sum(sizes[u] for u in share) for share in shares)
+    assert loads == [70, 70]
+    order = list(sizes)
+    for share in shares:
+        assert share == sorted(share, key=order.index)
+    assert sorted(u for share in shares for u in share) == sorted(sizes)
+    assert len(split(sizes, 10)) == 6  # never an empty share
