@@ -104,7 +104,9 @@ def write_shape(name: str, size: int, folder: Path) -> None:
 
 def measure_shapes(work: Path, size: int, repeat: int) -> None:
     """Each shape's floor and check CPU time (best of `repeat` interleaved runs), the
-    check as a ratio to its floor and to the shape it is measured against."""
+    check as a ratio to its floor and to the shape it is measured against. The check
+    runs in one process (`--workers 1`): the ratios are of the analysis's cost, which a
+    pool of workers spreads over the cores but does not lower."""
     folders = {name: work / f"shape-{name}-{size}" for name in SHAPES}
     for name, folder in folders.items():
         if not folder.exists():
@@ -115,7 +117,7 @@ def measure_shapes(work: Path, size: int, repeat: int) -> None:
     for _ in range(repeat):
         for name, folder in folders.items():
             floors[name].append(floor_seconds(folder))
-            run = run_check(folder, work / f"check-{name}-{size}.json")
+            run = run_check(folder, work / f"check-{name}-{size}.json", workers=1)
             cpu[name].append(run.cpu)
             peak[name].append(run.peak)
     for name, shape in SHAPES.items():
@@ -172,10 +174,14 @@ class Run:
     code: int
 
 
-def run_check(folder: Path, output: Path, report_format: str = "json") -> Run:
-    """Run one `ssmreach check` process and measure it."""
+def run_check(
+    folder: Path, output: Path, report_format: str = "json", workers: int | None = None
+) -> Run:
+    """Run one `ssmreach check` process and measure it (CPU time counts its workers)."""
     command = [sys.executable, "-m", "ssmreach", "check", "--snapshot", str(folder)]
     command += ["--format", report_format, "--output", str(output)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
