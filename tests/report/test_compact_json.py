@@ -26,16 +26,26 @@ def test_expanding_the_traces_gives_the_check_document() -> None:
         compact, full = _compact(name)
         jsonschema.validate(compact, SCHEMA)
         traces, reason_sets = compact["traces"], compact["reason_sets"]
+        services, reasons = compact["service_results"], compact["reason_items"]
         assert isinstance(traces, dict) and isinstance(reason_sets, dict)
+        assert isinstance(services, dict) and isinstance(reasons, dict)
         results = compact["results"]
         assert isinstance(results, list)
         expanded = [
-            {**r, "reasons": reason_sets[r["reasons"]], "services": traces[r["services"]]}
+            {
+                **r,
+                "reasons": [reasons[k] for k in reason_sets[r["reasons"]]],
+                "services": [services[k] for k in traces[r["services"]]],
+            }
             for r in results
         ]
         assert expanded == full["results"]
         assert compact["summary"] == full["summary"]
         assert len(traces) < len(expanded)  # instances of one configuration share one
+        # each service result and reason is written once, however many traces hold it
+        listed = [k for keys in traces.values() for k in keys]
+        assert set(listed) == set(services) and len(services) <= len(listed)
+        assert len(set(json.dumps(s, sort_keys=True) for s in services.values())) == len(services)
 
 
 def test_detail_failing_leaves_out_the_traces_of_private_results() -> None:

@@ -248,6 +248,17 @@ class DistinctLists:
             self.by_id[id(items)] = found
         return found
 
+    def item_key(self, item: Any, encode: Callable[[Any], Any]) -> str:
+        """The key of one item (not a list), made a document by `encode`."""
+        found = self.by_id.get(id(item))
+        if found is None:
+            body = self.encoder.encode(encode(item))
+            found = self.by_bytes.get(body)
+            if found is None:
+                found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
+            self.by_id[id(item)] = found
+        return found
+
     def __len__(self) -> int:
         return len(self.by_bytes)
 
@@ -258,30 +269,44 @@ class DistinctLists:
 
 
 def iter_compact_json(result: CheckResult, *, detail: str = "full") -> Iterator[bytes]:
-    """The compact form (docs/compact-json.md): each distinct list of service results (hop
-    traces) and each distinct list of reasons appears once, under `traces` and
-    `reason_sets`, and each result names them by key. With `detail="failing"` PRIVATE
-    results carry no trace (`"services": null`).
+    """The compact form (docs/compact-json.md): each distinct service result (with its hop
+    trace) appears once, under `service_results`; each distinct list of them once, as a
+    list of their keys, under `traces`; each distinct list of reasons once, under
+    `reason_sets`, as a list of keys of `reason_items` (each distinct reason once); each result
+    names its trace and its reasons by key. With
+    `detail="failing"` PRIVATE results carry no trace (`"services": null`).
 
     Results stream first and the tables follow, so memory holds only the distinct lists:
     as many as the distinct configurations, not the instances.
     """
     encoder = msgspec.json.Encoder()
     traces, reason_sets = DistinctLists("t", encoder), DistinctLists("r", encoder)
+    services, reasons = DistinctLists("s", encoder), DistinctLists("x", encoder)
+
+    def service_key(x: ServiceResult) -> str:
+        return services.item_key(x, service_item)
+
+    def reason_key(x: Reason) -> str:
+        return reasons.item_key(x, reason_item)
+
     head = {**_header(result), "format": COMPACT_FORMAT, "detail": detail}
     yield encoder.encode(head)[:-1] + b',"results":[\n'
     for index, r in enumerate(result.results):
         row = {**_instance_fields(r), "feature": r.feature, "verdict": str(r.verdict)}
-        row["reasons"] = reason_sets.key(r.reasons, reason_item)
+        row["reasons"] = reason_sets.key(r.reasons, reason_key)
         if r.accepted:
             row["accepted"] = [msgspec.structs.asdict(a) for a in r.accepted]
         full = detail == "full" or r.verdict is not Verdict.PRIVATE
-        row["services"] = traces.key(r.services, service_item) if full else None
+        row["services"] = traces.key(r.services, service_key) if full else None
         yield (b",\n" if index else b"") + encoder.encode(row)
     yield b'\n],"traces":{\n'
     yield from _joined(traces.entries())
+    yield b'\n},"service_results":{\n'
+    yield from _joined(services.entries())
     yield b'\n},"reason_sets":{\n'
     yield from _joined(reason_sets.entries())
+    yield b'\n},"reason_items":{\n'
+    yield from _joined(reasons.entries())
     yield b"\n}}\n"
 
 
