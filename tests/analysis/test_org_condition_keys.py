@@ -37,14 +37,18 @@ def _perimeter(org: str) -> dict[str, Any]:
     }
 
 
-def _estate(organization: str | None, policy_org: str = ORG) -> tuple[EstateBuilder, str]:
+def _estate(
+    organization: str | None, policy_org: str = ORG, *, policy: dict[str, Any] | None = None
+) -> tuple[EstateBuilder, str]:
+    """One instance, and an ssm endpoint whose policy is `policy` (by default a perimeter
+    on `policy_org`)."""
     b = EstateBuilder()
     vpc = b.vpc("10.0.0.0/16")
     app = b.subnet(vpc, "10.0.1.0/24", "a")
     ep = b.subnet(vpc, "10.0.11.0/24", "a")
     b.route_table(vpc, [app, ep])
     sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/16")])
-    b.endpoint(vpc, "ssm", [ep], [sg], policy=_perimeter(policy_org))
+    b.endpoint(vpc, "ssm", [ep], [sg], policy=policy or _perimeter(policy_org))
     b.organization = organization
     iid = b.instance("web", app, [b.sg(vpc, "app")], b.role("ssm-core"))
     return b, iid
@@ -210,16 +214,9 @@ def test_an_endpoint_listed_without_its_owner_leaves_vpce_account_unknown() -> N
 def test_systems_manager_endpoints_leave_the_endpoint_owner_keys_unknown() -> None:
     """The IAM list of services that set aws:VpceAccount does not name Systems Manager:
     a perimeter on it in the ssm endpoint's policy is not guessed either way."""
-    b = EstateBuilder()
-    vpc = b.vpc("10.0.0.0/16")
-    app = b.subnet(vpc, "10.0.1.0/24", "a")
-    ep = b.subnet(vpc, "10.0.11.0/24", "a")
-    b.route_table(vpc, [app, ep])
-    sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/16")])
-    policy = _endpoint_owner_perimeter("aws:VpceAccount", b.account)
+    policy = _endpoint_owner_perimeter("aws:VpceAccount", EstateBuilder().account)
     policy["Statement"][0]["Action"] = "*"
-    b.endpoint(vpc, "ssm", [ep], [sg], policy=policy)
-    iid = b.instance("web", app, [b.sg(vpc, "app")], b.role("ssm-core"))
+    b, iid = _estate(ORG, policy=policy)
     r = result_for(b, iid, "core")
     assert r.verdict.value == "UNKNOWN"
     assert "aws:vpceaccount" in " ".join(x.message.lower() for x in r.reasons)

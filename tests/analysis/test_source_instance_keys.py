@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from builders import EstateBuilder, tcp
-from scenario import result_for, run
+from builders import EstateBuilder
+from scenario import one_vpc, result_for, run
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.identity import PolicyCache, request_keys
 from ssmreach.model.estate import RegionData
@@ -26,28 +26,25 @@ def _region() -> RegionData:
     return RegionData(account="111122223333", region="us-east-1")
 
 
-def test_instance_profile_credentials_carry_the_ec2_key_only() -> None:
-    keys, absent = request_keys(
+def _keys(credentials: Any) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    return request_keys(
         _region(),
         "arn:r",
         instance_ip=None,
         via_endpoint=None,
         source_instance=ARN,
-        credentials="profile",
+        credentials=credentials,
     )
+
+
+def test_instance_profile_credentials_carry_the_ec2_key_only() -> None:
+    keys, absent = _keys("profile")
     assert keys["ec2:sourceinstancearn"] == (ARN,)
     assert "ssm:sourceinstancearn" in absent and "ssm:sourceinstancearn" not in keys
 
 
 def test_default_host_management_credentials_carry_the_ssm_key() -> None:
-    keys, absent = request_keys(
-        _region(),
-        "arn:r",
-        instance_ip=None,
-        via_endpoint=None,
-        source_instance=ARN,
-        credentials="dhmc",
-    )
+    keys, absent = _keys("dhmc")
     assert keys["ssm:sourceinstancearn"] == (ARN,)
     # No page says the EC2 key is absent then: it stays unknown.
     assert "ec2:sourceinstancearn" not in keys and "ec2:sourceinstancearn" not in absent
@@ -55,14 +52,7 @@ def test_default_host_management_credentials_carry_the_ssm_key() -> None:
 
 @pytest.mark.parametrize("credentials", [None, "unknown", "none"])
 def test_without_known_credentials_both_keys_are_unknown(credentials: Any) -> None:
-    keys, absent = request_keys(
-        _region(),
-        None,
-        instance_ip=None,
-        via_endpoint=None,
-        source_instance=ARN,
-        credentials=credentials,
-    )
+    keys, absent = _keys(credentials)
     for key in ("ec2:sourceinstancearn", "ssm:sourceinstancearn"):
         assert key not in keys and key not in absent
 
@@ -100,17 +90,9 @@ def _scoped_role(b: EstateBuilder, key: str, pattern: str) -> str:
 
 
 def _estate(key: str, pattern: str, instances: int = 1) -> tuple[EstateBuilder, list[str]]:
-    b = EstateBuilder()
-    vpc = b.vpc("10.0.0.0/16")
-    app = b.subnet(vpc, "10.0.1.0/24", "a")
-    ep = b.subnet(vpc, "10.0.11.0/24", "a")
-    b.route_table(vpc, [app, ep])
-    sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/16")])
-    for svc in ("ssm", "ssmmessages", "ec2messages"):
-        b.endpoint(vpc, svc, [ep], [sg])
-    role = _scoped_role(b, key, pattern)
-    app_sg = b.sg(vpc, "app")
-    return b, [b.instance(f"web-{n}", app, [app_sg], role) for n in range(instances)]
+    e = one_vpc()
+    role = _scoped_role(e.b, key, pattern)
+    return e.b, [e.b.instance(f"web-{n}", e.app, [e.app_sg], role) for n in range(instances)]
 
 
 def test_a_role_scoped_to_the_accounts_instances_allows_the_heartbeat() -> None:
@@ -126,12 +108,11 @@ def test_a_role_that_needs_the_ssm_key_gets_nothing_from_an_instance_profile() -
 def test_a_role_scoped_to_one_instance_serves_that_instance_only() -> None:
     b, iids = _estate("ec2:SourceInstanceARN", "arn:aws:ec2:*:*:instance/PLACEHOLDER", instances=3)
     chosen = iids[1]
-    for role in b.roles:
-        text = str(role["RolePolicyList"][0]["PolicyDocument"])
-        assert "PLACEHOLDER" in text
-        role["RolePolicyList"][0]["PolicyDocument"]["Statement"][0]["Condition"]["ArnLike"][
-            "ec2:SourceInstanceARN"
-        ] = f"arn:aws:ec2:*:*:instance/{chosen}"
+    (role,) = [r for r in b.roles if r["RoleName"] == "scoped"]
+    assert "PLACEHOLDER" in str(role["RolePolicyList"][0]["PolicyDocument"])
+    role["RolePolicyList"][0]["PolicyDocument"]["Statement"][0]["Condition"]["ArnLike"][
+        "ec2:SourceInstanceARN"
+    ] = f"arn:aws:ec2:*:*:instance/{chosen}"
     verdicts = {r.instance: r.verdict.value for r in run(b).results if r.feature == "core"}
     assert verdicts == {iid: "PRIVATE" if iid == chosen else "BLOCKED" for iid in iids}
     single = check_estate(b.estate(), CheckOptions(features=("core",), grouped=False))
