@@ -25,6 +25,7 @@ from datetime import date
 
 from ssmreach.analysis.ec2messages_usage import may_need_ec2messages, unused_ec2messages_endpoints
 from ssmreach.analysis.features import DEFAULT_FEATURES
+from ssmreach.analysis.grouping import Grouper
 from ssmreach.analysis.instance_check import Shared, instance_results
 from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
 from ssmreach.analysis.path_context import PathContext
@@ -81,8 +82,7 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
 
 def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
     options = options or CheckOptions()
-    shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of)
-    ctx = PathContext(estate, shared.named_instances)
+    ctx = PathContext(estate, Grouper.instances_named_in_policies(estate))
     wanted = set(options.instances)
     features = tuple(sorted(options.features))
     placed: list[Placed] = [
@@ -104,6 +104,7 @@ def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
         )
         per_instance = check_in_workers(job, workers)
     else:
+        shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of)
         per_instance = [
             instance_results(ctx, region, instance, shared, features)
             for _, region, instance in placed
