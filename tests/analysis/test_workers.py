@@ -6,6 +6,7 @@ import multiprocessing
 
 import pytest
 
+from builders import EstateBuilder, tcp
 from generated import generate
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import FEATURES
@@ -55,3 +56,39 @@ def test_split_balances_instances_and_keeps_order() -> None:
         assert share == sorted(share, key=order.index)
     assert sorted(u for share in shares for u in share) == sorted(sizes)
     assert len(split(sizes, 10)) == 6  # never an empty share
+
+
+@needs_fork
+def test_an_undecided_role_names_no_other_instance_with_any_number_of_workers() -> None:
+    """A decision cached for any instance of a role says "the instance's ARN": what a
+    worker happened to evaluate first never shows in another instance's result."""
+    b = EstateBuilder()
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:*", "ssmmessages:*", "ec2messages:*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+            }
+        ]
+    }
+    role = b.role("tagged", managed=[], inline={"tagged": policy})
+    ids = []
+    for n in range(2):
+        vpc = b.vpc(f"10.{n}.0.0/16")
+        app = b.subnet(vpc, f"10.{n}.1.0/24", "a")
+        ep = b.subnet(vpc, f"10.{n}.11.0/24", "a")
+        rtb = b.route_table(vpc, [app, ep])
+        ep_sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr=f"10.{n}.0.0/16")])
+        b.private_endpoints(vpc, [ep], [ep_sg], [rtb])
+        ids.append(b.instance(f"web{n}", app, [b.sg(vpc, "app")], role))
+    estate = b.estate()
+    one = check_estate(estate, CheckOptions(features=("core",), workers=1))
+    two = check_estate(estate, CheckOptions(features=("core",), workers=2))
+    single = check_estate(estate, CheckOptions(features=("core",), grouped=False, workers=1))
+    assert two.results == one.results == single.results
+    for r in one.results:
+        assert r.verdict.value == "UNKNOWN"
+        text = " ".join(h.detail for s in r.services for h in s.hops)
+        assert not any(other in text for other in ids if other != r.instance)

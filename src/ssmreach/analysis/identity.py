@@ -30,6 +30,7 @@ from ssmreach.policy.managed import builtin_managed_policy
 IdentityKind = Literal["profile", "dhmc", "none", "unknown"]
 
 _INSTANCE_ARN = re.compile(r":instance/(i-[0-9a-f]+)$")
+_INSTANCE_ARN_TEXT = re.compile(r"arn:[\w-]+:ec2:[\w-]*:\d*:instance/i-[0-9a-f]+")
 # Condition keys whose value is the calling node's instance ARN (see request_keys).
 SOURCE_INSTANCE_KEYS = frozenset({"ec2:sourceinstancearn", "ssm:sourceinstancearn"})
 
@@ -185,8 +186,23 @@ class PolicyCache:
                     f"so whether role {role.role.role_name} may call {ctx.action} cannot be decided"
                 ),
             )
+        result = self.neutral(result, ctx)
         self._evaluations[key] = result
         return result
+
+    def neutral(self, result: Evaluation, ctx: RequestContext) -> Evaluation:
+        """`result` as it may serve every request of its cache key: when the key counts the
+        request's instance ARN as any instance's, its explanation names "the instance's
+        ARN", not the instance it was decided for."""
+        if (
+            ":instance/" not in result.explanation
+            or self._any_instance(ctx.resource) == ctx.resource
+        ):
+            return result
+        text = _INSTANCE_ARN_TEXT.sub("the instance's ARN", result.explanation)
+        return (
+            dataclasses.replace(result, explanation=text) if text != result.explanation else result
+        )
 
 
 def _no_credentials(iid: str, msg: str, fix: str) -> Identity:

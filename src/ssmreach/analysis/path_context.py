@@ -98,8 +98,12 @@ class PathContext:
             # that nothing allows the call names the caller: told anew for another one.
             if result.decision is not Decision.NO_ALLOW or caller == req.principal_arn:
                 return result
-            return evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
-        result = evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway)
+            return self.policies.neutral(
+                evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway), req
+            )
+        result = self.policies.neutral(
+            evaluate_resource_policy(policy, req, gateway=endpoint.is_gateway), req
+        )
         self._resource_evaluations[key] = (result, req.principal_arn)
         return result
 

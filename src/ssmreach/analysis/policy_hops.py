@@ -302,7 +302,8 @@ def iam_hop(
             continue
         if result.decision is Decision.UNKNOWN:
             msg = (
-                f"whether role {name} may call {req.action} cannot be decided: {result.explanation}"
+                f"whether role {name} may call {req.action} cannot be decided: "
+                f"{_shown_text(result.explanation, req.resource)}"
             )
             leg.finding(
                 "iam",
