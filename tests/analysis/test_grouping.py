@@ -11,6 +11,8 @@ from generated import full_records, generate
 from scenario import one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
 from ssmreach.analysis.features import FEATURES
+from ssmreach.model.raw import FORMAT, Manifest, RawSnapshot
+from ssmreach.model.reader import parse_snapshot
 
 
 def test_grouped_equals_ungrouped_on_a_generated_estate() -> None:
@@ -266,3 +268,71 @@ def test_an_endpoint_policy_that_admits_anyone_names_each_caller_it_refuses() ->
         text = " ".join(r.message for r in result.reasons)
         assert result.verdict.value == "BLOCKED"
         assert f"role/core-{n}" in text and f"role/core-{1 - n}" not in text
+
+
+def test_a_group_id_named_by_a_policy_counts_by_its_id_whatever_its_letters() -> None:
+    """Planned groups (a Terraform preview) have ids that are not hex: a policy naming
+    one still makes it named, so a quoted statement is never rewritten."""
+    e = one_vpc()
+    first, second = e.b.sg(e.vpc, "a"), e.b.sg(e.vpc, "b")
+    ids = {first: "sg-plan0123456789ab", second: "sg-plan0123456789cd"}
+    for group in e.b.sgs:
+        group["GroupId"] = ids.get(group["GroupId"], group["GroupId"])
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "ssm:UpdateInstanceInformation",
+                "NotResource": f"arn:aws:ec2:us-east-1:111122223333:security-group/{ids[first]}",
+            },
+        ]
+    }
+    for endpoint in e.b.endpoints:
+        if endpoint["ServiceName"].endswith(".ssm"):
+            endpoint["PolicyDocument"] = json.dumps(policy)
+    e.b.instance("one", e.app, [ids[first]], e.profile)
+    e.b.instance("two", e.app, [ids[second]], e.profile)
+    _compare(e.b)
+
+
+def test_groups_of_one_id_in_two_regions_are_told_apart() -> None:
+    """A merged snapshot may repeat an id across Regions: each group counts by its own
+    contents."""
+    builders = []
+    for region, open_egress in (("us-east-1", True), ("us-west-2", False)):
+        b = EstateBuilder(region=region)
+        vpc = b.vpc("10.0.0.0/16")
+        app = b.subnet(vpc, "10.0.1.0/24", "a")
+        ep = b.subnet(vpc, "10.0.11.0/24", "a")
+        rtb = b.route_table(vpc, [app, ep])
+        ep_sg = b.sg(vpc, "endpoints", ingress=[tcp(443, cidr="10.0.0.0/16")])
+        b.private_endpoints(vpc, [ep], [ep_sg], [rtb])
+        repeated = b.sg(vpc, "x", egress=None if open_egress else [])
+        other = b.sg(vpc, "y")
+        role = b.role("core")
+        b.instance("y", app, [other], role)
+        b.instance("x", app, [repeated], role)
+        builders.append(b)
+    east, west = builders
+    for reservation in west.reservations:
+        for instance in reservation["Instances"]:
+            instance["InstanceId"] = instance["InstanceId"].replace("i-0", "i-f")
+    for info in west.info:
+        info["InstanceId"] = info["InstanceId"].replace("i-0", "i-f")
+    files = {**east.files(), **{k: v for k, v in west.files().items() if k.region != "global"}}
+    manifest = Manifest(
+        format=FORMAT,
+        created="2026-11-28T12:00:00Z",
+        accounts=(east.account,),
+        regions=("us-east-1", "us-west-2"),
+    )
+    estate = parse_snapshot(RawSnapshot(manifest=manifest, files=files, source="builder"))
+    grouped = check_estate(estate, CheckOptions(features=("core",)))
+    single = check_estate(estate, CheckOptions(features=("core",), grouped=False))
+    assert grouped.results == single.results
+    assert {r.verdict.value for r in grouped.results if r.region == "us-west-2"} == {
+        "PRIVATE",
+        "BLOCKED",
+    }

@@ -21,7 +21,10 @@ import msgspec
 
 from ssmreach.analysis.verdict import Hop, Reason, ServiceResult
 
-_GROUP_ID = re.compile(r"(?<![\w-])sg-[0-9A-Za-z]+(?![\w-])")
+# A security group id as a whole word (`sg-` and letters or digits: real ids are hex,
+# planned ones from a Terraform preview are not). grouping.py finds named groups with it.
+GROUP_ID_WORD = re.compile(r"(?<![\w-])sg-[0-9A-Za-z]+(?![\w-])")
+_GROUP_ID = GROUP_ID_WORD
 
 
 def _names_groups(value: str | None) -> bool:

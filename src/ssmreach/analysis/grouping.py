@@ -36,11 +36,11 @@ from collections.abc import Hashable, Iterable, Sequence
 import msgspec
 
 from ssmreach.analysis.addresses import NestedIndex, Network, network, span
+from ssmreach.analysis.group_alias import GROUP_ID_WORD
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, RegionData
 
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8,17}\b")
-_GROUP_ID = re.compile(r"\bsg-[0-9a-f]{8,17}\b")
 
 # A group's part of a network key: its id when something names it, else what it holds.
 GroupKey = Hashable
@@ -59,7 +59,7 @@ def _named_groups(estate: Estate) -> frozenset[str]:
             named.update(g.group_id for g in ep.groups)
         named.update(data.default_security_group.values())
     for text in _policy_texts(estate):
-        named.update(_GROUP_ID.findall(text))
+        named.update(GROUP_ID_WORD.findall(text))
     return frozenset(named)
 
 
@@ -123,7 +123,8 @@ class Grouper:
         )
         self._narrow: dict[str, tuple[Network, ...]] = {}
         self._named_groups = _named_groups(estate)
-        self._group_keys: dict[str, GroupKey] = {}
+        # by the group object (ids may repeat across Regions of a merged snapshot)
+        self._group_keys: dict[int, tuple[aws.SecurityGroup, GroupKey]] = {}
         self.named_instances = (
             named_instances
             if named_instances is not None
@@ -192,12 +193,12 @@ class Grouper:
             if isinstance(group, str):
                 out.append(group)
                 continue
-            gid = group.group_id
-            key = self._group_keys.get(gid)
-            if key is None:
+            known = self._group_keys.get(id(group))
+            if known is None or known[0] is not group:
+                gid = group.group_id
                 key = gid if gid in self._named_groups else ("contents", _contents(group))
-                self._group_keys[gid] = key
-            out.append(key)
+                known = self._group_keys[id(group)] = (group, key)
+            out.append(known[1])
         return tuple(out)
 
     def network_key(

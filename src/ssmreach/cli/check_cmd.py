@@ -310,9 +310,6 @@ def check_command(
       ssmreach check --snapshot snap/ --probe web-1.json   # with evidence from a node
       ssmreach check --snapshot snap/ --terraform-plan plan.json   # before terraform apply
     """
-    # Reading, checking and writing keep the whole estate and every result alive:
-    # the cycle collector stays paused until the command ends (see the engine).
-    click.get_current_context().with_resource(cycle_collector_paused())
     sites = read_sites_file(sites_file)
     planned = (
         planned_estate(
@@ -332,6 +329,10 @@ def check_command(
             "--terraform-account, --plan-alone and --fail-on-worse go with --terraform-plan FILE"
         )
     estate = planned.after if planned else load_estate(snapshot, region, profile, role_arn)
+    # Checking and writing keep the whole estate and every result alive: from here (not
+    # while reading, where AWS clients leave cycles) the cycle collector stays paused
+    # until the command ends (see the engine).
+    click.get_current_context().with_resource(cycle_collector_paused())
     _require_known(estate, instances, snapshot)
     echo_sites(sites, estate)
     options = CheckOptions(
