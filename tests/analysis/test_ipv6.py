@@ -255,3 +255,21 @@ def test_a_probe_settles_the_agent_dual_stack_setting(seen: str, settled: Verdic
     r = next(x for x in merged.results if x.instance == iid)
     assert r.verdict is settled
     assert "AGENT_DUALSTACK_UNVERIFIED" not in codes(r)
+
+
+def test_instances_of_an_ipv6_only_subnet_are_each_judged_on_their_own_agent() -> None:
+    """The dual-stack hop names the instance and reads its agent: two instances of one
+    IPv6-only subnet with different agents get their own results, grouped or not."""
+    e = _estate()
+    e.b.add_route(e.rtb, "::/0", e.b.eigw(e.vpc))
+    new = e.b.instance("new", e.app, [e.app_sg], e.profile, imds_ipv6="enabled", agent="3.3.3270.0")
+    old = e.b.instance("old", e.app, [e.app_sg], e.profile, imds_ipv6="enabled", agent="3.3.1142.0")
+    estate = e.b.estate()
+    grouped = check_estate(estate, CheckOptions(features=("core",)))
+    single = check_estate(estate, CheckOptions(features=("core",), grouped=False))
+    assert grouped.results == single.results
+    for r in grouped.results:
+        named = {h.resource for s in r.services for h in s.hops if h.step == "agent"}
+        assert named <= {r.instance}
+    assert {r.instance: r.verdict.value for r in grouped.results}[old] == "BLOCKED"
+    assert new in {r.instance for r in grouped.results}

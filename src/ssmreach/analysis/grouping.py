@@ -9,7 +9,8 @@ they have a public address, and when no rule, route or policy tells them apart:
   entry) may cover one address and not the other, so the narrow CIDRs that cover an
   instance's address are part of its key;
 - a policy that names an instance id singles that instance out, so such an instance
-  is a group of its own.
+  is a group of its own; so is an instance in an IPv6-only subnet, whose paths name it
+  and read its agent's version (ipv6_path.py).
 
 Security groups count by what they hold, not by their ids, when nothing else names them
 (`Grouper.group_key`): a group that no rule references, that no endpoint uses and that no
@@ -39,8 +40,11 @@ from ssmreach.analysis.addresses import NestedIndex, Network, network, span
 from ssmreach.analysis.group_alias import GROUP_ID_WORD
 from ssmreach.model import aws
 from ssmreach.model.estate import Estate, RegionData
+from ssmreach.policy.wildcard import wildcard_match
 
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8,17}\b")
+# An instance-id pattern with an IAM wildcard: after `instance/` in an ARN, or an `i-` id
+_INSTANCE_PATTERN = re.compile(r"(?:instance/|\b)(i[0-9a-f*?-]*[*?][0-9a-f*?-]*|[*?][0-9a-f*?-]+)")
 
 # A group's part of a network key: its id when something names it, else what it holds.
 GroupKey = Hashable
@@ -112,9 +116,22 @@ class Grouper:
 
     @staticmethod
     def instances_named_in_policies(estate: Estate) -> frozenset[str]:
-        return frozenset(m for text in _policy_texts(estate) for m in _INSTANCE_ID.findall(text))
+        """The instances a policy tells apart from the others: named by their id, or
+        matched by a wildcard on instance ids (`instance/i-0ab*`) that does not match
+        every instance of the estate."""
+        texts = list(_policy_texts(estate))
+        named = {m for text in texts for m in _INSTANCE_ID.findall(text)}
+        patterns = {p for text in texts for p in _INSTANCE_PATTERN.findall(text)}
+        if patterns:
+            ids = [i.instance_id for data in estate.regions.values() for i in data.instances]
+            for pattern in patterns:
+                matched = [iid for iid in ids if wildcard_match(pattern, iid, case_sensitive=True)]
+                if len(matched) < len(ids):
+                    named.update(matched)
+        return frozenset(named)
 
     def __init__(self, estate: Estate, named_instances: frozenset[str] | None = None) -> None:
+        self._estate = estate
         cidrs = {c for c in _rule_cidrs(estate) if c}
         self._networks: NestedIndex[Network] = NestedIndex(
             (block, net)
@@ -130,6 +147,14 @@ class Grouper:
             if named_instances is not None
             else self.instances_named_in_policies(estate)
         )
+
+    def _ipv6_only(self, region: RegionData, instance: aws.Instance) -> bool:
+        """In an IPv6-only subnet an instance is a group of its own: the dual-stack hop of
+        its paths names it and reads its agent's version (ipv6_path.py)."""
+        subnet_id = instance.subnet_id or ""
+        network = self._estate.network_of(region, subnet_id)
+        subnet = network.subnets.get(subnet_id) if network is not None else None
+        return subnet is not None and subnet.ipv6_only
 
     def _narrow_for(self, subnet: aws.Subnet | None) -> tuple[Network, ...]:
         """The rule CIDRs narrower than the subnet's range its flows leave from (IPv6 in an
@@ -167,9 +192,11 @@ class Grouper:
         return (*_placement(region, instance), self._covering(region, instance))
 
     def identity_key(
-        self, region: RegionData, instance: aws.Instance, dhmc_capable: bool | None
+        self, region: RegionData, instance: aws.Instance, dhmc_capable: Hashable
     ) -> Hashable:
-        """Equal keys resolve to the same credentials (instance profile or Default Host Management)."""
+        """Equal keys resolve to the same credentials (instance profile or Default Host
+        Management). `dhmc_capable`: whether the agent can use Default Host Management
+        (None: unknown; for an agent too old, its version, which the finding names)."""
         if instance.instance_id in self.named_instances:
             return ("single", instance.instance_id)
         options = instance.metadata_options
@@ -211,7 +238,7 @@ class Grouper:
         """Equal keys (with the same role) reach every service the same way.
 
         `groups`: the instance's `group_key`, when the caller has it (else its group ids)."""
-        if instance.instance_id in self.named_instances:
+        if instance.instance_id in self.named_instances or self._ipv6_only(region, instance):
             return ("single", instance.instance_id)
         return (
             *_placement(region, instance),
@@ -226,7 +253,7 @@ class Grouper:
         address class, groups, profile, metadata options, what SSM reports of its agent,
         platform), so their results differ only in the instance's id and name."""
         iid = instance.instance_id
-        if iid in self.named_instances:
+        if iid in self.named_instances or self._ipv6_only(region, instance):
             return ("single", iid)
         info = region.instance_information.get(iid)
         options = instance.metadata_options

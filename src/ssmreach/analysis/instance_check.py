@@ -117,7 +117,10 @@ class InstanceCheck:
         self.alias: GroupAlias | None = None  # set by _node when other groups stand for its own
         grouper = shared.grouper
         iid = instance.instance_id
-        dhmc = None if self.agent.version is None else self.agent.version >= DHMC_MIN
+        dhmc: Hashable = None if self.agent.version is None else self.agent.version >= DHMC_MIN
+        if dhmc is False:
+            # Too old for Default Host Management: the finding names the agent's version.
+            dhmc = ("older", self.agent.version)
         self.identity_key: Hashable = (
             grouper.identity_key(region, instance, dhmc) if grouper else iid
         )
