@@ -78,3 +78,14 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--sites", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'nope.yaml'}: cannot be read" in result.stderr
+
+
+def test_without_a_file_the_unchecked_hybrid_nodes_are_named(tmp_path: Path) -> None:
+    snap = str(_snapshot(tmp_path / "snap"))
+    result = CliRunner().invoke(cli, ["check", "--snapshot", snap, "--format", "json"])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        "2 hybrid nodes (mi-0123456789abcdef0, mi-0123456789abcdef1) not checked"
+    )
+    assert "docs/hybrid.md" in line
