@@ -329,9 +329,7 @@ def check_command(
             "--terraform-account, --plan-alone and --fail-on-worse go with --terraform-plan FILE"
         )
     estate = planned.after if planned else load_estate(snapshot, region, profile, role_arn)
-    # Checking and writing keep the whole estate and every result alive: from here (not
-    # while reading, where AWS clients leave cycles) the cycle collector stays paused
-    # until the command ends (see the engine).
+    # From here (not while reading: AWS clients leave cycles) to the end (see the engine)
     click.get_current_context().with_resource(cycle_collector_paused())
     _require_known(estate, instances, snapshot)
     echo_sites(sites, estate)
