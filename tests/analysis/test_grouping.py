@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
-from builders import EstateBuilder, InstanceOptions, nacl_entry, tcp
+from builders import CORE, EstateBuilder, InstanceOptions, nacl_entry, tcp
 from generated import full_records, generate
 from scenario import one_vpc
 from ssmreach.analysis.engine import CheckOptions, check_estate
@@ -372,3 +375,72 @@ def test_agents_too_old_for_default_host_management_each_name_their_version() ->
     e.b.instance("a", e.app, [e.app_sg], None, agent="3.1.1004.0")
     e.b.instance("b", e.app, [e.app_sg], None, agent="3.0.1390.0")
     _compare(e.b)
+
+
+def _two_named(e: Any) -> list[str]:
+    """Two instances of one subnet, with ids a policy can tell apart by pattern."""
+    made = [e.b.instance(n, e.app, [e.app_sg], e.profile) for n in ("a", "b")]
+    ids = dict(zip(made, ("i-0aaaaaaaaaaaaaaa1", "i-0bbbbbbbbbbbbbbb2"), strict=True))
+    for reservation in e.b.reservations:
+        for instance in reservation["Instances"]:
+            instance["InstanceId"] = ids.get(instance["InstanceId"], instance["InstanceId"])
+    for info in e.b.info:
+        info["InstanceId"] = ids.get(info["InstanceId"], info["InstanceId"])
+    return list(ids.values())
+
+
+_B_ARN = "arn:aws:ec2:us-east-1:111122223333:instance/i-0bbbbbbbbbbbbbbb2"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"StringLike": {"ec2:SourceInstanceARN": "*bbbbbbbbbbbbbbb2"}},
+        {"StringEqualsIgnoreCase": {"ec2:SourceInstanceARN": _B_ARN.upper()}},
+        "url-encoded",
+    ],
+    ids=["leading wildcard", "capitals", "url-encoded"],
+)
+def test_a_role_policy_that_singles_out_an_instance_is_seen_however_written(
+    document: dict[str, Any] | str,
+) -> None:
+    e = one_vpc()
+    a, b = _two_named(e)
+    deny: dict[str, Any] = {"Effect": "Deny", "Action": "ssm:UpdateInstanceInformation"}
+    if document == "url-encoded":
+        deny["Resource"] = _B_ARN
+    else:
+        deny |= {"Resource": "*", "Condition": document}
+    text: object = {"Statement": [deny]}
+    if document == "url-encoded":
+        text = quote(json.dumps(text))
+    e.b.roles[0]["RolePolicyList"].append({"PolicyName": "deny-b", "PolicyDocument": text})
+    assert _compare(e.b) == {a: "PRIVATE", b: "BLOCKED"}
+
+
+def test_a_key_policy_that_singles_out_an_instance_is_seen() -> None:
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    key_arn = f"arn:aws:kms:us-east-1:111122223333:key/{key_id}"
+    e = one_vpc()
+    e.b.endpoint(e.vpc, "kms", [e.ep_a], [e.ep_sg])
+    e.b.session_prefs = {"kmsKeyId": key_id}
+    allow = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn}
+    e.profile = e.b.role("sessions", managed=[CORE], inline={"kms": {"Statement": [allow]}})
+    a, b = _two_named(e)
+    policy = e.b.default_key_policy()
+    policy["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"ec2:SourceInstanceARN": _B_ARN}},
+        }
+    )
+    e.b.kms_key(key_id, policy=policy)
+    estate = e.b.estate()
+    options = CheckOptions(features=("session-manager",))
+    grouped = check_estate(estate, options)
+    single = check_estate(estate, dataclasses.replace(options, grouped=False))
+    assert grouped.results == single.results
+    assert {r.instance: r.verdict.value for r in grouped.results} == {a: "PRIVATE", b: "BLOCKED"}

@@ -117,3 +117,20 @@ def test_a_role_scoped_to_one_instance_serves_that_instance_only() -> None:
     assert verdicts == {iid: "PRIVATE" if iid == chosen else "BLOCKED" for iid in iids}
     single = check_estate(b.estate(), CheckOptions(features=("core",), grouped=False))
     assert {r.instance: r.verdict.value for r in single.results} == verdicts
+
+
+def test_a_profile_role_that_needs_the_ssm_key_falls_back_to_default_host_management() -> None:
+    """The heartbeat that chooses between the instance profile and Default Host
+    Management carries the same keys as the path's requests: with the profile's
+    credentials `ssm:SourceInstanceARN` is absent, so the profile role cannot call it,
+    and the agent uses the Default Host Management role instead."""
+    e = one_vpc()
+    role = _scoped_role(e.b, "ssm:SourceInstanceARN", "arn:aws:ec2:*:*:instance/*")
+    e.b.role(
+        "AWSSystemsManagerDefaultEC2InstanceManagementRole",
+        managed=["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"],
+        profile=False,
+    )
+    e.b.dhmc_role = "service-role/AWSSystemsManagerDefaultEC2InstanceManagementRole"
+    iid = e.b.instance("web", e.app, [e.app_sg], role)
+    assert result_for(e.b, iid, "core").verdict.value == "PRIVATE"

@@ -82,7 +82,8 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
 
 def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
     options = options or CheckOptions()
-    ctx = PathContext(estate, Grouper.instances_named_in_policies(estate))
+    named = Grouper.instances_named_in_policies(estate)
+    ctx = PathContext(estate, named)
     wanted = set(options.instances)
     features = tuple(sorted(options.features))
     placed: list[Placed] = [
@@ -101,10 +102,11 @@ def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
             options.as_of,
             features,
             tuple(placed),
+            named,
         )
         per_instance = check_in_workers(job, workers)
     else:
-        shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of)
+        shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of, named)
         per_instance = [
             instance_results(ctx, region, instance, shared, features)
             for _, region, instance in placed

@@ -32,19 +32,18 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 
 import msgspec
 
 from ssmreach.analysis.addresses import NestedIndex, Network, network, span
 from ssmreach.analysis.group_alias import GROUP_ID_WORD
+from ssmreach.analysis.identity import instance_arn
 from ssmreach.model import aws
-from ssmreach.model.estate import Estate, RegionData
-from ssmreach.policy.wildcard import wildcard_match
+from ssmreach.model.estate import Estate, KmsKey, RegionData
+from ssmreach.policy.document import PolicyParseError, parse_policy
 
 _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8,17}\b")
-# An instance-id pattern with an IAM wildcard: after `instance/` in an ARN, or an `i-` id
-_INSTANCE_PATTERN = re.compile(r"(?:instance/|\b)(i[0-9a-f*?-]*[*?][0-9a-f*?-]*|[*?][0-9a-f*?-]+)")
 
 # A group's part of a network key: its id when something names it, else what it holds.
 GroupKey = Hashable
@@ -92,17 +91,62 @@ def _rule_cidrs(estate: Estate) -> Iterable[str]:
             yield from info.cidrs or ()
 
 
-def _policy_texts(estate: Estate) -> Iterable[str]:
+def _policy_documents(estate: Estate) -> Iterator[tuple[str, object]]:
+    """Every policy a check evaluates, as (name, document): endpoint policies, the roles'
+    inline and managed policies, and KMS key policies."""
     for data in estate.regions.values():
         for ep in data.endpoints.values():
             if ep.policy_document:
-                yield ep.policy_document
+                yield f"endpoint policy of {ep.vpc_endpoint_id}", ep.policy_document
+        for key in data.kms_keys.values():
+            if isinstance(key, KmsKey) and isinstance(key.policy, str):
+                yield f"key policy of {key.arn}", key.policy
     for account in estate.accounts.values():
         for role in account.roles.values():
             for inline in role.role_policy_list:
-                yield json.dumps(inline.policy_document)
-        for policy in account.managed_policies.values():
-            yield json.dumps(policy.default_document)
+                yield f"inline policy of {role.role_name}", inline.policy_document
+        for arn, policy in account.managed_policies.items():
+            if policy.default_document is not None:
+                yield arn, policy.default_document
+
+
+def _policy_strings(estate: Estate) -> Iterator[str]:
+    """Every string value of every statement of those policies, decoded as the check
+    reads them (URL-encoded documents included; unreadable ones have no statements)."""
+    for name, document in _policy_documents(estate):
+        try:
+            policy = parse_policy(document, name)
+        except PolicyParseError:
+            continue
+        for statement in policy.statements:
+            yield from _strings(json.loads(statement.source))
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _policy_texts(estate: Estate) -> Iterator[str]:
+    """The policies as text, for finding the security groups they name."""
+    for name, document in _policy_documents(estate):
+        try:
+            policy = parse_policy(document, name)
+        except PolicyParseError:
+            continue
+        yield " ".join(statement.source for statement in policy.statements)
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """An IAM wildcard (`*` any run, `?` one character), matched without regard to case."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
 
 
 def _placement(region: RegionData, instance: aws.Instance) -> tuple[str | None, ...]:
@@ -116,16 +160,26 @@ class Grouper:
 
     @staticmethod
     def instances_named_in_policies(estate: Estate) -> frozenset[str]:
-        """The instances a policy tells apart from the others: named by their id, or
-        matched by a wildcard on instance ids (`instance/i-0ab*`) that does not match
-        every instance of the estate."""
-        texts = list(_policy_texts(estate))
-        named = {m for text in texts for m in _INSTANCE_ID.findall(text)}
-        patterns = {p for text in texts for p in _INSTANCE_PATTERN.findall(text)}
+        """The instances a policy tells apart from the others: named by their id (in any
+        case), or matched, by id or by ARN, by a wildcard value (`instance/i-0ab*`,
+        `*0ab*`) that does not match every instance of the estate. Every string value
+        of every statement counts, wherever it is (a resource, a condition value)."""
+        named: set[str] = set()
+        patterns: set[str] = set()
+        for value in _policy_strings(estate):
+            named.update(_INSTANCE_ID.findall(value.lower()))
+            if ("*" in value or "?" in value) and value.strip("*"):
+                patterns.add(value)
         if patterns:
-            ids = [i.instance_id for data in estate.regions.values() for i in data.instances]
+            partition = estate.partition or "aws"
+            ids = [
+                (i.instance_id, instance_arn(i, data, partition))
+                for data in estate.regions.values()
+                for i in data.instances
+            ]
             for pattern in patterns:
-                matched = [iid for iid in ids if wildcard_match(pattern, iid, case_sensitive=True)]
+                match = _wildcard(pattern).fullmatch
+                matched = [iid for iid, arn in ids if match(iid) or match(arn)]
                 if len(matched) < len(ids):
                     named.update(matched)
         return frozenset(named)

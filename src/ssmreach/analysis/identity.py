@@ -363,7 +363,15 @@ def resolve_identity(
         )
     policies = cache.role_policies(account, role)
     heartbeat = cache.evaluate(
-        policies, heartbeat_context(instance, region, role.arn, partition, via_endpoint=None)
+        policies,
+        heartbeat_context(
+            instance,
+            region,
+            role.arn,
+            partition,
+            via_endpoint=None,
+            organization=estate.account_data(region.account).organization,
+        ),
     )
     if heartbeat.decision in (Decision.DENY, Decision.NO_ALLOW):
         fallback = _role_from_dhmc(estate, region, instance, agent, cache)
@@ -474,6 +482,7 @@ def heartbeat_context(
     partition: str,
     via_endpoint: aws.VpcEndpoint | None,
     credentials: IdentityKind = "profile",
+    organization: str | Gap | None = _ORG_NOT_READ,
 ) -> RequestContext:
     resource = instance_arn(instance, region, partition)
     keys, absent = request_keys(
@@ -483,12 +492,15 @@ def heartbeat_context(
         via_endpoint=via_endpoint,
         source_instance=resource,
         credentials=credentials,
+        organization=organization,
     )
     if via_endpoint is None:
-        # The path is not known here: the VPC keys are unknown, not absent.
-        for key in ("aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip", *_VPCE_OWNER_KEYS):
+        # The path is not known here: the VPC keys are unknown, not absent (the other
+        # keys, decided or absent, stay as the path's own requests have them).
+        path_keys = ("aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip", *_VPCE_OWNER_KEYS)
+        for key in path_keys:
             keys.pop(key, None)
-        absent = frozenset()
+        absent = absent - frozenset(path_keys)
     return RequestContext(
         action="ssm:UpdateInstanceInformation",
         resource=resource,

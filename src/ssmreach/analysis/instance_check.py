@@ -68,14 +68,19 @@ class Shared:
         grouped: bool,
         assumption: Assumption = "auto",
         as_of: date | None = None,
+        named: frozenset[str] | None = None,
     ) -> None:
+        """`named`: the instances policies tell apart (Grouper.instances_named_in_policies),
+        when the caller has them already."""
         self.assumption: Assumption = assumption
         self.as_of = as_of or as_of_date(estate.created)
         self.features: dict[tuple[int, str], _FeaturePart] = {}
         self.part_groups: dict[Hashable, int] = {}
         self._prefs: dict[tuple[str, str], SessionPreferences] = {}
         self._offered: dict[tuple[str, str], bool | None] = {}
-        self.named_instances = Grouper.instances_named_in_policies(estate)
+        self.named_instances = (
+            Grouper.instances_named_in_policies(estate) if named is None else named
+        )
         self.grouper = Grouper(estate, self.named_instances) if grouped else None
         self.identities: dict[Hashable, tuple[str, Identity]] = {}
         self.services: dict[Hashable, ServiceResult] = {}

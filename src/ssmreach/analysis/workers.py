@@ -47,6 +47,7 @@ class Job:
     as_of: date | None
     features: tuple[str, ...]
     instances: tuple[Placed, ...]
+    named: frozenset[str]  # the instances policies tell apart (grouping.py)
 
 
 def unit_of(placed: Placed) -> Unit:
@@ -88,8 +89,8 @@ def _check_share(units: Sequence[Unit]) -> list[list[FeatureResult]]:
     job = _JOB
     assert job is not None, "workers are forked after the job is set"
     wanted = set(units)
-    shared = Shared(job.estate, job.grouped, job.assumption, job.as_of)
-    ctx = PathContext(job.estate, shared.named_instances)
+    shared = Shared(job.estate, job.grouped, job.assumption, job.as_of, job.named)
+    ctx = PathContext(job.estate, job.named)
     return [
         instance_results(ctx, region, instance, shared, job.features)
         for placed in job.instances
