@@ -398,7 +398,9 @@ _ORG_NOT_READ = Gap("", "global", "organizations", "DescribeOrganization", "miss
 # through a VPC endpoint (IAM User Guide, "AWS global condition context keys",
 # aws:VpceAccount and aws:VpceOrgID: "currently supported" for a listed set of services,
 # which names Amazon S3 and AWS KMS and none of Systems Manager, its message services,
-# CloudWatch Logs or EC2). An S3 gateway endpoint sets them as an interface endpoint does.
+# CloudWatch Logs or EC2). An S3 gateway endpoint sets them as an interface endpoint does:
+# AWS's pages do not say so either way; a published test (a bucket policy denying requests
+# whose aws:VpceAccount is null admitted requests through a gateway endpoint) shows it.
 # For any other service the keys are left unknown: AWS does not say what such a request
 # carries, and a perimeter on them is then UNKNOWN, never guessed.
 VPCE_OWNER_KEY_SERVICES = frozenset({"s3", "kms"})
