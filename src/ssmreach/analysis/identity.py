@@ -12,6 +12,7 @@ guide, "Configure instance permissions" and "Default Host Management Configurati
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -65,6 +66,7 @@ class PolicyCache:
         self._roles: dict[tuple[str, str], RolePolicies] = {}
         self._evaluations: dict[tuple[object, ...], Evaluation] = {}
         self._managed_policies: dict[tuple[str, str], Policy | None] = {}
+        self._inline_policies: dict[tuple[str, str], Policy | None] = {}
 
     def role_policies(self, account: AccountData, role: aws.RoleDetail) -> RolePolicies:
         key = (account.account, role.arn)
@@ -74,15 +76,11 @@ class PolicyCache:
         policies: list[Policy] = []
         missing: list[str] = []
         for inline in role.role_policy_list:
-            try:
-                policies.append(
-                    parse_policy(
-                        inline.policy_document,
-                        f"inline policy {inline.policy_name} of role {role.role_name}",
-                    )
-                )
-            except PolicyParseError:
+            policy = self._inline(inline)
+            if policy is None:
                 missing.append(f"inline policy {inline.policy_name} (unreadable)")
+            else:
+                policies.append(policy)
         for attached in role.attached_managed_policies:
             policy = self._managed(account, attached.policy_arn)
             if policy is None:
@@ -105,6 +103,23 @@ class PolicyCache:
         )
         self._roles[key] = result
         return result
+
+    def _inline(self, inline: aws.InlinePolicy) -> Policy | None:
+        """An inline policy, parsed once per name and document: roles holding copies of
+        one (a role per instance from one template) share it, and so their evaluations.
+        Its name does not name the role: every finding that quotes it names the role."""
+        document = inline.policy_document
+        text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+        key = (inline.policy_name, text)
+        if key not in self._inline_policies:
+            try:
+                parsed: Policy | None = parse_policy(
+                    document, f"inline policy {inline.policy_name}"
+                )
+            except PolicyParseError:
+                parsed = None
+            self._inline_policies[key] = parsed
+        return self._inline_policies[key]
 
     def _managed(self, account: AccountData, arn: str) -> Policy | None:
         """A managed policy of the account, parsed once: roles that attach it share it
