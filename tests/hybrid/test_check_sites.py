@@ -89,3 +89,13 @@ def test_without_a_file_the_unchecked_hybrid_nodes_are_named(tmp_path: Path) -> 
         "2 hybrid nodes (mi-0123456789abcdef0, mi-0123456789abcdef1) not checked"
     )
     assert "docs/hybrid.md" in line
+
+
+def test_asking_for_a_hybrid_node_says_what_it_is(tmp_path: Path) -> None:
+    snap = str(_snapshot(tmp_path / "snap"))
+    result = CliRunner().invoke(
+        cli, ["check", "--snapshot", snap, "--instance", "mi-0123456789abcdef0"]
+    )
+    assert result.exit_code == 2
+    assert "mi-0123456789abcdef0 is a hybrid node" in result.stderr
+    assert "not in the snapshot" not in result.stderr

@@ -132,6 +132,12 @@ def exit_code(result: CheckResult, *, require_private: bool, fail_on_unknown: bo
 def _require_known(estate: Estate, instances: tuple[str, ...], snapshot: Path | None) -> None:
     known = {i.instance_id for r in estate.regions.values() for i in r.instances}
     unknown_ids = [i for i in instances if i not in known]
+    hybrid = {n for r in estate.regions.values() for n in r.hybrid.nodes}
+    if any(i in hybrid for i in unknown_ids):
+        node = next(i for i in unknown_ids if i in hybrid)
+        raise UsageError(
+            f"{node} is a hybrid node: verdicts cover EC2 instances only so far (docs/hybrid.md)"
+        )
     if unknown_ids:
         raise UsageError(
             f"instance {unknown_ids[0]} is not in {'the snapshot' if snapshot else 'the account'} "
