@@ -92,3 +92,14 @@ def test_an_undecided_role_names_no_other_instance_with_any_number_of_workers() 
         assert r.verdict.value == "UNKNOWN"
         text = " ".join(h.detail for s in r.services for h in s.hops)
         assert not any(other in text for other in ids if other != r.instance)
+
+
+def test_the_default_is_capped_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssmreach.analysis.workers as workers
+
+    monkeypatch.setattr(workers, "usable_cores", lambda: 64)
+    expected = workers.DEFAULT_MAX_WORKERS
+    if "fork" not in multiprocessing.get_all_start_methods():
+        expected = 1
+    assert worker_count(None, 100_000, 500) == expected
+    assert worker_count(16, 100_000, 500) in (1, 16)  # asked for: as asked

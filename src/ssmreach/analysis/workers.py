@@ -30,6 +30,17 @@ from ssmreach.model.estate import Estate, RegionData
 # Below this many instances a check takes about a second: forking and sending results
 # back would eat what a second core saves.
 POOL_MIN_INSTANCES = 4000
+# At most this many workers by default: each one copies the pages of the estate it
+# touches, so memory grows with workers, while the gain per worker shrinks (results
+# come back through one parent).
+DEFAULT_MAX_WORKERS = 4
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
 
 # (account, Region, VPC): what one worker takes whole.
 Unit = tuple[str, str, str]
@@ -56,13 +67,15 @@ def unit_of(placed: Placed) -> Unit:
 
 
 def worker_count(requested: int | None, instances: int, units: int) -> int:
-    """How many processes: `requested` (None: every core for POOL_MIN_INSTANCES or more),
-    at most one per unit of work, and 1 where processes cannot be forked."""
-    wanted = (
-        requested
-        if requested is not None
-        else (os.cpu_count() or 1 if instances >= POOL_MIN_INSTANCES else 1)
-    )
+    """How many processes: `requested` (None: one per usable core, at most
+    DEFAULT_MAX_WORKERS, for POOL_MIN_INSTANCES or more), at most one per unit of work,
+    and 1 where processes cannot be forked."""
+    if requested is not None:
+        wanted = requested
+    elif instances >= POOL_MIN_INSTANCES:
+        wanted = min(usable_cores(), DEFAULT_MAX_WORKERS)
+    else:
+        wanted = 1
     if wanted <= 1 or units <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(wanted, units)

@@ -16,7 +16,7 @@ from ssmreach.analysis.engine import CheckOptions, check_estate, cycle_collector
 from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.retirement import ASSUMPTIONS, Assumption
 from ssmreach.analysis.verdict import CheckResult, Verdict
-from ssmreach.analysis.workers import POOL_MIN_INSTANCES
+from ssmreach.analysis.workers import DEFAULT_MAX_WORKERS, POOL_MIN_INSTANCES
 from ssmreach.cli.live import feature_option, live_options
 from ssmreach.cli.loading import load_estate
 from ssmreach.cli.output import write_output
@@ -267,8 +267,9 @@ def _plan_worse(
     "--workers",
     type=click.IntRange(min=1),
     metavar="N",
-    help=f"Analyse in N processes, whole VPCs each (default: every core for "
-    f"{POOL_MIN_INSTANCES:,} instances or more, else 1). The report is the same for any N.",
+    help=f"Analyse in N processes, whole VPCs each (default: one per core, at most "
+    f"{DEFAULT_MAX_WORKERS}, for {POOL_MIN_INSTANCES:,} instances or more, else 1). The "
+    "report is the same for any N.",
 )
 def check_command(
     snapshot: Path | None,
