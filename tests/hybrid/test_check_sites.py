@@ -4,6 +4,7 @@ one places each hybrid node in its site, on one stderr line, and changes no verd
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import msgspec
@@ -80,15 +81,22 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert f"{tmp_path / 'nope.yaml'}: cannot be read" in result.stderr
 
 
-def test_without_a_file_the_unchecked_hybrid_nodes_are_named(tmp_path: Path) -> None:
+def test_the_unchecked_hybrid_nodes_are_an_estate_finding(tmp_path: Path) -> None:
     snap = str(_snapshot(tmp_path / "snap"))
     result = CliRunner().invoke(cli, ["check", "--snapshot", snap, "--format", "json"])
-    assert result.exit_code == 1
-    [line] = result.stderr.splitlines()
-    assert line.startswith(
+    assert result.exit_code == 1  # the instance is BLOCKED; the finding is info
+    assert result.stderr == ""
+    [finding] = [
+        f
+        for f in json.loads(result.stdout)["estate_findings"]
+        if f["code"] == "HYBRID_NODES_NOT_CHECKED"
+    ]
+    assert finding["severity"] == "info"
+    assert finding["message"].startswith(
         "2 hybrid nodes (mi-0123456789abcdef0, mi-0123456789abcdef1) not checked"
     )
-    assert "docs/hybrid.md" in line
+    text = CliRunner().invoke(cli, ["check", "--snapshot", snap])
+    assert "HYBRID_NODES_NOT_CHECKED" in text.stdout
 
 
 def test_asking_for_a_hybrid_node_says_what_it_is(tmp_path: Path) -> None:

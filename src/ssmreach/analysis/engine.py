@@ -26,6 +26,7 @@ from datetime import date
 from ssmreach.analysis.ec2messages_usage import may_need_ec2messages, unused_ec2messages_endpoints
 from ssmreach.analysis.features import DEFAULT_FEATURES
 from ssmreach.analysis.grouping import Grouper
+from ssmreach.analysis.hybrid_nodes import unchecked_hybrid_nodes
 from ssmreach.analysis.instance_check import Shared, instance_results
 from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
 from ssmreach.analysis.path_context import PathContext
@@ -125,6 +126,7 @@ def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
         else unused_ec2messages_endpoints(
             estate, needing.values(), ctx.resolve, ctx.partition, price_table()
         )
+        + unchecked_hybrid_nodes(estate)
     )
     return CheckResult(
         accounts=estate.account_ids,

@@ -103,6 +103,13 @@ CATALOGUE: tuple[ReasonCode, ...] = (
         manual="an ec2messages endpoint no node of the snapshot needs; ssmreach never deletes, and nodes it cannot see may use it",
     ),
     ReasonCode(
+        "HYBRID_NODES_NOT_CHECKED",
+        (Severity.INFO,),
+        "The snapshot lists hybrid-activated nodes (`mi-…`) of an account and Region, and the check gives verdicts for EC2 instances only so far: those nodes are named, not judged. Reported once per account and Region, in the report's estate findings, only when every instance is checked.",
+        "Check such a node from inside with `ssmreach probe` (docs/hybrid.md) until ssmreach gives hybrid nodes verdicts.",
+        manual="hybrid nodes get no verdicts yet, so no plan changes for them",
+    ),
+    ReasonCode(
         "PRIVATE_DNS_DISABLED",
         (
             Severity.ERROR,

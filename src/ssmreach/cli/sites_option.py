@@ -65,23 +65,6 @@ def sites_line(sites: Sites, estate: Estate) -> str:
     return line + "; hybrid nodes get no verdicts yet (docs/hybrid.md)"
 
 
-def unchecked_line(estate: Estate) -> str | None:
-    """Without a sites file: how many hybrid nodes the snapshot lists that the check does
-    not judge (None when it lists none), so that they are never silently left out."""
-    nodes = sorted(n.node_id for r in estate.regions.values() for n in r.hybrid.nodes.values())
-    if not nodes:
-        return None
-    shown = ", ".join(nodes[:SHOWN]) + (
-        f", +{len(nodes) - SHOWN} more" if len(nodes) > SHOWN else ""
-    )
-    return (
-        f"{len(nodes)} hybrid node{'s' * (len(nodes) != 1)} ({shown}) not checked: verdicts "
-        "cover EC2 instances only so far; `--sites FILE` places them in their sites "
-        "(docs/hybrid.md)"
-    )
-
-
 def echo_sites(sites: Sites | None, estate: Estate) -> None:
-    line = sites_line(sites, estate) if sites is not None else unchecked_line(estate)
-    if line is not None:
-        click.echo(line, err=True)
+    if sites is not None:
+        click.echo(sites_line(sites, estate), err=True)
