@@ -39,6 +39,40 @@ def _verdict(leg: Leg, private: bool) -> Verdict:
     return Verdict.PRIVATE if private else Verdict.INTERNET
 
 
+def _policy_part(
+    ctx: PathContext, node: Node, identity: Identity, need: ServiceNeed, stage: NetworkStage
+) -> Leg:
+    """Steps 5-6 (the endpoint policy, then the role), as a leg of their own: the same
+    for every instance that calls the same endpoint with the same credentials and needs,
+    from the same account and Region (their requests are equal: condition keys name the
+    endpoint, its VPC and owner, the account, the Region, the role; an instance's ARN
+    counts as any instance's unless a policy names it), so decided once for them all."""
+    endpoint = stage.endpoint
+    iid = node.instance.instance_id
+    key = (
+        endpoint.vpc_endpoint_id if endpoint is not None else None,
+        stage.private,
+        identity.kind,
+        identity.role_arn,
+        need,
+        node.own.account,
+        node.own.region,
+        iid if iid in ctx.policies.named_instances else None,
+    )
+    part = ctx.policy_parts.get(key)
+    if part is None:
+        part = Leg()
+        requests = requests_for(ctx, node, need, identity, endpoint)
+        if endpoint is not None:
+            endpoint_policy_hop(
+                part, ctx, endpoint, requests, s3=need.service == "s3", aws_owned=need.aws_owned
+            )
+        if part.outcome is not Outcome.FAIL:
+            iam_hop(part, ctx, node.own, need, identity, requests, through_endpoint=stage.private)
+        ctx.policy_parts[key] = part
+    return part
+
+
 def reach_service(
     ctx: PathContext,
     node: Node,
@@ -53,13 +87,12 @@ def reach_service(
     leg = Leg(
         hops=list(stage.hops), reasons=list(stage.reasons), outcome=stage.outcome, via=stage.via
     )
-    requests = requests_for(ctx, node, need, identity, stage.endpoint)
-    if leg.outcome is not Outcome.FAIL and stage.endpoint is not None:
-        endpoint_policy_hop(
-            leg, ctx, stage.endpoint, requests, s3=need.service == "s3", aws_owned=need.aws_owned
-        )
     if leg.outcome is not Outcome.FAIL:
-        iam_hop(leg, ctx, node.own, need, identity, requests, through_endpoint=stage.private)
+        part = _policy_part(ctx, node, identity, need, stage)
+        leg.hops.extend(part.hops)
+        leg.reasons.extend(part.reasons)
+        if part.outcome is Outcome.FAIL or leg.outcome is Outcome.PASS:
+            leg.outcome = part.outcome
     if need.bucket_region is not None:
         bucket_region_hop(leg, node, need, stage.endpoint)
     if need.region_mismatches:

@@ -5,11 +5,13 @@ results (DNS answers, parsed endpoint and key policies, policy evaluations).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ssmreach.analysis.dns import DnsAnswer, resolve
 from ssmreach.analysis.identity import PolicyCache
 from ssmreach.analysis.kms import parse_key_policy
+from ssmreach.analysis.legs import Leg
 from ssmreach.analysis.resources import CallResources
 from ssmreach.model import aws
 from ssmreach.model.estate import BucketGone, Estate, Gap, KmsKey, RegionData
@@ -63,6 +65,8 @@ class PathContext:
         # by endpoint and request: the decision, and the caller it was made for
         self._resource_evaluations: dict[tuple[object, ...], tuple[Evaluation, str | None]] = {}
         self._anyone: dict[str, bool] = {}  # by endpoint: its policy admits any principal
+        # the endpoint-policy and role steps of a path, by what decides them (path.py)
+        self.policy_parts: dict[Hashable, Leg] = {}
         self._dns: dict[tuple[str, str], DnsAnswer] = {}
         self._endpoint_policies: dict[str, Policy | str | None] = {}
         self._endpoint_keys: dict[str, frozenset[str] | None] = {}
