@@ -341,9 +341,8 @@ def test_groups_of_one_id_in_two_regions_are_told_apart() -> None:
     }
 
 
-@pytest.mark.parametrize(("prefix", "blocked"), [("i-0b", 1), ("i-0a", 0)])
-def test_a_wildcard_on_instance_ids_tells_the_instances_apart(prefix: str, blocked: int) -> None:
-    e = one_vpc()
+def _two_named(e: Any) -> list[str]:
+    """Two instances of one subnet, with ids a policy can tell apart by pattern."""
     made = [e.b.instance(n, e.app, [e.app_sg], e.profile) for n in ("a", "b")]
     ids = dict(zip(made, ("i-0aaaaaaaaaaaaaaa1", "i-0bbbbbbbbbbbbbbb2"), strict=True))
     for reservation in e.b.reservations:
@@ -351,6 +350,13 @@ def test_a_wildcard_on_instance_ids_tells_the_instances_apart(prefix: str, block
             instance["InstanceId"] = ids.get(instance["InstanceId"], instance["InstanceId"])
     for info in e.b.info:
         info["InstanceId"] = ids.get(info["InstanceId"], info["InstanceId"])
+    return list(ids.values())
+
+
+@pytest.mark.parametrize(("prefix", "blocked"), [("i-0b", 1), ("i-0a", 0)])
+def test_a_wildcard_on_instance_ids_tells_the_instances_apart(prefix: str, blocked: int) -> None:
+    e = one_vpc()
+    ids = _two_named(e)
     deny = {
         "Statement": [
             {
@@ -362,8 +368,7 @@ def test_a_wildcard_on_instance_ids_tells_the_instances_apart(prefix: str, block
     }
     e.b.roles[0]["RolePolicyList"].append({"PolicyName": "deny-some", "PolicyDocument": deny})
     verdicts = _compare(e.b)
-    denied = [ids[m] for m in made][blocked]
-    assert verdicts == {i: "BLOCKED" if i == denied else "PRIVATE" for i in ids.values()}
+    assert verdicts == {i: "BLOCKED" if n == blocked else "PRIVATE" for n, i in enumerate(ids)}
 
 
 def test_agents_too_old_for_default_host_management_each_name_their_version() -> None:
@@ -375,18 +380,6 @@ def test_agents_too_old_for_default_host_management_each_name_their_version() ->
     e.b.instance("a", e.app, [e.app_sg], None, agent="3.1.1004.0")
     e.b.instance("b", e.app, [e.app_sg], None, agent="3.0.1390.0")
     _compare(e.b)
-
-
-def _two_named(e: Any) -> list[str]:
-    """Two instances of one subnet, with ids a policy can tell apart by pattern."""
-    made = [e.b.instance(n, e.app, [e.app_sg], e.profile) for n in ("a", "b")]
-    ids = dict(zip(made, ("i-0aaaaaaaaaaaaaaa1", "i-0bbbbbbbbbbbbbbb2"), strict=True))
-    for reservation in e.b.reservations:
-        for instance in reservation["Instances"]:
-            instance["InstanceId"] = ids.get(instance["InstanceId"], instance["InstanceId"])
-    for info in e.b.info:
-        info["InstanceId"] = ids.get(info["InstanceId"], info["InstanceId"])
-    return list(ids.values())
 
 
 _B_ARN = "arn:aws:ec2:us-east-1:111122223333:instance/i-0bbbbbbbbbbbbbbb2"
