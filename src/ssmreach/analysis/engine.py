@@ -25,7 +25,7 @@ from datetime import date
 
 from ssmreach.analysis.ec2messages_usage import may_need_ec2messages, unused_ec2messages_endpoints
 from ssmreach.analysis.features import DEFAULT_FEATURES
-from ssmreach.analysis.grouping import Grouper
+from ssmreach.analysis.grouping import policy_names
 from ssmreach.analysis.hybrid_nodes import unchecked_hybrid_nodes
 from ssmreach.analysis.instance_check import Shared, instance_results
 from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
@@ -83,8 +83,8 @@ def check_estate(estate: Estate, options: CheckOptions | None = None) -> CheckRe
 
 def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
     options = options or CheckOptions()
-    named = Grouper.instances_named_in_policies(estate)
-    ctx = PathContext(estate, named)
+    names = policy_names(estate)
+    ctx = PathContext(estate, names.instances)
     wanted = set(options.instances)
     features = tuple(sorted(options.features))
     placed: list[Placed] = [
@@ -103,11 +103,11 @@ def _check_estate(estate: Estate, options: CheckOptions | None) -> CheckResult:
             options.as_of,
             features,
             tuple(placed),
-            named,
+            names,
         )
         per_instance = check_in_workers(job, workers)
     else:
-        shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of, named)
+        shared = Shared(estate, options.grouped, options.assume_ec2messages, options.as_of, names)
         per_instance = [
             instance_results(ctx, region, instance, shared, features)
             for _, region, instance in placed

@@ -33,6 +33,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import msgspec
 
@@ -49,11 +50,47 @@ _INSTANCE_ID = re.compile(r"\bi-[0-9a-f]{8,17}\b")
 GroupKey = Hashable
 
 
-def _named_groups(estate: Estate) -> frozenset[str]:
+@dataclass(frozen=True, slots=True)
+class PolicyNames:
+    """What the estate's policies name, found in one pass over them (`policy_names`)."""
+
+    instances: frozenset[str]  # the instances they tell apart from the others
+    groups: frozenset[str]  # the security group ids they name
+
+
+def policy_names(estate: Estate) -> PolicyNames:
+    """The instances the policies tell apart: named by their id (in any case), or
+    matched, by id or by ARN, by a wildcard value (`instance/i-0ab*`, `*0ab*`) that does
+    not match every instance of the estate; and the security groups they name. Every
+    string value of every statement counts, wherever it is (a resource, a condition)."""
+    instances: set[str] = set()
+    groups: set[str] = set()
+    patterns: set[str] = set()
+    for value in _policy_strings(estate):
+        instances.update(_INSTANCE_ID.findall(value.lower()))
+        groups.update(GROUP_ID_WORD.findall(value))
+        if ("*" in value or "?" in value) and value.strip("*"):
+            patterns.add(value)
+    if patterns:
+        partition = estate.partition or "aws"
+        ids = [
+            (i.instance_id, instance_arn(i, data, partition))
+            for data in estate.regions.values()
+            for i in data.instances
+        ]
+        for pattern in patterns:
+            match = _wildcard(pattern).fullmatch
+            matched = [iid for iid, arn in ids if match(iid) or match(arn)]
+            if len(matched) < len(ids):
+                instances.update(matched)
+    return PolicyNames(frozenset(instances), frozenset(groups))
+
+
+def _named_groups(estate: Estate, in_policies: frozenset[str]) -> frozenset[str]:
     """Security groups that something other than their own instances names: a rule's
     group reference, an endpoint's groups (and the default groups endpoints without any
-    get), a policy."""
-    named: set[str] = set()
+    get), a policy (`in_policies`)."""
+    named: set[str] = set(in_policies)
     for data in estate.regions.values():
         for group in data.security_groups.values():
             for perm in (*group.ip_permissions, *group.ip_permissions_egress):
@@ -61,8 +98,6 @@ def _named_groups(estate: Estate) -> frozenset[str]:
         for ep in data.endpoints.values():
             named.update(g.group_id for g in ep.groups)
         named.update(data.default_security_group.values())
-    for text in _policy_texts(estate):
-        named.update(GROUP_ID_WORD.findall(text))
     return frozenset(named)
 
 
@@ -133,16 +168,6 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _policy_texts(estate: Estate) -> Iterator[str]:
-    """The policies as text, for finding the security groups they name."""
-    for name, document in _policy_documents(estate):
-        try:
-            policy = parse_policy(document, name)
-        except PolicyParseError:
-            continue
-        yield " ".join(statement.source for statement in policy.statements)
-
-
 def _wildcard(pattern: str) -> re.Pattern[str]:
     """An IAM wildcard (`*` any run, `?` one character), matched without regard to case."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
@@ -158,33 +183,9 @@ def _placement(region: RegionData, instance: aws.Instance) -> tuple[str | None, 
 class Grouper:
     """Computes group keys for the instances of one estate."""
 
-    @staticmethod
-    def instances_named_in_policies(estate: Estate) -> frozenset[str]:
-        """The instances a policy tells apart from the others: named by their id (in any
-        case), or matched, by id or by ARN, by a wildcard value (`instance/i-0ab*`,
-        `*0ab*`) that does not match every instance of the estate. Every string value
-        of every statement counts, wherever it is (a resource, a condition value)."""
-        named: set[str] = set()
-        patterns: set[str] = set()
-        for value in _policy_strings(estate):
-            named.update(_INSTANCE_ID.findall(value.lower()))
-            if ("*" in value or "?" in value) and value.strip("*"):
-                patterns.add(value)
-        if patterns:
-            partition = estate.partition or "aws"
-            ids = [
-                (i.instance_id, instance_arn(i, data, partition))
-                for data in estate.regions.values()
-                for i in data.instances
-            ]
-            for pattern in patterns:
-                match = _wildcard(pattern).fullmatch
-                matched = [iid for iid, arn in ids if match(iid) or match(arn)]
-                if len(matched) < len(ids):
-                    named.update(matched)
-        return frozenset(named)
-
-    def __init__(self, estate: Estate, named_instances: frozenset[str] | None = None) -> None:
+    def __init__(self, estate: Estate, names: PolicyNames | None = None) -> None:
+        """`names`: what the estate's policies name (`policy_names`), when the caller has it."""
+        names = names if names is not None else policy_names(estate)
         self._estate = estate
         cidrs = {c for c in _rule_cidrs(estate) if c}
         self._networks: NestedIndex[Network] = NestedIndex(
@@ -193,14 +194,10 @@ class Grouper:
             if (block := span(c)) is not None and (net := network(c)) is not None
         )
         self._narrow: dict[str, tuple[Network, ...]] = {}
-        self._named_groups = _named_groups(estate)
+        self._named_groups = _named_groups(estate, names.groups)
         # by the group object (ids may repeat across Regions of a merged snapshot)
         self._group_keys: dict[int, tuple[aws.SecurityGroup, GroupKey]] = {}
-        self.named_instances = (
-            named_instances
-            if named_instances is not None
-            else self.instances_named_in_policies(estate)
-        )
+        self.named_instances = names.instances
 
     def _ipv6_only(self, region: RegionData, instance: aws.Instance) -> bool:
         """In an IPv6-only subnet an instance is a group of its own: the dual-stack hop of

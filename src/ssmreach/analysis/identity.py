@@ -31,7 +31,8 @@ from ssmreach.policy.managed import builtin_managed_policy
 IdentityKind = Literal["profile", "dhmc", "none", "unknown"]
 
 _INSTANCE_ARN = re.compile(r":instance/(i-[0-9a-f]+)$")
-_INSTANCE_ARN_TEXT = re.compile(r"arn:[\w-]+:ec2:[\w-]*:\d*:instance/i-[0-9a-f]+")
+# An instance ARN inside a message (policy_hops.py words it "the instance's ARN" too)
+INSTANCE_ARN_TEXT = re.compile(r"arn:[\w-]+:ec2:[\w-]*:\d*:instance/i-[0-9a-f]+")
 # Condition keys whose value is the calling node's instance ARN (see request_keys).
 SOURCE_INSTANCE_KEYS = frozenset({"ec2:sourceinstancearn", "ssm:sourceinstancearn"})
 
@@ -214,7 +215,7 @@ class PolicyCache:
             or self._any_instance(ctx.resource) == ctx.resource
         ):
             return result
-        text = _INSTANCE_ARN_TEXT.sub("the instance's ARN", result.explanation)
+        text = INSTANCE_ARN_TEXT.sub("the instance's ARN", result.explanation)
         return (
             dataclasses.replace(result, explanation=text) if text != result.explanation else result
         )

@@ -18,7 +18,7 @@ from ssmreach.analysis.buckets import aws_owned_buckets
 from ssmreach.analysis.dns import gap_reason
 from ssmreach.analysis.features import DHMC_MIN, NEEDS, SessionPreferences, channel_options
 from ssmreach.analysis.group_alias import AliasCache, GroupAlias
-from ssmreach.analysis.grouping import Grouper
+from ssmreach.analysis.grouping import Grouper, PolicyNames, policy_names
 from ssmreach.analysis.identity import Identity, resolve_identity
 from ssmreach.analysis.instance_facts import agent_facts, ephemeral_ports
 from ssmreach.analysis.legs import source_address
@@ -68,20 +68,19 @@ class Shared:
         grouped: bool,
         assumption: Assumption = "auto",
         as_of: date | None = None,
-        named: frozenset[str] | None = None,
+        names: PolicyNames | None = None,
     ) -> None:
-        """`named`: the instances policies tell apart (Grouper.instances_named_in_policies),
-        when the caller has them already."""
+        """`names`: what the estate's policies name (grouping.policy_names), when the
+        caller has it."""
         self.assumption: Assumption = assumption
         self.as_of = as_of or as_of_date(estate.created)
         self.features: dict[tuple[int, str], _FeaturePart] = {}
         self.part_groups: dict[Hashable, int] = {}
         self._prefs: dict[tuple[str, str], SessionPreferences] = {}
         self._offered: dict[tuple[str, str], bool | None] = {}
-        self.named_instances = (
-            Grouper.instances_named_in_policies(estate) if named is None else named
-        )
-        self.grouper = Grouper(estate, self.named_instances) if grouped else None
+        names = names if names is not None else policy_names(estate)
+        self.named_instances = names.instances
+        self.grouper = Grouper(estate, names) if grouped else None
         self.identities: dict[Hashable, tuple[str, Identity]] = {}
         self.services: dict[Hashable, ServiceResult] = {}
         self.stages: dict[Hashable, NetworkStage] = {}

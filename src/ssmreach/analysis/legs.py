@@ -105,6 +105,15 @@ class Leg:
         elif hop.result is Outcome.UNKNOWN and self.outcome is Outcome.PASS:
             self.outcome = Outcome.UNKNOWN
 
+    def join(self, part: Leg) -> None:
+        """`part`'s hops and reasons after this leg's, its outcome combined as `add` does."""
+        self.hops.extend(part.hops)
+        self.reasons.extend(part.reasons)
+        if part.outcome is Outcome.FAIL:
+            self.outcome = Outcome.FAIL
+        elif part.outcome is Outcome.UNKNOWN and self.outcome is Outcome.PASS:
+            self.outcome = Outcome.UNKNOWN
+
     @property
     def failed(self) -> bool:
         return self.outcome is Outcome.FAIL

@@ -88,11 +88,7 @@ def reach_service(
         hops=list(stage.hops), reasons=list(stage.reasons), outcome=stage.outcome, via=stage.via
     )
     if leg.outcome is not Outcome.FAIL:
-        part = _policy_part(ctx, node, identity, need, stage)
-        leg.hops.extend(part.hops)
-        leg.reasons.extend(part.reasons)
-        if part.outcome is Outcome.FAIL or leg.outcome is Outcome.PASS:
-            leg.outcome = part.outcome
+        leg.join(_policy_part(ctx, node, identity, need, stage))
     if need.bucket_region is not None:
         bucket_region_hop(leg, node, need, stage.endpoint)
     if need.region_mismatches:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ssmreach.analysis.buckets import AWS_OWNED_RESOURCE_KEYS
 from ssmreach.analysis.features import SERVICE_ACTIONS
 from ssmreach.analysis.iam_fixes import iam_fix
-from ssmreach.analysis.identity import Identity, RolePolicies
+from ssmreach.analysis.identity import INSTANCE_ARN_TEXT, Identity, RolePolicies
 from ssmreach.analysis.kms import key_access
 from ssmreach.analysis.network import Leg
 from ssmreach.analysis.path_context import PathContext, ServiceNeed
@@ -32,13 +32,10 @@ def _shown(resource: str) -> str:
 
 
 _INSTANCE_ID_IN_ARN = re.compile(r"instance/i-[0-9a-f]+")
-_INSTANCE_ARN_TEXT = re.compile(r"arn:[\w-]+:ec2:[\w-]+:\d+:instance/i-[0-9a-f]+")
 
 
 def _shown_text(text: str, resource: str) -> str:
-    return (
-        _INSTANCE_ARN_TEXT.sub("the instance's ARN", text) if ":instance/i-" in resource else text
-    )
+    return INSTANCE_ARN_TEXT.sub("the instance's ARN", text) if ":instance/i-" in resource else text
 
 
 def _quote(evaluation: Evaluation) -> str:

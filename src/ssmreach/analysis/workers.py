@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ssmreach.analysis.grouping import PolicyNames
 from ssmreach.analysis.instance_check import Shared, instance_results
 from ssmreach.analysis.path_context import PathContext
 from ssmreach.analysis.retirement import Assumption
@@ -58,7 +59,7 @@ class Job:
     as_of: date | None
     features: tuple[str, ...]
     instances: tuple[Placed, ...]
-    named: frozenset[str]  # the instances policies tell apart (grouping.py)
+    names: PolicyNames  # what the estate's policies name (grouping.py)
 
 
 def unit_of(placed: Placed) -> Unit:
@@ -102,14 +103,14 @@ def _check_share(units: Sequence[Unit]) -> list[list[FeatureResult]]:
     job = _JOB
     assert job is not None, "workers are forked after the job is set"
     wanted = set(units)
-    shared = Shared(job.estate, job.grouped, job.assumption, job.as_of, job.named)
-    ctx = PathContext(job.estate, job.named)
-    return [
-        instance_results(ctx, region, instance, shared, job.features)
-        for placed in job.instances
-        if unit_of(placed) in wanted
-        for _, region, instance in (placed,)
-    ]
+    shared = Shared(job.estate, job.grouped, job.assumption, job.as_of, job.names)
+    ctx = PathContext(job.estate, job.names.instances)
+    out: list[list[FeatureResult]] = []
+    for placed in job.instances:
+        if unit_of(placed) in wanted:
+            _, region, instance = placed
+            out.append(instance_results(ctx, region, instance, shared, job.features))
+    return out
 
 
 def check_in_workers(job: Job, workers: int) -> list[list[FeatureResult]]:

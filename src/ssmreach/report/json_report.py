@@ -239,24 +239,20 @@ class DistinctLists:
 
     def key(self, items: tuple[Any, ...], encode: Callable[[Any], Any]) -> str:
         """The key of `items`, each item made a document by `encode`."""
-        found = self.by_id.get(id(items))
-        if found is None:
-            body = self.encoder.encode([encode(x) for x in items])
-            found = self.by_bytes.get(body)
-            if found is None:
-                found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
-            self.by_id[id(items)] = found
-        return found
+        return self._keyed(items, lambda: [encode(x) for x in items])
 
     def item_key(self, item: Any, encode: Callable[[Any], Any]) -> str:
         """The key of one item (not a list), made a document by `encode`."""
-        found = self.by_id.get(id(item))
+        return self._keyed(item, lambda: encode(item))
+
+    def _keyed(self, obj: object, document: Callable[[], Any]) -> str:
+        found = self.by_id.get(id(obj))
         if found is None:
-            body = self.encoder.encode(encode(item))
+            body = self.encoder.encode(document())
             found = self.by_bytes.get(body)
             if found is None:
                 found = self.by_bytes[body] = f"{self.prefix}{len(self.by_bytes) + 1}"
-            self.by_id[id(item)] = found
+            self.by_id[id(obj)] = found
         return found
 
     def __len__(self) -> int:
